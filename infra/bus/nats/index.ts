@@ -1,0 +1,2 @@
+export { createNatsBus } from './create-nats-bus.js';
+export type { NatsBusConnectOptions, NatsBusOptions } from './nats-bus-options.js';

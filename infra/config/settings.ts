@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+/** One setting: the environment variable, its schema (with default) and what it means. */
+export interface Setting<Schema extends z.ZodType = z.ZodType> {
+  variable: `TESSERA_${string}`;
+  schema: Schema;
+  defaultText: string;
+  description: string;
+}
+
+const milliseconds = z.coerce.number().int().min(1);
+const count = z.coerce.number().int().min(1);
+const url = (protocols: readonly string[]) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a ${protocols.join(' or ')} URL`);
+const list = <Item extends z.ZodType>(item: Item) =>
+  z.preprocess((value) => (typeof value === 'string' ? value.split(',').map((part) => part.trim()) : value), z.array(item).min(1));
+
+function setting<Schema extends z.ZodType>(
+  variable: `TESSERA_${string}`,
+  schema: Schema,
+  defaultText: string,
+  description: string,
+): Setting<Schema> {
+  return { variable, schema, defaultText, description };
+}
+
+/** Every setting Tessera reads. The README's settings table is generated from this list. */
+export const settings = {
+  profile: setting('TESSERA_PROFILE', z.enum(['embedded', 'services']).default('embedded'), 'embedded',
+    '`embedded`: PGlite on disk and an in-process bus, zero setup. `services`: PostgreSQL + NATS JetStream (+ Redis).'),
+  dataDirectory: setting('TESSERA_DATA_DIR', z.string().min(1).default('.data'), '.data',
+    'Embedded profile: directory of the PGlite database; `:memory:` keeps it in memory.'),
+  eventStore: setting('TESSERA_EVENT_STORE', z.enum(['pglite', 'postgres', 'kurrentdb']).optional(), 'by profile',
+    'Event store adapter; defaults to `pglite` (embedded) or `postgres` (services).'),
+  databaseUrl: setting('TESSERA_DATABASE_URL', url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/tessera'),
+    'postgres://postgres@127.0.0.1:5432/tessera', 'Services profile: PostgreSQL for the event log and the read models.'),
+  databasePoolSize: setting('TESSERA_DATABASE_POOL_SIZE', count.max(500).default(10), '10',
+    'Connections per pool (event store and read models each have one).'),
+  kurrentDbUrl: setting('TESSERA_KURRENTDB_URL', z.string().startsWith('kurrentdb').optional(), '—',
+    'KurrentDB connection string, required when `TESSERA_EVENT_STORE=kurrentdb`.'),
+  natsUrl: setting('TESSERA_NATS_URL', list(url(['nats:', 'tls:'])).default(['nats://127.0.0.1:4222']),
+    'nats://127.0.0.1:4222', 'Services profile: NATS servers, comma-separated.'),
+  natsStream: setting('TESSERA_NATS_STREAM', z.string().regex(/^[A-Za-z0-9_-]+$/).default('TESSERA_EVENTS'), 'TESSERA_EVENTS',
+    'JetStream stream that carries events; `<name>_DELTAS` and `<name>_DEAD_LETTERS` go beside it.'),
+  natsSubjectPrefix: setting('TESSERA_NATS_SUBJECT_PREFIX', z.string().regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/).default('tessera.events'),
+    'tessera.events', 'Events are published as `<prefix>.<stream category>.<event type>`; give each deployment sharing a NATS its own.'),
+  natsDuplicateWindowMs: setting('TESSERA_NATS_DUPLICATE_WINDOW_MS', milliseconds.default(120_000), '120000',
+    'How long JetStream remembers message ids to drop re-published events.'),
+  natsMaxAgeMs: setting('TESSERA_NATS_MAX_AGE_MS', milliseconds.default(7 * 24 * 3_600_000), '604800000',
+    'How long the events stream keeps messages (the log itself keeps everything).'),
+  subscriptionPollMs: setting('TESSERA_SUBSCRIPTION_POLL_MS', milliseconds.default(1_000), '1000',
+    'Safety-net poll of the log for subscribers; commits wake them at once through LISTEN/NOTIFY.'),
+  projectionBatchSize: setting('TESSERA_PROJECTION_BATCH_SIZE', count.max(10_000).default(500), '500',
+    'Most events a projection applies in one transaction.'),
+  forwarderBatchSize: setting('TESSERA_FORWARDER_BATCH_SIZE', count.max(10_000).default(256), '256',
+    'Most events the forwarder publishes before it waits for acknowledgements.'),
+  gatewayConfigFile: setting('TESSERA_GATEWAY_CONFIG_FILE', z.string().min(1).optional(), '—',
+    'JSON file of model aliases → ordered deployments (provider, base URL, model, context window, prices, timeouts), task routes and strategies. Takes precedence over `TESSERA_MODEL_*`.'),
+  modelBaseUrl: setting('TESSERA_MODEL_BASE_URL', url(['http:', 'https:']).optional(), '—',
+    'OpenAI-compatible API root (OpenAI, Azure, vLLM, Ollama, llama.cpp…). Unset: the offline `local` provider answers.'),
+  modelApiKey: setting('TESSERA_MODEL_API_KEY', z.string().min(1).default('not-needed'), 'not-needed', 'API key sent to that provider.'),
+  chatModel: setting('TESSERA_CHAT_MODEL', z.string().min(1).default('gpt-4o-mini'), 'gpt-4o-mini',
+    'Model behind the `chat/default` alias when a provider URL is set.'),
+  embeddingModel: setting('TESSERA_EMBEDDING_MODEL', z.string().min(1).default('text-embedding-3-small'), 'text-embedding-3-small',
+    'Model behind `embed/default` when a provider URL is set.'),
+  embeddingDimensions: setting('TESSERA_EMBEDDING_DIMENSIONS', count.max(8_192).default(256), '256',
+    'Vector size of `embed/default` (the local provider hashes into this many buckets).'),
+  modelTimeoutMs: setting('TESSERA_MODEL_TIMEOUT_MS', milliseconds.default(60_000), '60000',
+    'Longest silence from a model before the call fails (before the first token, between chunks).'),
+  turnMaxModelSteps: setting('TESSERA_TURN_MAX_MODEL_STEPS', count.max(100).default(8), '8', 'Model calls one turn may make (tool loops, repairs).'),
+  turnMaxToolCalls: setting('TESSERA_TURN_MAX_TOOL_CALLS', z.coerce.number().int().min(0).max(1_000).default(16), '16', 'Tool calls one turn may make.'),
+  turnMaxOutputTokens: setting('TESSERA_TURN_MAX_OUTPUT_TOKENS', count.max(1_000_000).default(4_096), '4096', 'Output cap of every model call, unless a request asks for less.'),
+  turnDeadlineMs: setting('TESSERA_TURN_DEADLINE_MS', milliseconds.default(300_000), '300000', 'A turn not finished this long after it was requested ends in TurnFailed (deadline-exceeded).'),
+  handlerConcurrency: setting('TESSERA_HANDLER_CONCURRENCY', count.max(1_000).default(16), '16',
+    'Messages each pipeline handler works on at once, per process.'),
+  handlerMaxDeliveries: setting('TESSERA_HANDLER_MAX_DELIVERIES', count.max(100).default(5), '5',
+    'Deliveries of a failing message before it goes to the dead-letter queue.'),
+  handlerBackoffMs: setting('TESSERA_HANDLER_BACKOFF_MS', list(milliseconds).default([500, 2_000, 10_000, 30_000]), '500,2000,10000,30000',
+    'Delays before redelivering a failed message; the last repeats.'),
+  handlerAckWaitMs: setting('TESSERA_HANDLER_ACK_WAIT_MS', milliseconds.default(300_000), '300000',
+    'A handler that has not finished a message in this time loses it to a redelivery.'),
+  httpHost: setting('TESSERA_HTTP_HOST', z.string().min(1).default('127.0.0.1'), '127.0.0.1', 'Address the API listens on.'),
+  httpPort: setting('TESSERA_HTTP_PORT', z.coerce.number().int().min(0).max(65_535).default(8080), '8080', 'Port the API listens on (0 picks a free one).'),
+  httpBodyLimitBytes: setting('TESSERA_HTTP_BODY_LIMIT_BYTES', count.max(100 * 1024 * 1024).default(1_048_576), '1048576',
+    'Largest request body; larger ones get 413 problem+json.'),
+  httpRequestTimeoutMs: setting('TESSERA_HTTP_REQUEST_TIMEOUT_MS', milliseconds.default(120_000), '120000',
+    'Longest a non-streaming request may take end to end.'),
+  httpShutdownGraceMs: setting('TESSERA_HTTP_SHUTDOWN_GRACE_MS', milliseconds.default(10_000), '10000',
+    'On SIGTERM, how long open streams may finish before they are ended (clients resume with Last-Event-ID).'),
+  logLevel: setting('TESSERA_LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    'info', 'Log level (pino).'),
+} satisfies Record<string, Setting>;
+
+export type Settings = typeof settings;
+export type Config = { [Key in keyof Settings]: z.output<Settings[Key]['schema']> };

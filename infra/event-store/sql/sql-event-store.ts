@@ -1,0 +1,90 @@
+import type { EventStore } from '../port.js';
+import { createPolledSubscription, type PolledSubscriptionSettings } from '../polled-subscription.js';
+import { appendToStream } from './append.js';
+import { headPosition, readAll } from './read-all.js';
+import { readStream } from './read-stream.js';
+import type { SqlExecutor } from './sql-executor.js';
+
+export const EVENTS_CHANNEL = 'tessera_events';
+
+export type SqlEventStoreOptions = Partial<PolledSubscriptionSettings> & {
+  /**
+   * How commits wake subscribers: `notify` (PostgreSQL: NOTIFY after the commit reaches
+   * every process, this one included) or `local` (PGlite: one process, so a direct call,
+   * without a NOTIFY that would wake the same subscribers a second time).
+   */
+  announceCommits?: 'notify' | 'local';
+};
+
+/** The event store over any SQL executor that speaks PostgreSQL: `pg` or PGlite. */
+export function createSqlEventStore(executor: SqlExecutor, options: SqlEventStoreOptions = {}): EventStore {
+  const settings: PolledSubscriptionSettings = {
+    batchSize: options.batchSize ?? 500,
+    pollIntervalMs: options.pollIntervalMs ?? 1_000,
+    maxBlockedBackoffMs: options.maxBlockedBackoffMs ?? 100,
+  };
+  const localListeners = new Set<() => void>();
+  const announceCommit =
+    options.announceCommits === 'local'
+      ? () => {
+          for (const listener of localListeners) listener();
+        }
+      : createCommitNotifier(executor);
+  const source = {
+    readAll: (readOptions: Parameters<typeof readAll>[1]) => readAll(executor, readOptions),
+    listen: async (onCommit: () => void) => {
+      if (options.announceCommits === 'local') {
+        localListeners.add(onCommit);
+        return async () => void localListeners.delete(onCommit);
+      }
+      return executor.listen(EVENTS_CHANNEL, onCommit);
+    },
+  };
+  return {
+    appendToStream: async (streamId, events, appendOptions) => {
+      const result = await appendToStream(executor, streamId, events, appendOptions);
+      if (!result.alreadyAppended) announceCommit();
+      return result;
+    },
+    readStream: (streamId, readOptions) => readStream(executor, streamId, readOptions),
+    readAll: async (readOptions) => {
+      const { blocked: _blocked, ...result } = await readAll(executor, readOptions);
+      return result;
+    },
+    subscribeToAll: (subscribeOptions) => createPolledSubscription(source, subscribeOptions, settings),
+    headPosition: () => headPosition(executor),
+    countEvents: async () => {
+      const [row] = await executor.query<{ count: string }>('select count(*)::text as count from tessera_events');
+      return Number(row?.count ?? 0);
+    },
+    close: () => executor.close(),
+  };
+}
+
+/**
+ * NOTIFY after the commit, coalesced: at most one in flight, one more if commits
+ * arrived while it was. Inside the append it would take a server-wide lock until the
+ * commit is flushed. A crash between commit and NOTIFY delays readers by one poll.
+ */
+function createCommitNotifier(executor: SqlExecutor): () => void {
+  let inFlight = false;
+  let again = false;
+  const notify = () => {
+    if (inFlight) {
+      again = true;
+      return;
+    }
+    inFlight = true;
+    executor
+      .query(`select pg_notify('${EVENTS_CHANNEL}', '')`)
+      .catch(() => undefined)
+      .finally(() => {
+        inFlight = false;
+        if (again) {
+          again = false;
+          notify();
+        }
+      });
+  };
+  return notify;
+}
