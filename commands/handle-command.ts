@@ -1,0 +1,78 @@
+import type { EventMetadataInput, NewEvent, RecordedEvent } from '../domain/events/envelope.js';
+import type { Decider, DomainEvent } from '../domain/shared/decider.js';
+import { deterministicId, newId, type EventId } from '../domain/shared/ids.js';
+import type { StreamId } from '../domain/shared/stream-id.js';
+import { StreamRevisionConflictError } from '../infra/event-store/errors.js';
+import type { EventStore } from '../infra/event-store/port.js';
+
+export interface CommandContext {
+  metadata: Omit<EventMetadataInput, 'schemaVersion'>;
+  /**
+   * When set, event ids derive from (causation id, step, index): a handler that runs
+   * twice for one message appends the same ids, which the store turns into a no-op.
+   */
+  step?: string;
+}
+
+export interface CommandResult<State> {
+  state: State;
+  events: NewEvent[];
+  nextRevision: number;
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Load → decide → append with the expected revision. Only a revision conflict is
+ * retried (with the stream re-read); every other error reaches the caller untouched.
+ */
+export async function handleCommand<Command, State, Event extends DomainEvent>(
+  store: EventStore,
+  streamId: StreamId,
+  decider: Decider<Command, State, Event>,
+  command: Command,
+  context: CommandContext,
+): Promise<CommandResult<State>> {
+  for (let attempt = 1; ; attempt += 1) {
+    const { events: history, currentRevision } = await store.readStream(streamId);
+    let state = foldEvents(decider, history);
+    const decided = decider.decide(command, state);
+    if (decided.length === 0) return { state, events: [], nextRevision: currentRevision };
+    const events = decided.map((event, index): NewEvent => ({
+      id: context.step ? deterministicId<EventId>(context.metadata.causationId, `${context.step}#${index}`) : newId<EventId>(),
+      type: event.type,
+      data: event.data,
+      metadata: context.metadata,
+    }));
+    try {
+      const result = await store.appendToStream(streamId, events, {
+        expectedRevision: currentRevision === -1 ? 'no_stream' : currentRevision,
+      });
+      state = decided.reduce((current, event) => decider.evolve(current, event), state);
+      return { state, events, nextRevision: result.nextRevision };
+    } catch (error) {
+      if (!(error instanceof StreamRevisionConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** Folds a stream into its current state. */
+export async function loadState<Command, State, Event extends DomainEvent>(
+  store: EventStore,
+  streamId: StreamId,
+  decider: Decider<Command, State, Event>,
+): Promise<{ state: State; revision: number }> {
+  const { events, currentRevision } = await store.readStream(streamId);
+  return {
+    state: foldEvents(decider, events),
+    revision: currentRevision,
+  };
+}
+
+/** The state a decider reaches from its initial state through recorded events. */
+export function foldEvents<Command, State, Event extends DomainEvent>(
+  decider: Decider<Command, State, Event>,
+  events: readonly RecordedEvent[],
+): State {
+  return events.reduce((current, event) => decider.evolve(current, event as unknown as Event), decider.initialState());
+}
