@@ -1,0 +1,58 @@
+import type {
+  ChatCompletionCreateParamsBase,
+  ChatCompletionToolChoiceOption,
+} from 'openai/resources/chat/completions';
+import type { ModelRequest, ModelResponseFormat, ModelToolChoice } from '../../model-spec.js';
+import { mapMessages, type DeveloperRole } from './map-messages.js';
+
+export type ChatParameters = Omit<ChatCompletionCreateParamsBase, 'stream' | 'stream_options'>;
+
+/**
+ * The chat completion parameters for a request. Only what the request sets is sent, so
+ * servers apply their own defaults. `max_tokens` rather than `max_completion_tokens`:
+ * vLLM, Ollama and llama.cpp read the former, and OpenAI still accepts it for chat models.
+ */
+export function mapRequest(modelId: string, request: ModelRequest, developerRole: DeveloperRole): ChatParameters {
+  const parameters: ChatParameters = { model: modelId, messages: mapMessages(request.messages, developerRole) };
+  if (request.tools && request.tools.length > 0) {
+    parameters.tools = request.tools.map((tool) => ({
+      type: 'function',
+      function: {
+        name: tool.name,
+        parameters: tool.parameters,
+        ...(tool.description !== undefined && { description: tool.description }),
+        ...(tool.strict !== undefined && { strict: tool.strict }),
+      },
+    }));
+  }
+  if (request.toolChoice !== undefined) parameters.tool_choice = mapToolChoice(request.toolChoice);
+  if (request.responseFormat !== undefined) parameters.response_format = mapResponseFormat(request.responseFormat);
+  if (request.temperature !== undefined) parameters.temperature = request.temperature;
+  if (request.topP !== undefined) parameters.top_p = request.topP;
+  if (request.maxOutputTokens !== undefined) parameters.max_tokens = request.maxOutputTokens;
+  if (request.seed !== undefined) parameters.seed = request.seed;
+  if (request.stop !== undefined && request.stop.length > 0) parameters.stop = [...request.stop];
+  if (request.user !== undefined) parameters.user = request.user;
+  return parameters;
+}
+
+function mapToolChoice(choice: ModelToolChoice): ChatCompletionToolChoiceOption {
+  return typeof choice === 'string' ? choice : { type: 'function', function: { name: choice.name } };
+}
+
+function mapResponseFormat(format: ModelResponseFormat): NonNullable<ChatParameters['response_format']> {
+  switch (format.type) {
+    case 'text':
+    case 'json_object':
+      return { type: format.type };
+    case 'json_schema':
+      return {
+        type: 'json_schema',
+        json_schema: {
+          name: format.name,
+          schema: format.schema,
+          ...(format.strict !== undefined && { strict: format.strict }),
+        },
+      };
+  }
+}

@@ -1,0 +1,102 @@
+import type { LanguageModel, ModelRequest } from '../model-spec.js';
+import type { AliasRoute, Deployment } from '../routing/deployments.js';
+import { costMicrosOf } from '../routing/estimate-cost.js';
+import { createLatencyTracker, type LatencyTracker } from '../routing/latency-tracker.js';
+import { planRoute } from '../routing/plan-route.js';
+import { systemClock, type Clock } from './clock.js';
+import { startGatewayCall } from './gateway-call.js';
+import type { GatewayModel, GatewayStreamPart } from './gateway-call-error.js';
+import { withRetries, type RetryOptions } from './with-retries.js';
+
+export interface GatewayModelOptions {
+  alias: string;
+  route: AliasRoute;
+  /** The model behind a deployment, already inside its breaker and timeouts; shared by every call. */
+  modelFor: (deployment: Deployment) => LanguageModel;
+  retry?: Omit<RetryOptions, 'clock' | 'random' | 'onAttempt'>;
+  latency?: LatencyTracker;
+  /** Drives backoff and the report's timestamps. */
+  clock?: Clock;
+  random?: () => number;
+  /** Chance that `lowest-latency` tries a slower deployment first; defaults to 0.05. */
+  explorationRate?: number;
+  /** Latency recorded for a failed deployment, so `lowest-latency` stops preferring it; defaults to 10 s. */
+  failureLatencyMs?: number;
+}
+
+/**
+ * One alias as a LanguageModel: ranks its deployments, skips those too small for the
+ * request, retries each on transient failures, falls back along the ranking, and
+ * reports every decision. Output already streamed is never followed by a fallback: the
+ * call fails with it as `partialText` instead of a second answer spliced on.
+ */
+export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
+  const { alias, route, modelFor } = options;
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const latency = options.latency ?? createLatencyTracker();
+  const failureLatencyMs = options.failureLatencyMs ?? 10_000;
+  const explorationRate = options.explorationRate ?? 0.05;
+
+  const begin = (request: ModelRequest) => {
+    const plan = planRoute(alias, route, request, { random, latency, explorationRate });
+    const call = startGatewayCall(plan.report, latency, clock, failureLatencyMs);
+    const attemptsOn = (deployment: Deployment): LanguageModel =>
+      withRetries(modelFor(deployment), {
+        ...options.retry,
+        clock,
+        random,
+        onAttempt: (attempt) => plan.report.attempts.push({ deployment: deployment.name, ...attempt }),
+      });
+    return { plan, call, attemptsOn };
+  };
+
+  return {
+    specificationVersion: 'v1',
+    provider: 'gateway',
+    modelId: alias,
+    alias,
+
+    async generate(request) {
+      const { plan, call, attemptsOn } = begin(request);
+      for (const deployment of plan.runnable) {
+        const startedAt = clock.now();
+        try {
+          const result = await attemptsOn(deployment).generate(request);
+          call.answered(deployment, startedAt);
+          call.served(deployment);
+          return { ...result, routing: call.snapshot(), costMicros: costMicrosOf(deployment.prices, result.usage) };
+        } catch (error) {
+          if (!call.failed(deployment, error, startedAt, false)) throw call.surface(error);
+        }
+      }
+      throw call.surface(call.exhausted());
+    },
+
+    async *stream(request): AsyncGenerator<GatewayStreamPart> {
+      const { plan, call, attemptsOn } = begin(request);
+      for (const deployment of plan.runnable) {
+        const startedAt = clock.now();
+        let streamed = false;
+        try {
+          for await (const part of attemptsOn(deployment).stream(request)) {
+            // Latency is time to the first part: what a user waits for, retries included.
+            if (!streamed) call.answered(deployment, startedAt);
+            streamed = true;
+            if (part.type !== 'finish') {
+              yield part;
+              continue;
+            }
+            call.served(deployment);
+            const costMicros = costMicrosOf(deployment.prices, part.result.usage);
+            yield { type: 'finish', result: { ...part.result, routing: call.snapshot(), costMicros } };
+          }
+          return;
+        } catch (error) {
+          if (!call.failed(deployment, error, startedAt, streamed)) throw call.surface(error);
+        }
+      }
+      throw call.surface(call.exhausted());
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { ModelCallError } from '../model-call-error.js';
+import type { LanguageModel } from '../model-spec.js';
+import { aliasForTask, type Deployment, type GatewayConfig } from '../routing/deployments.js';
+import { createLatencyTracker, type LatencyTracker } from '../routing/latency-tracker.js';
+import { systemClock, type Clock } from './clock.js';
+import { createDeploymentModel } from './create-deployment-model.js';
+import { createGatewayModel, type GatewayModelOptions } from './create-gateway-model.js';
+import type { GatewayModel } from './gateway-call-error.js';
+import { createRetryBudget, type RetryBudget } from './retry-budget.js';
+import { withCircuitBreaker, type BreakerState, type CircuitBreakerOptions, type GuardedModel } from './with-circuit-breaker.js';
+import { withTimeouts } from './with-timeouts.js';
+
+export interface GatewayOptions extends Pick<GatewayModelOptions, 'random' | 'explorationRate' | 'failureLatencyMs'> {
+  /** Backoff, retry budget and report timestamps; a manual clock makes them virtual. */
+  clock?: Clock;
+  /** Timeouts race real work, so they keep the system clock unless told otherwise. */
+  timeoutClock?: Clock;
+  retry?: Omit<NonNullable<GatewayModelOptions['retry']>, 'budget'>;
+  /** One per process; defaults to `createRetryBudget()` on `clock`. */
+  budget?: RetryBudget;
+  breaker?: Omit<CircuitBreakerOptions, 'name' | 'onStateChange'>;
+  onBreakerStateChange?: (deployment: string, state: BreakerState) => void;
+  latency?: LatencyTracker;
+  /** The bare provider model of a deployment; defaults to `createDeploymentModel`. */
+  createModel?: (deployment: Deployment) => LanguageModel;
+}
+
+export interface Gateway {
+  readonly config: GatewayConfig;
+  readonly latency: LatencyTracker;
+  aliases(): string[];
+  /** Throws a bad-request ModelCallError for an alias the configuration lacks. */
+  languageModel(alias: string): GatewayModel;
+  modelForTask(task: string): GatewayModel;
+  /** Every alias's model, for `createModelRegistry`. */
+  languageModels(): Record<string, GatewayModel>;
+  breakerStates(): Record<string, BreakerState>;
+}
+
+/**
+ * The gateway of one process: one breaker and one latency figure per deployment name
+ * (shared by every alias that lists it), one retry budget, one model per alias.
+ */
+export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
+  const clock = options.clock ?? systemClock;
+  const latency = options.latency ?? createLatencyTracker();
+  const budget = options.budget ?? createRetryBudget({ clock });
+  const createModel = options.createModel ?? createDeploymentModel;
+  const guarded = new Map<string, GuardedModel>();
+  const modelFor = (deployment: Deployment): GuardedModel => {
+    let model = guarded.get(deployment.name);
+    if (!model) {
+      const timed = withTimeouts(createModel(deployment), { ...deployment.timeouts, clock: options.timeoutClock ?? systemClock });
+      model = withCircuitBreaker(timed, {
+        ...options.breaker,
+        name: deployment.name,
+        onStateChange: (state, name) => options.onBreakerStateChange?.(name, state),
+      });
+      guarded.set(deployment.name, model);
+    }
+    return model;
+  };
+
+  const models = new Map<string, GatewayModel>();
+  for (const [alias, route] of Object.entries(config.aliases)) {
+    route.deployments.forEach(modelFor);
+    models.set(alias, createGatewayModel({ ...options, alias, route, modelFor, clock, latency, retry: { ...options.retry, budget } }));
+  }
+
+  const languageModel = (alias: string): GatewayModel => {
+    const model = models.get(alias);
+    if (!model) throw new ModelCallError('bad-request', `unknown model "${alias}"; configured: ${[...models.keys()].join(', ')}`);
+    return model;
+  };
+  return {
+    config,
+    latency,
+    aliases: () => [...models.keys()],
+    languageModel,
+    modelForTask: (task) => languageModel(aliasForTask(config, task)),
+    languageModels: () => Object.fromEntries(models),
+    breakerStates: () => Object.fromEntries([...guarded].map(([name, model]) => [name, model.breakerState()])),
+  };
+}
+

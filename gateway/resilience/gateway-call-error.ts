@@ -1,0 +1,37 @@
+import { ModelCallError } from '../model-call-error.js';
+import type { LanguageModel, ModelRequest, ModelResult, ModelStreamPart } from '../model-spec.js';
+import type { RoutingReport } from '../routing/routing-report.js';
+
+/** A result as the gateway returns it: the provider's, plus how it was routed and what it cost. */
+export type GatewayResult = ModelResult & {
+  routing: RoutingReport;
+  /** The usage at the answering deployment's configured prices, in millionths of their currency. */
+  costMicros: number;
+};
+
+export type GatewayStreamPart = Exclude<ModelStreamPart, { type: 'finish' }> | { type: 'finish'; result: GatewayResult };
+
+/**
+ * A LanguageModel for one alias. It is one: anything that takes a LanguageModel takes
+ * it, and code that knows the wider types reads the routing report from results.
+ */
+export interface GatewayModel extends LanguageModel {
+  readonly alias: string;
+  generate(request: ModelRequest): Promise<GatewayResult>;
+  stream(request: ModelRequest): AsyncIterable<GatewayStreamPart>;
+}
+
+/**
+ * The gateway's failure: the last deployment's error (same kind, message and details,
+ * `partialText` included) with the routing report. Still a ModelCallError, so callers
+ * that only know that type keep working; the original is its `cause`.
+ */
+export class GatewayCallError extends ModelCallError {
+  constructor(
+    error: ModelCallError,
+    readonly routing: RoutingReport,
+  ) {
+    super(error.kind, error.message, { ...error.details, cause: error });
+    this.name = 'GatewayCallError';
+  }
+}

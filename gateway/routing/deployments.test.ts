@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { aliasForTask, GatewayConfigError, parseGatewayConfig } from './deployments.js';
+
+const prices = { inputPerMillion: 0.15, cachedInputPerMillion: 0.075, outputPerMillion: 0.6 };
+const openAi = { provider: 'openai-compatible', baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-test', prices };
+
+const valid = {
+  aliases: {
+    'chat/default': {
+      strategy: 'lowest-latency',
+      deployments: [
+        { ...openAi, name: 'gpt-4o-mini', model: 'gpt-4o-mini', contextWindow: 128_000, maxOutputTokens: 16_384, timeouts: { firstTokenMs: 5_000, idleMs: 10_000, totalMs: 60_000 } },
+        { name: 'local', provider: 'local', model: 'local', contextWindow: 8_192, prices: { inputPerMillion: 0, cachedInputPerMillion: 0, outputPerMillion: 0 } },
+      ],
+    },
+    'chat/cheap': { deployments: [{ ...openAi, name: 'gpt-4o-mini', model: 'gpt-4o-mini', contextWindow: 128_000, maxOutputTokens: 16_384, timeouts: { firstTokenMs: 5_000, idleMs: 10_000, totalMs: 60_000 } }] },
+  },
+};
+
+function problems(input: unknown): string {
+  try {
+    parseGatewayConfig(input);
+  } catch (error) {
+    if (error instanceof GatewayConfigError) return error.message;
+    throw error;
+  }
+  throw new Error('the configuration was accepted');
+}
+
+describe('parseGatewayConfig', () => {
+  it('accepts a configuration, defaulting the strategy to priority and the task routes to none', () => {
+    const config = parseGatewayConfig(valid);
+    expect(config.aliases['chat/default']?.strategy).toBe('lowest-latency');
+    expect(config.aliases['chat/cheap']?.strategy).toBe('priority');
+    expect(config.tasks).toEqual({});
+  });
+
+  it('names the path of each problem', () => {
+    const message = problems({
+      aliases: {
+        'chat/default': {
+          strategy: 'fastest',
+          deployments: [{ ...openAi, name: 'a', model: 'gpt-4o', contextWindow: -1, prices: { ...prices, outputPerMillion: 'cheap' } }],
+        },
+      },
+    });
+    expect(message).toContain('aliases["chat/default"].strategy:');
+    expect(message).toContain('aliases["chat/default"].deployments[0].contextWindow:');
+    expect(message).toContain('aliases["chat/default"].deployments[0].prices.outputPerMillion:');
+  });
+
+  it('requires a base URL for openai-compatible deployments and rejects unknown keys', () => {
+    const message = problems({
+      aliases: { 'chat/default': { deployments: [{ name: 'a', provider: 'openai-compatible', model: 'm', contextWindow: 10, prices, wieght: 2 }] } },
+    });
+    expect(message).toContain('aliases["chat/default"].deployments[0]: Unrecognized key: "wieght"');
+    expect(message).toContain('aliases["chat/default"].deployments[0].baseUrl: required for an openai-compatible deployment');
+  });
+
+  it('rejects an output cap as large as the window and timeouts longer than the total', () => {
+    const message = problems({
+      aliases: {
+        'chat/default': {
+          deployments: [{ ...openAi, name: 'a', model: 'm', contextWindow: 100, maxOutputTokens: 100, timeouts: { firstTokenMs: 5_000, totalMs: 1_000 } }],
+        },
+      },
+    });
+    expect(message).toContain('deployments[0].maxOutputTokens: must be smaller than contextWindow');
+    expect(message).toContain('deployments[0].timeouts: firstTokenMs and idleMs must not exceed totalMs');
+  });
+
+  it('rejects one deployment name defined two ways, and task routes to aliases that do not exist', () => {
+    const cheap = { deployments: [{ ...openAi, name: 'gpt-4o-mini', model: 'gpt-4o-mini', contextWindow: 64_000 }] };
+    const message = problems({ ...valid, aliases: { ...valid.aliases, 'chat/cheap': cheap }, tasks: { reason: 'chat/reasoning' } });
+    expect(message).toContain('aliases["chat/cheap"].deployments[0].name: deployment "gpt-4o-mini" is defined differently in aliases["chat/default"]');
+    expect(message).toContain('tasks.reason: alias "chat/reasoning" is not configured');
+  });
+
+  it('rejects a configuration without aliases and malformed alias names', () => {
+    expect(problems({ aliases: {} })).toContain('aliases: configure at least one alias');
+    expect(problems({ aliases: { Default: valid.aliases['chat/cheap'] } })).toContain('aliases.Default: Invalid key in record: an alias looks like `chat/default`');
+  });
+});
+
+describe('aliasForTask', () => {
+  it('routes classify and summarize to chat/cheap, reason to chat/reasoning when configured, else to chat/default', () => {
+    const config = parseGatewayConfig(valid);
+    expect(['classify', 'summarize', 'reason', 'chat'].map((task) => aliasForTask(config, task))).toEqual([
+      'chat/cheap',
+      'chat/cheap',
+      'chat/default',
+      'chat/default',
+    ]);
+    const routed = parseGatewayConfig({ ...valid, tasks: { classify: 'chat/default' } });
+    expect(aliasForTask(routed, 'classify')).toBe('chat/default');
+  });
+});

@@ -1,0 +1,127 @@
+import { isDeepStrictEqual } from 'node:util';
+import { z } from 'zod';
+import { TOKEN_ENCODING_NAMES } from '../tokens/count-tokens.js';
+
+export const ROUTING_STRATEGIES = ['priority', 'weighted', 'lowest-latency', 'lowest-cost'] as const;
+export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
+
+const tokens = z.number().int().positive();
+const milliseconds = z.number().int().positive();
+const pricePerMillion = z.number().min(0);
+
+export const deploymentSchema = z
+  .strictObject({
+    /** Unique across the configuration: breakers and latency figures are kept per name. */
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'letters, digits, `.`, `_`, `:` or `-`, at most 100'),
+    provider: z.enum(['openai-compatible', 'local']),
+    baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    apiKey: z.string().min(1).optional(),
+    /** Sent with every request (Azure's `api-key`, a proxy's routing header). */
+    headers: z.record(z.string(), z.string()).optional(),
+    model: z.string().min(1),
+    /** Overrides the encoding guessed from `model` for context-window checks. */
+    tokenizer: z.enum(TOKEN_ENCODING_NAMES).optional(),
+    contextWindow: tokens,
+    maxOutputTokens: tokens.optional(),
+    prices: z.strictObject({ inputPerMillion: pricePerMillion, cachedInputPerMillion: pricePerMillion, outputPerMillion: pricePerMillion }),
+    /** Share of traffic under the `weighted` strategy, relative to the alias's other weights; 1 when unset. */
+    weight: z.number().positive().optional(),
+    timeouts: z
+      .strictObject({ firstTokenMs: milliseconds.optional(), idleMs: milliseconds.optional(), totalMs: milliseconds.optional() })
+      .optional(),
+  })
+  .superRefine((deployment, context) => {
+    if (deployment.provider === 'openai-compatible' && deployment.baseUrl === undefined) {
+      context.addIssue({ code: 'custom', path: ['baseUrl'], message: 'required for an openai-compatible deployment' });
+    }
+    if (deployment.maxOutputTokens !== undefined && deployment.maxOutputTokens >= deployment.contextWindow) {
+      context.addIssue({ code: 'custom', path: ['maxOutputTokens'], message: 'must be smaller than contextWindow' });
+    }
+    const { firstTokenMs, idleMs, totalMs } = deployment.timeouts ?? {};
+    if (totalMs !== undefined && ((firstTokenMs ?? 0) > totalMs || (idleMs ?? 0) > totalMs)) {
+      context.addIssue({ code: 'custom', path: ['timeouts'], message: 'firstTokenMs and idleMs must not exceed totalMs' });
+    }
+  });
+
+const aliasName = z.string().regex(/^[a-z][a-z0-9-]*\/[a-z0-9][a-z0-9.-]*$/, 'an alias looks like `chat/default`');
+
+export const aliasRouteSchema = z.strictObject({
+  strategy: z.enum(ROUTING_STRATEGIES).default('priority'),
+  /** Tried in this order by `priority`; the fallback chain after the first pick for the others. */
+  deployments: z.array(deploymentSchema).min(1),
+});
+
+export const gatewayConfigSchema = z
+  .strictObject({
+    aliases: z.record(aliasName, aliasRouteSchema).refine((aliases) => Object.keys(aliases).length > 0, 'configure at least one alias'),
+    /** Task → alias; tasks not listed here use `DEFAULT_TASK_ROUTES`. */
+    tasks: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), aliasName).default({}),
+  })
+  .superRefine((config, context) => {
+    const seen = new Map<string, { alias: string; deployment: unknown }>();
+    for (const [alias, route] of Object.entries(config.aliases)) {
+      route.deployments.forEach((deployment, index) => {
+        const earlier = seen.get(deployment.name);
+        if (earlier && (earlier.alias === alias || !isDeepStrictEqual(earlier.deployment, deployment))) {
+          const where = earlier.alias === alias ? 'twice in this alias' : `differently in aliases["${earlier.alias}"]`;
+          context.addIssue({ code: 'custom', path: ['aliases', alias, 'deployments', index, 'name'], message: `deployment "${deployment.name}" is defined ${where}` });
+        }
+        seen.set(deployment.name, { alias, deployment });
+      });
+    }
+    for (const [task, alias] of Object.entries(config.tasks)) {
+      if (!(alias in config.aliases)) context.addIssue({ code: 'custom', path: ['tasks', task], message: `alias "${alias}" is not configured` });
+    }
+  });
+
+export type Deployment = z.infer<typeof deploymentSchema>;
+export type AliasRoute = z.infer<typeof aliasRouteSchema>;
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
+
+/** Where tasks go unless the configuration says otherwise; a missing alias falls back to `chat/default`. */
+export const DEFAULT_TASK_ROUTES: Readonly<Record<string, string>> = {
+  classify: 'chat/cheap',
+  summarize: 'chat/cheap',
+  reason: 'chat/reasoning',
+};
+
+export class GatewayConfigError extends Error {
+  override name = 'GatewayConfigError';
+}
+
+/** Parses a gateway configuration; a bad one fails with every problem, each naming its path. */
+export function parseGatewayConfig(input: unknown): GatewayConfig {
+  const parsed = gatewayConfigSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new GatewayConfigError(`invalid gateway configuration:\n${describeIssues(parsed.error.issues)}`);
+}
+
+/** The alias a task runs on: configured, else the default route if that alias exists, else `chat/default`. */
+export function aliasForTask(config: GatewayConfig, task: string): string {
+  const configured = config.tasks[task];
+  if (configured !== undefined) return configured;
+  const preferred = DEFAULT_TASK_ROUTES[task];
+  return preferred !== undefined && preferred in config.aliases ? preferred : 'chat/default';
+}
+
+/** One line per problem: `aliases["chat/default"].deployments[0].prices.inputPerMillion: expected number, received string`. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues.map((issue) => `  ${formatPath(issue.path) || '(root)'}: ${messageOf(issue)}`).join('\n');
+}
+
+/** A bad record key says only "Invalid key in record"; what was wrong with it sits one level down. */
+function messageOf(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'invalid_key') return issue.message;
+  return `${issue.message}: ${issue.issues.map((inner) => inner.message).join('; ')}`;
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let text = '';
+  for (const key of path) {
+    if (typeof key === 'number') text += `[${key}]`;
+    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) text += text === '' ? key : `.${key}`;
+    else text += `[${JSON.stringify(String(key))}]`;
+  }
+  return text;
+}

@@ -1,0 +1,34 @@
+import type { ModelUsage } from '../model-spec.js';
+import type { Deployment } from './deployments.js';
+
+type Prices = Deployment['prices'];
+
+/**
+ * Output tokens assumed for a cost estimate when neither the request nor the deployment
+ * caps them; a typical chat answer, not a bound.
+ */
+export const ASSUMED_OUTPUT_TOKENS = 512;
+
+/** Cost in the billing currency of the configured prices. */
+export function costOf(prices: Prices, tokens: { inputTokens: number; cachedInputTokens?: number; outputTokens: number }): number {
+  const cached = Math.min(tokens.cachedInputTokens ?? 0, tokens.inputTokens);
+  return (
+    ((tokens.inputTokens - cached) * prices.inputPerMillion + cached * prices.cachedInputPerMillion + tokens.outputTokens * prices.outputPerMillion) /
+    1_000_000
+  );
+}
+
+/**
+ * What a request will cost on a deployment before it is sent: the counted prompt, and as
+ * output the request's cap, else the deployment's, else `ASSUMED_OUTPUT_TOKENS`. Cached
+ * input is unknown beforehand and counted at the full price.
+ */
+export function estimateRequestCost(deployment: Deployment, inputTokens: number, maxOutputTokens: number | undefined): number {
+  const outputTokens = maxOutputTokens ?? deployment.maxOutputTokens ?? ASSUMED_OUTPUT_TOKENS;
+  return costOf(deployment.prices, { inputTokens, outputTokens });
+}
+
+/** The settled cost of a finished call in millionths of the currency, as ModelCallCompleted records it. */
+export function costMicrosOf(prices: Prices, usage: ModelUsage): number {
+  return Math.round(costOf(prices, usage) * 1_000_000);
+}

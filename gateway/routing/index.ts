@@ -1,0 +1,19 @@
+export {
+  aliasForTask,
+  DEFAULT_TASK_ROUTES,
+  GatewayConfigError,
+  gatewayConfigSchema,
+  parseGatewayConfig,
+  ROUTING_STRATEGIES,
+  type AliasRoute,
+  type Deployment,
+  type GatewayConfig,
+  type GatewayConfigInput,
+  type RoutingStrategy,
+} from './deployments.js';
+export { costMicrosOf, costOf, estimateRequestCost } from './estimate-cost.js';
+export { createLatencyTracker, type LatencyTracker } from './latency-tracker.js';
+export { planRoute, type RoutePlan } from './plan-route.js';
+export { rankDeployments, type RankedDeployment, type RankingContext } from './rank-deployments.js';
+export { routingReportOf, type RetryRefusal, type RoutingAttempt, type RoutingCandidate, type RoutingReport, type RoutingSkip } from './routing-report.js';
+export { seededRandom } from './seeded-random.js';

@@ -1,0 +1,56 @@
+import type { ModelRequest } from '../model-spec.js';
+import { tokenCounterFor } from '../tokens/count-tokens.js';
+import { encodingForModel, type TokenEncodingName } from '../tokens/count-tokens.js';
+import type { AliasRoute, Deployment } from './deployments.js';
+import { estimateRequestCost } from './estimate-cost.js';
+import { rankDeployments, type RankingContext } from './rank-deployments.js';
+import { createRoutingReport, type RoutingReport } from './routing-report.js';
+
+export interface RoutePlan {
+  /** Candidates ranked, with context-window skips already recorded. */
+  report: RoutingReport;
+  /** The deployments to try, in order. */
+  runnable: Deployment[];
+}
+
+/**
+ * Ranks the alias's deployments for this request and drops those whose context window
+ * cannot hold the prompt plus the output cap, counted with each one's tokenizer before
+ * anything is sent. A provider rejecting an oversized prompt would cost a round trip
+ * and, on some servers, a silently truncated prompt.
+ */
+export function planRoute(alias: string, route: AliasRoute, request: ModelRequest, context: Omit<RankingContext, 'estimateCost'>): RoutePlan {
+  const counted = new Map<TokenEncodingName, number>();
+  const promptTokens = (deployment: Deployment): number => {
+    const encoding = deployment.tokenizer ?? encodingForModel(deployment.model);
+    let tokens = counted.get(encoding);
+    if (tokens === undefined) {
+      tokens = tokenCounterFor(deployment.model, encoding).request(request);
+      counted.set(encoding, tokens);
+    }
+    return tokens;
+  };
+  const ranked = rankDeployments(route, {
+    ...context,
+    estimateCost: (deployment) => estimateRequestCost(deployment, promptTokens(deployment), request.maxOutputTokens),
+  });
+
+  const report = createRoutingReport(alias, route.strategy);
+  const runnable: Deployment[] = [];
+  for (const { deployment, reason } of ranked) {
+    const prompt = promptTokens(deployment);
+    const output = request.maxOutputTokens ?? deployment.maxOutputTokens ?? 0;
+    const names = { deployment: deployment.name, provider: deployment.provider, model: deployment.model };
+    if (prompt + output > deployment.contextWindow) {
+      report.candidates.push({
+        ...names,
+        skipped: 'context-window',
+        reason: `${reason}; needs ${prompt} prompt + ${output} output tokens, its window is ${deployment.contextWindow}`,
+      });
+      continue;
+    }
+    report.candidates.push({ ...names, reason });
+    runnable.push(deployment);
+  }
+  return { report, runnable };
+}
