@@ -1,0 +1,19 @@
+import { DomainError } from '../../domain/shared/domain-error.js';
+
+/** An error raised by the API layer itself: it knows its HTTP status. */
+export class ApiError extends DomainError {
+  constructor(
+    readonly status: number,
+    code: `TESSERA_${string}`,
+    message: string,
+    field?: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(code, message, field);
+  }
+}
+
+export const notFound = (what: string, field?: string) => new ApiError(404, 'TESSERA_NOT_FOUND', `${what} was not found`, field);
+
+export const unauthorized = (message: string) =>
+  new ApiError(401, 'TESSERA_UNAUTHORIZED', message, 'headers.authorization', { 'www-authenticate': 'Bearer' });

@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import { migrateToLatest } from '../../infra/sql/migrate.js';
+import type { ReadModels } from '../../projections/read-model-database.js';
+import { ApiError } from '../errors/api-error.js';
+import * as createIdempotencyKeys from './migrations/2026-11-23-0001-create-idempotency-keys.js';
+
+export async function migrateIdempotencyKeys(db: ReadModels): Promise<void> {
+  await migrateToLatest(db, { '2026-11-23-0001-create-idempotency-keys': createIdempotencyKeys }, 'tessera_api_idempotency');
+}
+
+export type IdempotencyOutcome = { kind: 'new' } | { kind: 'replay'; statusCode: number; response: unknown };
+
+const KEY_REUSED = (detail: string) => new ApiError(422, 'TESSERA_IDEMPOTENCY_KEY_REUSED', detail, 'headers.idempotency-key');
+
+/**
+ * Remembers the first response to each (tenant, Idempotency-Key): the same key with
+ * the same body gets that response again; with another body or route, a 422; while
+ * the first request is still running, a 409 the client can retry.
+ */
+export function createIdempotencyStore(db: ReadModels, retentionMs = 24 * 3_600_000) {
+  return {
+    async begin(tenantId: string, key: string, route: string, body: unknown): Promise<IdempotencyOutcome> {
+      const bodyHash = createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex');
+      const inserted = await db
+        .insertInto('api_idempotency_keys')
+        .values({ tenant_id: tenantId, idempotency_key: key, route, body_hash: bodyHash, status_code: null, response: null })
+        .onConflict((conflict) => conflict.columns(['tenant_id', 'idempotency_key']).doNothing())
+        .returning('tenant_id')
+        .executeTakeFirst();
+      if (inserted) return { kind: 'new' };
+      const existing = await db
+        .selectFrom('api_idempotency_keys')
+        .select(['route', 'body_hash', 'status_code', 'response', 'created_at'])
+        .where('tenant_id', '=', tenantId)
+        .where('idempotency_key', '=', key)
+        .executeTakeFirstOrThrow();
+      if (existing.created_at.getTime() < Date.now() - retentionMs) {
+        await db.deleteFrom('api_idempotency_keys').where('tenant_id', '=', tenantId).where('idempotency_key', '=', key).execute();
+        return this.begin(tenantId, key, route, body);
+      }
+      if (existing.route !== route) throw KEY_REUSED(`this Idempotency-Key was used for ${existing.route}`);
+      if (existing.body_hash !== bodyHash) throw KEY_REUSED('this Idempotency-Key was used with a different body');
+      if (existing.status_code === null) {
+        throw new ApiError(409, 'TESSERA_IDEMPOTENT_REQUEST_IN_PROGRESS', 'the first request with this Idempotency-Key is still running; retry shortly', 'headers.idempotency-key', { 'retry-after': '1' });
+      }
+      return { kind: 'replay', statusCode: existing.status_code, response: existing.response };
+    },
+
+    async finish(tenantId: string, key: string, statusCode: number, response: unknown): Promise<void> {
+      await db
+        .updateTable('api_idempotency_keys')
+        .set({ status_code: statusCode, response: JSON.stringify(response) })
+        .where('tenant_id', '=', tenantId)
+        .where('idempotency_key', '=', key)
+        .execute();
+    },
+
+    /** Lets a failed first attempt be retried with the same key. */
+    async abandon(tenantId: string, key: string): Promise<void> {
+      await db.deleteFrom('api_idempotency_keys').where('tenant_id', '=', tenantId).where('idempotency_key', '=', key).where('status_code', 'is', null).execute();
+    },
+  };
+}
+
+export type IdempotencyStore = ReturnType<typeof createIdempotencyStore>;

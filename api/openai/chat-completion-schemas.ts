@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/** Text parts are accepted; other modalities are refused by name rather than dropped. */
+const contentPart = z.object({ type: z.literal('text'), text: z.string() });
+const content = z.union([z.string(), z.array(contentPart)]);
+
+const toolCall = z.object({
+  id: z.string().min(1),
+  type: z.literal('function'),
+  function: z.object({ name: z.string().min(1), arguments: z.string() }),
+});
+
+export const chatMessage = z.discriminatedUnion('role', [
+  z.object({ role: z.literal('system'), content, name: z.string().optional() }),
+  z.object({ role: z.literal('developer'), content, name: z.string().optional() }),
+  z.object({ role: z.literal('user'), content, name: z.string().optional() }),
+  z.object({ role: z.literal('assistant'), content: content.nullable().optional(), tool_calls: z.array(toolCall).optional(), name: z.string().optional() }),
+  z.object({ role: z.literal('tool'), content, tool_call_id: z.string().min(1) }),
+]);
+
+const functionTool = z.object({
+  type: z.literal('function'),
+  function: z.object({
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64'),
+    description: z.string().max(10_000).optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullable().optional(),
+  }),
+});
+
+const toolChoice = z.union([
+  z.enum(['auto', 'none', 'required']),
+  z.object({ type: z.literal('function'), function: z.object({ name: z.string().min(1) }) }),
+]);
+
+const responseFormat = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }),
+  z.object({ type: z.literal('json_object') }),
+  z.object({
+    type: z.literal('json_schema'),
+    json_schema: z.object({ name: z.string().min(1), schema: z.record(z.string(), z.unknown()).optional(), strict: z.boolean().nullable().optional() }),
+  }),
+]);
+
+export const chatCompletionBody = z.object({
+  model: z.string().min(1).max(200),
+  messages: z.array(chatMessage).min(1).max(10_000),
+  stream: z.boolean().nullable().optional(),
+  stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
+  tools: z.array(functionTool).max(128).optional(),
+  tool_choice: toolChoice.optional(),
+  response_format: responseFormat.optional(),
+  temperature: z.number().min(0).max(2).nullable().optional(),
+  top_p: z.number().gt(0).max(1).nullable().optional(),
+  max_tokens: z.number().int().min(1).nullable().optional(),
+  max_completion_tokens: z.number().int().min(1).nullable().optional(),
+  seed: z.number().int().nullable().optional(),
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
+  user: z.string().max(200).optional(),
+  n: z.literal(1, 'only n = 1 is supported').nullable().optional(),
+  parallel_tool_calls: z.boolean().optional(),
+});
+
+export type ChatCompletionBody = z.infer<typeof chatCompletionBody>;
+
+export const chatCompletionHeaders = z.object({
+  'x-tessera-conversation-id': z.uuid().optional().describe('Record the call in this conversation instead of a new one'),
+});
+
+export const embeddingsBody = z.object({
+  model: z.string().min(1).max(200),
+  input: z.union([z.string(), z.array(z.string()).min(1).max(2_048)]),
+  encoding_format: z.enum(['float', 'base64']).optional(),
+  dimensions: z.number().int().min(1).optional(),
+  user: z.string().max(200).optional(),
+});

@@ -1,0 +1,24 @@
+import type { RecordedEvent } from '../../domain/events/envelope.js';
+import type { ModelCallFailedData } from '../../domain/turn/events/model-call-events.js';
+import type { TurnFailedData } from '../../domain/turn/events/turn-ended.js';
+import { ApiError } from '../errors/api-error.js';
+
+const STATUS_BY_KIND: Record<string, number> = {
+  'rate-limited': 429,
+  'context-overflow': 400,
+  'bad-request': 400,
+  'content-filter': 400,
+  timeout: 504,
+};
+
+/** A failed turn as the HTTP error an OpenAI client expects (the SDK raises the matching typed error). */
+export function turnFailureError(events: readonly RecordedEvent[]): ApiError {
+  const failure = events.at(-1)!.data as TurnFailedData;
+  const modelFailure = [...events].reverse().find((event) => event.type === 'ModelCallFailed')?.data as ModelCallFailedData | undefined;
+  if (failure.reason === 'deadline-exceeded') return new ApiError(504, 'TESSERA_TURN_DEADLINE_EXCEEDED', failure.message);
+  if (failure.reason === 'model-call-failed' && modelFailure) {
+    const status = STATUS_BY_KIND[modelFailure.errorKind] ?? 502;
+    return new ApiError(status, `TESSERA_MODEL_${modelFailure.errorKind.toUpperCase().replaceAll('-', '_')}` as `TESSERA_${string}`, modelFailure.message, status === 400 ? 'body.messages' : undefined);
+  }
+  return new ApiError(502, `TESSERA_TURN_${failure.reason.toUpperCase().replaceAll('-', '_')}` as `TESSERA_${string}`, failure.message);
+}

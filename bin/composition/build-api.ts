@@ -1,0 +1,50 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { createApiKeyAuthenticator } from '../../api/auth/api-key-authenticator.js';
+import { tesseraApi } from '../../api/app.js';
+import { conversationRoutes } from '../../api/conversations/conversation-routes.js';
+import { createIdempotencyStore, migrateIdempotencyKeys } from '../../api/idempotency/idempotency-store.js';
+import type { Config } from '../../infra/config/settings.js';
+import { startStreamEventHub } from '../../infra/event-store/stream-event-hub.js';
+import { turnRoutes } from '../../api/turns/turn-routes.js';
+import { openAiRoutes } from '../../api/openai/openai-routes.js';
+import type { Backend } from './open-backend.js';
+
+export const TESSERA_VERSION = '0.1.0';
+
+/** The Fastify server with Tessera's API plugin, limits and timeouts from configuration. */
+export async function buildApi(backend: Backend, config: Config, logger: Logger): Promise<FastifyInstance> {
+  await migrateIdempotencyKeys(backend.readModels);
+  // Typed as Fastify's logger so the instance type is the plain FastifyInstance routes expect.
+  const loggerInstance: FastifyBaseLogger = logger;
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: config.httpBodyLimitBytes,
+    requestTimeout: config.httpRequestTimeoutMs,
+    // Streams stay open past the request timeout; idle sockets do not.
+    connectionTimeout: 0,
+    keepAliveTimeout: 72_000,
+    return503OnClosing: true,
+    genReqId: () => crypto.randomUUID(),
+  });
+  const idempotency = createIdempotencyStore(backend.readModels);
+  const deltas = await backend.deltas();
+  const turnDefaults = {
+    maxModelSteps: config.turnMaxModelSteps,
+    maxToolCalls: config.turnMaxToolCalls,
+    maxOutputTokens: config.turnMaxOutputTokens,
+    deadlineMs: config.turnDeadlineMs,
+  };
+  const hub = await startStreamEventHub(backend.store, (error) => logger.error({ err: error }, 'turn event hub read failed'));
+  await app.register(tesseraApi, {
+    version: TESSERA_VERSION,
+    authenticate: createApiKeyAuthenticator(backend.readModels),
+    routes: [
+      conversationRoutes({ store: backend.store, readModels: backend.readModels, idempotency }),
+      turnRoutes({ store: backend.store, idempotency, hub, deltas, turnDefaults }),
+      openAiRoutes({ store: backend.store, hub, deltas, models: backend.models(), turnDefaults, completionTimeoutMs: config.httpRequestTimeoutMs }),
+    ],
+  });
+  app.addHook('onClose', () => hub.close());
+  return app;
+}

@@ -1,0 +1,37 @@
+import { createModelRegistry, DEFAULT_CHAT_ALIAS, DEFAULT_EMBEDDING_ALIAS, type ModelRegistry } from '../../gateway/model-registry.js';
+import { createLocalEmbeddingModel, createLocalModel } from '../../gateway/providers/local/index.js';
+import { createOpenAiCompatibleEmbeddingModel, createOpenAiCompatibleModel } from '../../gateway/providers/openai-compatible/index.js';
+import { readFileSync } from 'node:fs';
+import type { Config } from '../../infra/config/settings.js';
+import { createGateway } from '../../gateway/resilience/index.js';
+import { parseGatewayConfig } from '../../gateway/routing/index.js';
+
+/**
+ * The gateway (routing, retries, breakers, fallbacks) when a gateway file is given; one
+ * OpenAI-compatible provider when a URL is; the offline local provider otherwise.
+ */
+export function createModels(config: Config, onBreakerStateChange?: (deployment: string, state: string) => void): ModelRegistry {
+  if (config.gatewayConfigFile) {
+    const gateway = createGateway(parseGatewayConfig(JSON.parse(readFileSync(config.gatewayConfigFile, 'utf8'))), { onBreakerStateChange });
+    return createModelRegistry(gateway.languageModels(), {
+      [DEFAULT_EMBEDDING_ALIAS]: createLocalEmbeddingModel({ dimensions: config.embeddingDimensions }),
+    });
+  }
+  if (!config.modelBaseUrl) {
+    return createModelRegistry(
+      { [DEFAULT_CHAT_ALIAS]: createLocalModel() },
+      { [DEFAULT_EMBEDDING_ALIAS]: createLocalEmbeddingModel({ dimensions: config.embeddingDimensions }) },
+    );
+  }
+  const connection = { baseUrl: config.modelBaseUrl, apiKey: config.modelApiKey, timeoutMs: config.modelTimeoutMs };
+  return createModelRegistry(
+    { [DEFAULT_CHAT_ALIAS]: createOpenAiCompatibleModel({ ...connection, modelId: config.chatModel }) },
+    {
+      [DEFAULT_EMBEDDING_ALIAS]: createOpenAiCompatibleEmbeddingModel({
+        ...connection,
+        modelId: config.embeddingModel,
+        dimensions: config.embeddingDimensions,
+      }),
+    },
+  );
+}

@@ -1,0 +1,140 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import pg from 'pg';
+import { createEventRegistry } from '../../domain/events/all-event-types.js';
+import type { Config } from '../../infra/config/settings.js';
+import { createInProcessBus } from '../../infra/bus/in-process/index.js';
+import { createNatsBus } from '../../infra/bus/nats/index.js';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { createInProcessDeltaChannel } from '../../infra/deltas/in-process/in-process-delta-channel.js';
+import { createNatsDeltaChannel } from '../../infra/deltas/nats/nats-delta-channel.js';
+import type { DeltaChannel } from '../../infra/deltas/port.js';
+import type { Bus } from '../../infra/bus/port.js';
+import { connectKurrentDbEventStore } from '../../infra/event-store/kurrentdb/index.js';
+import type { EventStore } from '../../infra/event-store/port.js';
+import { withEventSchemas } from '../../infra/event-store/schema-checked-event-store.js';
+import { createPgliteEventStore, migratePgliteEventLog } from '../../infra/event-store/sql/pglite-event-store.js';
+import { createPostgresEventStore, migratePostgresEventLog } from '../../infra/event-store/sql/postgres-event-store.js';
+import { createPgliteKysely, createPostgresKysely } from '../../infra/sql/kysely.js';
+import { openPglite } from '../../infra/sql/pglite.js';
+import { allProjections, migrateProjections, type ReadModelDatabase, type ReadModels } from '../../projections/index.js';
+import type { ModelRegistry } from '../../gateway/model-registry.js';
+import { ensureDatabaseExists } from './ensure-database.js';
+import { createModels } from './models.js';
+
+/** The parts every command works with, chosen by the profile. */
+export interface Backend {
+  store: EventStore;
+  readModels: ReadModels;
+  /** Opened on first use: `project` and `replay` never need it. */
+  bus(): Promise<Bus>;
+  /** Token deltas of model calls in flight; opened on first use. */
+  deltas(): Promise<DeltaChannel>;
+  /** The process's models: one gateway, so API and workers share its breakers and retry budget. */
+  models(): ModelRegistry;
+  /** True when other processes may run the same workers (leader election matters). */
+  shared: boolean;
+  close(): Promise<void>;
+}
+
+/** `TESSERA_DATA_DIR=:memory:` keeps the embedded database in memory (demos, tests). */
+export const IN_MEMORY = ':memory:';
+
+export async function openBackend(config: Config, logger: Logger): Promise<Backend> {
+  const backend = await openStorage(config, logger);
+  let models: ModelRegistry | undefined;
+  return {
+    ...backend,
+    models: () =>
+      (models ??= createModels(config, (deployment, state) => logger.warn({ deployment, state }, 'circuit breaker changed state'))),
+  };
+}
+
+async function openStorage(config: Config, logger: Logger): Promise<Omit<Backend, 'models'>> {
+  const registry = createEventRegistry();
+  const closers: (() => Promise<void>)[] = [];
+  const pollIntervalMs = config.subscriptionPollMs;
+  const onConnectionError = (error: Error) => logger.warn({ err: error }, 'database connection lost; reconnecting');
+
+  if (config.profile === 'embedded') {
+    const inMemory = config.dataDirectory === IN_MEMORY;
+    const directory = inMemory ? undefined : resolve(config.dataDirectory, 'pglite');
+    if (directory) mkdirSync(directory, { recursive: true });
+    logger.info({ directory: directory ?? 'in memory' }, 'embedded profile: opening PGlite');
+    const pglite = await openPglite(directory);
+    await migratePgliteEventLog(pglite);
+    const readModels = createPgliteKysely<ReadModelDatabase>(pglite);
+    await migrateProjections(readModels, allProjections);
+    const store = chooseStore(config, () => createPgliteEventStore(pglite, { pollIntervalMs }));
+    let bus: Bus | undefined;
+    let deltas: DeltaChannel | undefined;
+    return {
+      store: withEventSchemas(store, registry),
+      readModels,
+      shared: false,
+      bus: async () => (bus ??= createInProcessBus({ maxMessages: 100_000, maxAgeMs: 24 * 3_600_000 })),
+      deltas: async () => (deltas ??= createInProcessDeltaChannel()),
+      async close() {
+        await deltas?.close();
+        await bus?.close();
+        await store.close();
+        await readModels.destroy();
+      },
+    };
+  }
+
+  await ensureDatabaseExists(config.databaseUrl);
+  await migratePostgresEventLog(config.databaseUrl);
+  const readModelPool = new pg.Pool({ connectionString: config.databaseUrl, max: config.databasePoolSize });
+  // An idle client killed by the server (restart, failover) is replaced on demand; unheard, it would end the process.
+  readModelPool.on('error', onConnectionError);
+  const readModels = createPostgresKysely<ReadModelDatabase>(readModelPool);
+  closers.push(() => readModels.destroy());
+  await migrateProjections(readModels, allProjections);
+  const store = chooseStore(config, () =>
+    createPostgresEventStore(new pg.Pool({ connectionString: config.databaseUrl, max: config.databasePoolSize }), {
+      ownsPool: true,
+      pollIntervalMs,
+      onConnectionError,
+    }),
+  );
+  closers.push(() => store.close());
+  let bus: Promise<Bus> | undefined;
+  let deltaConnection: Promise<NatsConnection> | undefined;
+  let deltas: Promise<DeltaChannel> | undefined;
+  return {
+    store: withEventSchemas(store, registry),
+    readModels,
+    shared: true,
+    bus: () =>
+      (bus ??= createNatsBus({
+        servers: config.natsUrl,
+        stream: config.natsStream,
+        subjects: [`${config.natsSubjectPrefix}.>`],
+        deadLetterStream: `${config.natsStream}_DEAD_LETTERS`,
+        deadLetterSubjectPrefix: `${config.natsSubjectPrefix}-dead-letters`,
+        duplicateWindowMs: config.natsDuplicateWindowMs,
+        maxAgeMs: config.natsMaxAgeMs,
+      })),
+    deltas: () =>
+      (deltas ??= (async () => {
+        deltaConnection = connect({ servers: config.natsUrl, name: 'tessera-deltas', maxReconnectAttempts: -1 });
+        return createNatsDeltaChannel(await deltaConnection, {
+          stream: `${config.natsStream}_DELTAS`,
+          subjectPrefix: `${config.natsSubjectPrefix}-deltas`,
+        });
+      })()),
+    async close() {
+      if (bus) await (await bus).close();
+      if (deltaConnection) await (await deltaConnection).drain();
+      for (const close of closers.reverse()) await close();
+    },
+  };
+
+  function chooseStore(current: Config, sqlStore: () => EventStore): EventStore {
+    if (current.eventStore === 'kurrentdb') return connectKurrentDbEventStore(current.kurrentDbUrl!);
+    return sqlStore();
+  }
+}
+
