@@ -1,0 +1,135 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { newId } from '../../domain/shared/ids.js';
+import { createBenchDatabase, type BenchDatabase } from '../support/bench-database.js';
+import { startChild } from './child-process.js';
+import { findFreePort, waitUntilListening } from './free-port.js';
+import { REPOSITORY_ROOT, TSX_LOADER } from './tsx-loader.js';
+
+export type TesseraProfile = 'embedded' | 'services';
+
+export interface TesseraProcessOptions {
+  profile: TesseraProfile;
+  /** The fake upstream's base URL, ending in `/v1`. */
+  modelBaseUrl: string;
+  /** Services profile: the server the run's fresh database is made on. */
+  postgresUrl?: string;
+  /** Services profile: the NATS server. */
+  natsUrl?: string;
+  /** More TESSERA_* settings, e.g. a longer model timeout. */
+  settings?: Record<string, string>;
+  /**
+   * Node flags for the server, e.g. `--cpu-prof` (which NODE_OPTIONS refuses): the
+   * server then starts as `bin/tessera` would start it, with these flags added.
+   */
+  nodeArguments?: readonly string[];
+}
+
+export interface TesseraProcess {
+  profile: TesseraProfile;
+  url: string;
+  /** An API key of a tenant made for the bench. */
+  key: string;
+  pid: number;
+  /** Services profile: the database made for this run. */
+  databaseName: string | undefined;
+  /** Lines the server logged at warn or above, for the report. */
+  warnings(): string[];
+  /** Stops the server (SIGTERM, SIGKILL after the grace period) and removes what the bench created. */
+  stop(graceMs?: number): Promise<{ signalled: 'SIGTERM' | 'SIGKILL' }>;
+}
+
+const TESSERA = `${REPOSITORY_ROOT}bin/tessera`;
+const STARTUP_TIMEOUT_MS = 120_000;
+const runTessera = promisify(execFile);
+
+/**
+ * `bin/tessera all` in its own process, as an operator runs it: embedded on in-memory
+ * PGlite (the first start prints its bootstrap key), or services on a database and NATS
+ * stream made for this run, with a tenant and key issued through the CLI beforehand.
+ */
+export async function spawnTessera(options: TesseraProcessOptions): Promise<TesseraProcess> {
+  const port = await findFreePort();
+  const suffix = newId().replaceAll('-', '').slice(-12);
+  const natsStream = `BENCH_${suffix.toUpperCase()}`;
+  let database: BenchDatabase | undefined;
+  const environment: NodeJS.ProcessEnv = {
+    ...withoutTesseraSettings(process.env),
+    TESSERA_PROFILE: options.profile,
+    TESSERA_HTTP_HOST: '127.0.0.1',
+    TESSERA_HTTP_PORT: String(port),
+    TESSERA_MODEL_BASE_URL: options.modelBaseUrl,
+    TESSERA_LOG_LEVEL: 'warn',
+    ...options.settings,
+  };
+  if (options.profile === 'embedded') {
+    environment.TESSERA_DATA_DIR = ':memory:';
+  } else {
+    if (!options.postgresUrl || !options.natsUrl) throw new Error('the services profile needs a PostgreSQL and a NATS URL');
+    database = await createBenchDatabase(options.postgresUrl, `bench_tessera_${suffix}`);
+    Object.assign(environment, {
+      TESSERA_DATABASE_URL: database.url,
+      TESSERA_NATS_URL: options.natsUrl,
+      TESSERA_NATS_STREAM: natsStream,
+      TESSERA_NATS_SUBJECT_PREFIX: `bench${suffix}.events`,
+    });
+  }
+
+  const cleanUp = async () => {
+    if (!database) return;
+    if (options.natsUrl) await deleteNatsStream(options.natsUrl, natsStream).catch(() => undefined);
+    await database.drop();
+  };
+
+  try {
+    let key: string | undefined;
+    if (options.profile === 'services') {
+      await runTessera(TESSERA, ['tenant', 'create', '--name', 'bench', '--tenant', 'bench'], { env: environment });
+      const issued = await runTessera(TESSERA, ['key', 'issue', '--tenant', 'bench'], { env: environment });
+      key = issued.stdout.trim();
+    }
+    const child = options.nodeArguments?.length
+      ? startChild(`tessera (${options.profile})`, process.execPath, [...options.nodeArguments, '--import', TSX_LOADER, `${TESSERA}.ts`, 'all'], environment)
+      : startChild(`tessera (${options.profile})`, TESSERA, ['all'], environment);
+    try {
+      key ??= (await child.waitForOutput(/(tsk_[A-Za-z0-9_-]+)/, STARTUP_TIMEOUT_MS))[1];
+      await waitUntilListening(`http://127.0.0.1:${port}/health`, STARTUP_TIMEOUT_MS, () => !child.exited());
+    } catch (error) {
+      await child.stop(5_000);
+      throw error;
+    }
+    if (!key?.startsWith('tsk_')) throw new Error(`tessera issued no API key: ${key ?? ''}`);
+    return {
+      profile: options.profile,
+      url: `http://127.0.0.1:${port}`,
+      key,
+      pid: child.pid,
+      databaseName: database?.name,
+      warnings: () => child.matchingLines(/"level":(40|50|60)/),
+      async stop(graceMs = 20_000) {
+        const { signalled } = await child.stop(graceMs);
+        await cleanUp();
+        return { signalled };
+      },
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+/** The parent's own TESSERA_* variables must not leak into the server under test. */
+function withoutTesseraSettings(environment: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(environment).filter(([name]) => !name.startsWith('TESSERA_')));
+}
+
+async function deleteNatsStream(natsUrl: string, stream: string): Promise<void> {
+  const connection = await connect({ servers: natsUrl, name: 'tessera-bench-cleanup' });
+  try {
+    await (await jetstreamManager(connection)).streams.delete(stream);
+  } finally {
+    await connection.close();
+  }
+}

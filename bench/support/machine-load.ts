@@ -1,0 +1,59 @@
+import { readFileSync, readdirSync } from 'node:fs';
+
+/** CPU counters at one moment, in clock ticks. */
+export interface CpuSnapshot {
+  busyTicks: number;
+  allTicks: number;
+  /** Ticks of this process and of every PostgreSQL server process, by pid. */
+  benchTicksByPid: Map<number, number>;
+}
+
+/**
+ * Reads Linux's /proc; undefined elsewhere. The bench's own work is this process plus
+ * the PostgreSQL server; everything else busy on the machine competes with it.
+ */
+export function takeCpuSnapshot(): CpuSnapshot | undefined {
+  try {
+    const cpuLine = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const fields = cpuLine.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal: idle and iowait are not busy.
+    const allTicks = fields.slice(0, 8).reduce((sum, value) => sum + value, 0);
+    const busyTicks = allTicks - (fields[3] ?? 0) - (fields[4] ?? 0);
+    const benchTicksByPid = new Map<number, number>();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const pid = Number(entry);
+      const ticks = processTicks(pid, pid === process.pid);
+      if (ticks !== undefined) benchTicksByPid.set(pid, ticks);
+    }
+    return { busyTicks, allTicks, benchTicksByPid };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Share of the whole machine (0–1) that processes other than the bench used between two snapshots. */
+export function outsideCpuShare(start: CpuSnapshot | undefined, end: CpuSnapshot | undefined): number {
+  if (!start || !end || end.allTicks <= start.allTicks) return Number.NaN;
+  let benchTicks = 0;
+  for (const [pid, ticks] of end.benchTicksByPid) benchTicks += ticks - (start.benchTicksByPid.get(pid) ?? 0);
+  const outside = end.busyTicks - start.busyTicks - benchTicks;
+  return Math.max(0, outside) / (end.allTicks - start.allTicks);
+}
+
+export function formatShare(share: number): string {
+  return Number.isFinite(share) ? `${(share * 100).toFixed(0)}%` : '—';
+}
+
+function processTicks(pid: number, isSelf: boolean): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name sits in parentheses and may hold spaces; fields follow the last ')'.
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    if (!isSelf && name !== 'postgres') return undefined;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,47 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { streamId } from '../../domain/shared/stream-id.js';
+import type { ModelCallCompletedData } from '../../domain/turn/events/model-call-events.js';
+import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream/index.js';
+import { startTessera, type RunningTessera } from '../support/tessera-harness.js';
+import { apiClient, type ApiClient } from './tessera-api.js';
+
+const prices = { inputPerMillion: 2, cachedInputPerMillion: 1, outputPerMillion: 8 };
+
+/** With a gateway file, a failing deployment falls back, and the turn's events explain the routing and its cost. */
+describe('turns through the gateway', () => {
+  let upstream: FakeUpstream;
+  let tessera: RunningTessera;
+  let api: ApiClient;
+
+  beforeAll(async () => {
+    upstream = await startFakeUpstream();
+    const file = join(mkdtempSync(join(tmpdir(), 'tessera-gateway-')), 'gateway.json');
+    const deployment = (name: string, model: string) => ({ name, provider: 'openai-compatible', baseUrl: upstream.url, apiKey: 'k', model, contextWindow: 100_000, prices });
+    writeFileSync(file, JSON.stringify({ aliases: { 'chat/default': { deployments: [deployment('primary', 'fake-fail-500'), deployment('fallback', 'fake-backup')] } } }));
+    tessera = await startTessera('embedded', { TESSERA_GATEWAY_CONFIG_FILE: file });
+    api = apiClient(tessera);
+  });
+  afterAll(async () => {
+    await tessera.close();
+    await upstream.close();
+  });
+
+  it('falls back from a 5xx deployment and records the routing and the cost in ModelCallCompleted', async () => {
+    const conversationId = await api.startConversation();
+    const turn = await api.waitForTurn(await api.sendTurn(conversationId, 'Hello [[fake: reply="Served by the fallback."]]'));
+    expect(turn.status).toBe('completed');
+    expect(turn.answer).toBe('Served by the fallback.');
+
+    const { events } = await tessera.backend.store.readStream(streamId('turn', turn.id));
+    const completed = events.find((event) => event.type === 'ModelCallCompleted')!.data as ModelCallCompletedData;
+    expect(completed.routing?.chosen).toBe('fallback');
+    expect(completed.modelId).toBe('fake-backup');
+    expect(completed.routing?.attempts.map((attempt) => [attempt.deployment, attempt.outcome])).toContainEqual(['primary', 'server']);
+    expect(completed.routing?.attempts.at(-1)).toMatchObject({ deployment: 'fallback', outcome: 'ok' });
+    const expectedCost = Math.round(((completed.usage.inputTokens - completed.usage.cachedInputTokens) * 2 + completed.usage.cachedInputTokens * 1 + completed.usage.outputTokens * 8));
+    expect(completed.costMicros).toBe(expectedCost);
+  });
+});

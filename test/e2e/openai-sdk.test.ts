@@ -1,0 +1,133 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { streamId } from '../../domain/shared/stream-id.js';
+import { startFakeUpstream } from '../support/fake-upstream/index.js';
+import { startTessera, type RunningTessera } from '../support/tessera-harness.js';
+
+/** Existing OpenAI clients, pointed at Tessera, work unchanged, and every call lands in the log as a turn. */
+describe('the OpenAI-compatible surface, through the real openai SDK', () => {
+  let upstream: Awaited<ReturnType<typeof startFakeUpstream>>;
+  let tessera: RunningTessera;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    upstream = await startFakeUpstream();
+    tessera = await startTessera('embedded', { TESSERA_MODEL_BASE_URL: upstream.url, TESSERA_CHAT_MODEL: 'fake-model' });
+    client = new OpenAI({ baseURL: `${tessera.url}/v1`, apiKey: tessera.tenant.key, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await tessera.close();
+    await upstream.close();
+  });
+
+  const turnEvents = async (turnId: string) => (await tessera.backend.store.readStream(streamId('turn', turnId))).events.map((event) => event.type);
+
+  it('answers a non-streaming completion and records it as a turn', async () => {
+    const { data, response } = await client.chat.completions
+      .create({ model: 'chat/default', messages: [{ role: 'user', content: 'Say hello [[fake: reply="Hello there"]]' }] })
+      .withResponse();
+    expect(data.choices[0]?.message.content).toBe('Hello there');
+    expect(data.choices[0]?.finish_reason).toBe('stop');
+    expect(data.usage?.total_tokens).toBeGreaterThan(0);
+    const turnId = response.headers.get('x-tessera-turn-id')!;
+    expect(await turnEvents(turnId)).toEqual(['TurnRequested', 'PromptBuilt', 'ModelCallStarted', 'ModelCallCompleted', 'OutputValidated', 'TurnCompleted']);
+  });
+
+  it('streams content deltas, then the usage chunk, naming the turn in its headers', async () => {
+    const { data: stream, response } = await client.chat.completions
+      .create({
+        model: 'chat/default',
+        messages: [{ role: 'user', content: 'Stream please [[fake: reply="one two three four five"]]' }],
+        stream: true,
+        stream_options: { include_usage: true },
+      })
+      .withResponse();
+    expect(response.headers.get('x-tessera-turn-id')).toMatch(/^[0-9a-f-]{36}$/);
+    let text = '';
+    let usage: OpenAI.CompletionUsage | undefined | null;
+    let finish: string | null | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      finish ??= chunk.choices[0]?.finish_reason;
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text).toBe('one two three four five');
+    expect(finish).toBe('stop');
+    expect(usage?.completion_tokens).toBeGreaterThan(0);
+  });
+
+  it('returns tool calls to the client, which executes them and continues the conversation', async () => {
+    const tools: OpenAI.ChatCompletionTool[] = [
+      { type: 'function', function: { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } },
+    ];
+    const first = await client.chat.completions.create({
+      model: 'chat/default',
+      tools,
+      messages: [{ role: 'user', content: 'Weather in Paris? [[fake: tool=get_weather args={"city":"Paris"}]]' }],
+    });
+    const call = first.choices[0]?.message.tool_calls?.[0];
+    expect(first.choices[0]?.finish_reason).toBe('tool_calls');
+    expect(call?.type === 'function' && call.function.name).toBe('get_weather');
+    expect(call?.type === 'function' && JSON.parse(call.function.arguments)).toEqual({ city: 'Paris' });
+
+    const second = await client.chat.completions.create({
+      model: 'chat/default',
+      tools,
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: null, tool_calls: first.choices[0]!.message.tool_calls },
+        { role: 'tool', tool_call_id: call!.id, content: '18°C, sunny' },
+        { role: 'user', content: 'Thanks [[fake: reply="It is 18°C and sunny in Paris."]]' },
+      ],
+    });
+    expect(second.choices[0]?.message.content).toBe('It is 18°C and sunny in Paris.');
+    const forwarded = upstream.requests.at(-1)!.body as { messages: { role: string; tool_call_id?: string }[] };
+    expect(forwarded.messages.find((message) => message.role === 'tool')?.tool_call_id).toBe(call!.id);
+  });
+
+  it('accumulates streamed tool calls', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'chat/default',
+      stream: true,
+      tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }],
+      messages: [{ role: 'user', content: 'Look it up [[fake: tool=lookup args={"q":"tessera","limit":3}]]' }],
+    });
+    const argumentsByIndex = new Map<number, string>();
+    const names = new Map<number, string>();
+    for await (const chunk of stream) {
+      for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) {
+        if (delta.function?.name) names.set(delta.index, delta.function.name);
+        argumentsByIndex.set(delta.index, (argumentsByIndex.get(delta.index) ?? '') + (delta.function?.arguments ?? ''));
+      }
+    }
+    expect(names.get(0)).toBe('lookup');
+    expect(JSON.parse(argumentsByIndex.get(0)!)).toEqual({ q: 'tessera', limit: 3 });
+  });
+
+  it('surfaces an upstream failure as the SDK typed error', async () => {
+    const attempt = client.chat.completions.create({ model: 'chat/default', messages: [{ role: 'user', content: 'x [[fake: status=429 retry-after=1]]' }] });
+    await expect(attempt).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+    const unknownModel = client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] });
+    await expect(unknownModel).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await expect(unknownModel).rejects.toMatchObject({ status: 404, error: { param: 'body.model' } });
+  });
+
+  it('refuses a bad request with a 400 naming the field', async () => {
+    const attempt = client.chat.completions.create({ model: 'chat/default', messages: [] });
+    await expect(attempt).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    await expect(attempt).rejects.toMatchObject({ error: { param: 'body.messages' } });
+  });
+
+  it('lists the configured aliases and embeds text', async () => {
+    const models = await client.models.list();
+    expect(models.data.map((model) => model.id)).toEqual(['chat/default', 'embed/default']);
+    const embeddings = await client.embeddings.create({ model: 'embed/default', input: ['refund window', 'return policy'] });
+    expect(embeddings.data).toHaveLength(2);
+    expect(embeddings.data[0]?.embedding.length).toBe(256);
+  });
+
+  it('rejects a call without a valid key as AuthenticationError', async () => {
+    const stranger = new OpenAI({ baseURL: `${tessera.url}/v1`, apiKey: 'sk-not-a-tessera-key', maxRetries: 0 });
+    await expect(stranger.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+});
