@@ -1,4 +1,4 @@
-import type { ConsumeOptions, ConsumerEvent, Delivery } from './port.js';
+import { RetryLaterError, type ConsumeOptions, type ConsumerEvent, type Delivery } from './port.js';
 import { assertSubjectPatterns } from './subject-pattern.js';
 
 /** Consume options with the port's defaults filled in and checked once. */
@@ -47,4 +47,9 @@ export function describeError(error: unknown): string {
 
 function assertPositiveInteger(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer, got ${value}`);
+}
+
+/** Delay before redelivering a message whose handler threw `error`. */
+export function retryDelay(error: unknown, backoffMs: readonly number[], failures: number): number {
+  return error instanceof RetryLaterError ? error.delayMs : backoffDelay(backoffMs, failures);
 }

@@ -18,6 +18,20 @@ export interface PublishResult {
   settled: Promise<void>;
 }
 
+/**
+ * Thrown by a handler whose work is being done elsewhere right now (another process
+ * holds the step): the message comes back after `delayMs` instead of the backoff.
+ */
+export class RetryLaterError extends Error {
+  constructor(
+    readonly delayMs: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RetryLaterError';
+  }
+}
+
 /** One delivery of a message to a consumer. */
 export interface Delivery {
   message: BusMessage;

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Bus, BusMessage, ConsumeOptions, ConsumerEvent, ConsumerHandle, Delivery } from '../../infra/bus/port.js';
+import { RetryLaterError, type Bus, type BusMessage, type ConsumeOptions, type ConsumerEvent, type ConsumerHandle, type Delivery } from '../../infra/bus/port.js';
 import { recordAdapterCovered } from '../support/adapter-coverage.js';
 
 export interface BusContractQuirks {
@@ -147,6 +147,27 @@ export function describeBusContract(
       );
       await sleep(200);
       expect(received).toHaveLength(2);
+    });
+
+    it('redelivers after the delay a RetryLaterError asks for instead of the backoff', async () => {
+      const { subject, consumer } = fresh();
+      const asked = 400;
+      let deferredAt = 0;
+      const { received } = await consume({
+        consumer,
+        subjects: [subject('>')],
+        backoffMs: [10_000],
+        handler: async (delivery) => {
+          if (delivery.deliveryCount > 1) return;
+          deferredAt = Date.now();
+          throw new RetryLaterError(asked, 'someone else holds this step');
+        },
+      });
+      await bus.publish(message(subject('turn.t1'), 'deferred'));
+      await vi.waitFor(() => expect(received).toHaveLength(2), within);
+      const waited = (received[1]?.at ?? 0) - deferredAt;
+      expect(waited).toBeGreaterThanOrEqual(asked - TIMER_TOLERANCE_MS);
+      expect(waited).toBeLessThan(asked + quirks.redeliverySlackMs);
     });
 
     it('dead-letters a message after maxDeliveries failures with its error, then delivers it no more', async () => {

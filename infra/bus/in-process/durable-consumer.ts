@@ -1,6 +1,6 @@
 import type { DeadLetter } from '../port.js';
 import { matchesAnySubject } from '../subject-pattern.js';
-import { backoffDelay, describeError, type ConsumeSettings } from '../consume-settings.js';
+import { describeError, retryDelay, type ConsumeSettings } from '../consume-settings.js';
 import { copyMessage } from './copy-message.js';
 import type { RetainedLog, RetainedRecord } from './retained-log.js';
 import type { SettlementTracker } from './settlement-tracker.js';
@@ -130,7 +130,7 @@ export function createDurableConsumer(
     attempt.finish();
     const { ackWaitMs, backoffMs } = attempt.settings;
     if (outcome.kind === 'acked') settlement.settle(attempt.record.sequence, name);
-    else if (outcome.kind === 'failed') fail(attempt, outcome.error, backoffDelay(backoffMs, attempt.deliveryCount));
+    else if (outcome.kind === 'failed') fail(attempt, outcome.error, retryDelay(outcome.error, backoffMs, attempt.deliveryCount));
     else fail(attempt, new Error(`not acked within the ack wait of ${ackWaitMs} ms`), 0);
     wake();
   };

@@ -1,7 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { BusMessage, ConsumerEvent, Delivery } from '../port.js';
 import { matchesAnySubject } from '../subject-pattern.js';
-import { backoffDelay, describeError, type ConsumeSettings } from '../consume-settings.js';
+import { backoffDelay, describeError, retryDelay, type ConsumeSettings } from '../consume-settings.js';
 import type { DeadLetterStore } from './dead-letters.js';
 import { decodeMessage } from './message-codec.js';
 
@@ -47,7 +47,7 @@ export async function handleDelivery(received: JsMsg, context: DeliveryContext):
   } else if (deliveryCount >= settings.maxDeliveries) {
     await deadLetter(received, message, deliveryCount, outcome.error, context);
   } else {
-    received.nak(backoffDelay(settings.backoffMs, deliveryCount));
+    received.nak(retryDelay(outcome.error, settings.backoffMs, deliveryCount));
     notify(settings, { kind: 'retrying', messageId: message.id, deliveryCount, error: outcome.error });
   }
 }
