@@ -1,5 +1,6 @@
 import type { EventStore } from '../port.js';
 import { createPolledSubscription, type PolledSubscriptionSettings } from '../polled-subscription.js';
+import { withSharedTail } from '../shared-tail.js';
 import { appendToStream } from './append.js';
 import { headPosition, readAll } from './read-all.js';
 import { readStream } from './read-stream.js';
@@ -30,7 +31,7 @@ export function createSqlEventStore(executor: SqlExecutor, options: SqlEventStor
           for (const listener of localListeners) listener();
         }
       : createCommitNotifier(executor);
-  const source = {
+  const source = withSharedTail({
     readAll: (readOptions: Parameters<typeof readAll>[1]) => readAll(executor, readOptions),
     listen: async (onCommit: () => void) => {
       if (options.announceCommits === 'local') {
@@ -39,7 +40,7 @@ export function createSqlEventStore(executor: SqlExecutor, options: SqlEventStor
       }
       return executor.listen(EVENTS_CHANNEL, onCommit);
     },
-  };
+  });
   return {
     appendToStream: async (streamId, events, appendOptions) => {
       const result = await appendToStream(executor, streamId, events, appendOptions);

@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { START_POSITION } from '../../domain/events/global-position.js';
+import { newId } from '../../domain/shared/ids.js';
+import { streamId } from '../../domain/shared/stream-id.js';
+import { openPglite } from '../sql/pglite.js';
+import { itemAdded } from '../../test/support/test-events.js';
+import type { EventStore } from './port.js';
+import { createPgliteEventStore, migratePgliteEventLog } from './sql/pglite-event-store.js';
+
+/**
+ * Live subscribers of one store share their reads of the newest events. What each
+ * receives must be exactly the log, in order, whatever the interleaving of appends
+ * and reads; and the log's newest events are read once, not once per subscriber.
+ */
+describe('live subscribers sharing the tail of the log', () => {
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  });
+
+  async function storeCountingReads(): Promise<{ store: EventStore; tailReads: () => number }> {
+    const pglite = await openPglite();
+    await migratePgliteEventLog(pglite);
+    const query = vi.spyOn(pglite, 'query');
+    const store = createPgliteEventStore(pglite, { ownsDatabase: true });
+    closers.push(() => store.close());
+    const tailReads = () => query.mock.calls.filter(([text]) => String(text).includes('pg_snapshot_xmin')).length;
+    return { store, tailReads };
+  }
+
+  function follow(store: EventStore, from = START_POSITION) {
+    const seen: string[] = [];
+    const controller = new AbortController();
+    const subscription = store.subscribeToAll({ after: from, signal: controller.signal });
+    void (async () => {
+      for await (const event of subscription) seen.push(event.id);
+    })();
+    closers.push(async () => {
+      controller.abort();
+      await subscription.close();
+    });
+    return seen;
+  }
+
+  it('gives every subscriber the whole log in order, with one tail read per commit rather than one per subscriber', async () => {
+    const { store, tailReads } = await storeCountingReads();
+    const subscribers = Array.from({ length: 6 }, () => follow(store));
+    const appended: string[] = [];
+    await vi.waitFor(() => expect(tailReads()).toBeGreaterThanOrEqual(6));
+    const readsBefore = tailReads();
+
+    const commits = 40;
+    for (let index = 0; index < commits; index += 1) {
+      const events = [itemAdded(`sku-${index}`), itemAdded(`sku-${index}-b`)];
+      await store.appendToStream(streamId('cart', newId()), events);
+      appended.push(...events.map((event) => event.id));
+      if (index % 7 === 0) await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    await vi.waitFor(() => {
+      for (const seen of subscribers) expect(seen).toHaveLength(appended.length);
+    });
+    for (const seen of subscribers) expect(seen).toEqual(appended);
+    // Six subscribers reading alone would take at least six reads per commit.
+    expect(tailReads() - readsBefore).toBeLessThanOrEqual(commits * 2);
+  });
+
+  it('serves a subscriber that starts behind the shared window from the log itself, then joins the others', async () => {
+    const { store } = await storeCountingReads();
+    const early = follow(store);
+    const appended: string[] = [];
+    for (let index = 0; index < 30; index += 1) {
+      const event = itemAdded(`early-${index}`);
+      await store.appendToStream(streamId('cart', newId()), [event]);
+      appended.push(event.id);
+    }
+    await vi.waitFor(() => expect(early).toHaveLength(30));
+    const late = follow(store);
+    for (let index = 0; index < 10; index += 1) {
+      const event = itemAdded(`late-${index}`);
+      await store.appendToStream(streamId('cart', newId()), [event]);
+      appended.push(event.id);
+    }
+    await vi.waitFor(() => expect(late).toHaveLength(40));
+    expect(late).toEqual(appended);
+    await vi.waitFor(() => expect(early).toEqual(appended));
+  });
+});

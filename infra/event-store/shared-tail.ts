@@ -1,0 +1,86 @@
+import type { RecordedEvent } from '../../domain/events/envelope.js';
+import { isAfter, type GlobalPosition } from '../../domain/events/global-position.js';
+import type { PolledSubscriptionSource } from './polled-subscription.js';
+
+type Batch = Awaited<ReturnType<PolledSubscriptionSource['readAll']>>;
+
+/**
+ * Every live subscriber of a process (each projection, the forwarder, the turn hub)
+ * wants the same newest events right after each commit. This source reads them once
+ * and serves all of them from a window of the most recent events; a subscriber behind
+ * the window (catching up) reads the log itself.
+ *
+ * The window only ever grows by a read that starts at its end, and `readAll` never
+ * skips an event, so the window holds every event between its ends. A read joins a
+ * shared read already under way only if that read began after the latest commit
+ * announcement, so nobody is told "nothing new" by a read older than the news.
+ */
+export function withSharedTail(source: PolledSubscriptionSource, capacity = 2_048): PolledSubscriptionSource {
+  let window: RecordedEvent[] = [];
+  /** The position just before the window's first event; undefined until a live reader sets it. */
+  let windowStart: GlobalPosition | undefined;
+  /** The position of the window's last event (or its start when empty): shared reads begin here. */
+  let windowEnd: GlobalPosition | undefined;
+  let endBlocked = false;
+  let announcements = 0;
+  let headRead: { announcement: number; done: Promise<void> } | undefined;
+  const unlistenShared = source.listen(() => (announcements += 1));
+
+  const readHead = (maxCount: number): Promise<void> => {
+    if (headRead && headRead.announcement === announcements) return headRead.done;
+    const previous = headRead?.done.catch(() => undefined) ?? Promise.resolve();
+    const announcement = announcements;
+    const done = previous.then(async () => {
+      // Head reads run one after another, so the end each starts from is still the end when it lands.
+      const batch = await source.readAll({ after: windowEnd!, maxCount });
+      window.push(...batch.events);
+      windowEnd = batch.lastPosition;
+      endBlocked = batch.blocked === true;
+      if (window.length > capacity) windowStart = window.splice(0, window.length - capacity).at(-1)!.position;
+    });
+    const read = { announcement, done };
+    headRead = read;
+    const forget = () => {
+      if (headRead === read) headRead = undefined;
+    };
+    done.then(forget, forget);
+    return done;
+  };
+
+  const fromWindow = (after: GlobalPosition, maxCount: number): Batch | undefined => {
+    if (windowStart === undefined || windowEnd === undefined) return undefined;
+    if (isAfter(windowStart, after) || !isAfter(windowEnd, after)) return undefined;
+    const first = window.findIndex((event) => isAfter(event.position, after));
+    const events = window.slice(first, first + maxCount);
+    return { events, lastPosition: events.at(-1)!.position, isEnd: false };
+  };
+
+  /** A reader that reached the end outside the window moves the window there, when no shared read is under way. */
+  const resetWindow = (after: GlobalPosition, batch: Batch) => {
+    if (!batch.isEnd || headRead) return;
+    if (windowEnd !== undefined && !isAfter(after, windowEnd)) return;
+    windowStart = after;
+    window = [...batch.events];
+    windowEnd = batch.lastPosition;
+    endBlocked = batch.blocked === true;
+  };
+
+  return {
+    async readAll({ after, maxCount }) {
+      const cached = fromWindow(after, maxCount);
+      if (cached) return cached;
+      if (windowEnd === undefined || after !== windowEnd) {
+        const batch = await source.readAll({ after, maxCount });
+        resetWindow(after, batch);
+        return batch;
+      }
+      await readHead(maxCount);
+      return fromWindow(after, maxCount) ?? { events: [], lastPosition: after, isEnd: true, blocked: endBlocked };
+    },
+    listen: async (onCommit) => {
+      // The window's count of announcements must move before any subscriber wakes to read.
+      await unlistenShared;
+      return source.listen(onCommit);
+    },
+  };
+}
