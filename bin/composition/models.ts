@@ -3,16 +3,19 @@ import { createLocalEmbeddingModel, createLocalModel } from '../../gateway/provi
 import { createOpenAiCompatibleEmbeddingModel, createOpenAiCompatibleModel } from '../../gateway/providers/openai-compatible/index.js';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../../infra/config/settings.js';
-import { createGateway } from '../../gateway/resilience/index.js';
+import { createGateway, type GatewayOptions } from '../../gateway/resilience/index.js';
 import { parseGatewayConfig } from '../../gateway/routing/index.js';
+
+/** What the process watches the gateway through: logs and metrics. */
+export type GatewayHooks = Pick<GatewayOptions, 'onBreakerStateChange' | 'onAttempt'>;
 
 /**
  * The gateway (routing, retries, breakers, fallbacks) when a gateway file is given; one
  * OpenAI-compatible provider when a URL is; the offline local provider otherwise.
  */
-export function createModels(config: Config, onBreakerStateChange?: (deployment: string, state: string) => void): ModelRegistry {
+export function createModels(config: Config, hooks: GatewayHooks = {}): ModelRegistry {
   if (config.gatewayConfigFile) {
-    const gateway = createGateway(parseGatewayConfig(JSON.parse(readFileSync(config.gatewayConfigFile, 'utf8'))), { onBreakerStateChange });
+    const gateway = createGateway(parseGatewayConfig(JSON.parse(readFileSync(config.gatewayConfigFile, 'utf8'))), hooks);
     return createModelRegistry(gateway.languageModels(), {
       [DEFAULT_EMBEDDING_ALIAS]: createLocalEmbeddingModel({ dimensions: config.embeddingDimensions }),
     });

@@ -6,7 +6,7 @@ import { planRoute } from '../routing/plan-route.js';
 import { systemClock, type Clock } from './clock.js';
 import { startGatewayCall } from './gateway-call.js';
 import type { GatewayModel, GatewayStreamPart } from './gateway-call-error.js';
-import { withRetries, type RetryOptions } from './with-retries.js';
+import { withRetries, type AttemptRecord, type RetryOptions } from './with-retries.js';
 
 export interface GatewayModelOptions {
   alias: string;
@@ -22,6 +22,8 @@ export interface GatewayModelOptions {
   explorationRate?: number;
   /** Latency recorded for a failed deployment, so `lowest-latency` stops preferring it; defaults to 10 s. */
   failureLatencyMs?: number;
+  /** Every attempt that reached a deployment, as it enters the call's report: for metrics. */
+  onAttempt?: (deployment: string, attempt: AttemptRecord) => void;
 }
 
 /**
@@ -46,7 +48,10 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
         ...options.retry,
         clock,
         random,
-        onAttempt: (attempt) => plan.report.attempts.push({ deployment: deployment.name, ...attempt }),
+        onAttempt: (attempt) => {
+          plan.report.attempts.push({ deployment: deployment.name, ...attempt });
+          options.onAttempt?.(deployment.name, attempt);
+        },
       });
     return { plan, call, attemptsOn };
   };

@@ -10,7 +10,7 @@ import { createRetryBudget, type RetryBudget } from './retry-budget.js';
 import { withCircuitBreaker, type BreakerState, type CircuitBreakerOptions, type GuardedModel } from './with-circuit-breaker.js';
 import { withTimeouts } from './with-timeouts.js';
 
-export interface GatewayOptions extends Pick<GatewayModelOptions, 'random' | 'explorationRate' | 'failureLatencyMs'> {
+export interface GatewayOptions extends Pick<GatewayModelOptions, 'random' | 'explorationRate' | 'failureLatencyMs' | 'onAttempt'> {
   /** Backoff, retry budget and report timestamps; a manual clock makes them virtual. */
   clock?: Clock;
   /** Timeouts race real work, so they keep the system clock unless told otherwise. */
