@@ -7,6 +7,7 @@ import './auth/principal.js';
 import type { Authenticate } from './auth/api-key-authenticator.js';
 import { installErrorHandler } from './errors/error-handler.js';
 import { problemSchema } from './errors/problem.js';
+import { registerRateLimits, type ApiRateLimits } from './rate-limit/register-rate-limits.js';
 
 export interface ApiDependencies {
   authenticate: Authenticate;
@@ -14,6 +15,8 @@ export interface ApiDependencies {
   routes: ReadonlyArray<(scope: FastifyInstance) => Promise<void> | void>;
   /** Routes open to anyone (health checks). */
   publicRoutes?: ReadonlyArray<(scope: FastifyInstance) => Promise<void> | void>;
+  /** Requests and model tokens per minute, per key and per tenant; none when absent. */
+  rateLimits?: ApiRateLimits;
   version: string;
 }
 
@@ -69,6 +72,8 @@ export const tesseraApi = fastifyPlugin<ApiDependencies>(async (app, dependencie
     scope.addHook('onRequest', async (request) => {
       request.principal = await dependencies.authenticate(request.headers.authorization);
     });
+    // After authentication: the limits are counted per key and per tenant.
+    if (dependencies.rateLimits) registerRateLimits(scope, dependencies.rateLimits);
     for (const register of dependencies.routes) await register(scope);
   });
 });

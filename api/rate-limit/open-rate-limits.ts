@@ -1,0 +1,71 @@
+import { once } from 'node:events';
+import type { FastifyBaseLogger } from 'fastify';
+import { Redis } from 'ioredis';
+import { createInProcessRateLimitCounter } from './in-process-rate-limit-counter.js';
+import type { RateLimitCounter } from './rate-limit-counter.js';
+import { createRateLimits, type RateLimitSettings } from './rate-limits.js';
+import { createRedisRateLimitCounter } from './redis-rate-limit-counter.js';
+import type { ApiRateLimits } from './register-rate-limits.js';
+import { modelRouteTokenEstimators } from './token-estimates.js';
+import { withLocalFallback } from './with-local-fallback.js';
+
+export interface OpenRateLimitsOptions {
+  limits: RateLimitSettings;
+  /** Counters shared by every API process (services profile); without it they live in this process. */
+  redis?: { url: string; keyPrefix: string };
+  /** Output tokens a model call may produce when a request does not say (the turn default). */
+  defaultMaxOutputTokens: number;
+  logger: FastifyBaseLogger;
+}
+
+/** The API's rate limits, or undefined when no limit is set (then nothing is counted and Redis is never opened). */
+export async function openRateLimits(options: OpenRateLimitsOptions): Promise<ApiRateLimits | undefined> {
+  if (Object.values(options.limits).every((limit) => limit <= 0)) return undefined;
+  const local = createInProcessRateLimitCounter();
+  let counter: RateLimitCounter = local;
+  if (options.redis) {
+    const { logger } = options;
+    const redis = connectRateLimitRedis(options.redis.url);
+    try {
+      await waitUntilReady(redis, 2_000);
+    } catch (error) {
+      logger.warn({ err: error }, 'Redis unreachable at start; rate limits count per process until it answers');
+    }
+    counter = withLocalFallback(createRedisRateLimitCounter(redis, { keyPrefix: options.redis.keyPrefix, ownsClient: true }), local, {
+      onUnavailable: (error) => logger.warn({ err: error }, 'Redis unreachable; rate limits count per process until it answers'),
+      onRecovered: () => logger.info('Redis answers again; rate limits are shared across API processes'),
+    });
+  }
+  return { limits: createRateLimits(counter, options.limits), tokenEstimators: modelRouteTokenEstimators(options.defaultMaxOutputTokens) };
+}
+
+/**
+ * Fails fast instead of queueing while Redis is unreachable: every request waits on
+ * its count, so a queued command would hold the request until Redis came back.
+ */
+export function connectRateLimitRedis(url: string): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 500,
+    connectTimeout: 2_000,
+    connectionName: 'tessera-rate-limits',
+  });
+  // Connection errors surface through failed counts (logged once per outage); without a listener ioredis prints each one.
+  redis.on('error', () => {});
+  return redis;
+}
+
+/** Resolves once the client can take commands; rejects on a connection error or after `timeoutMs`. */
+export async function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis not ready within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([once(redis, 'ready'), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

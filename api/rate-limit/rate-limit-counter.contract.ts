@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordAdapterCovered } from '../../test/support/adapter-coverage.js';
+import type { RateLimitCounter } from './rate-limit-counter.js';
+
+export interface RateLimitCounterUnderTest {
+  counter: RateLimitCounter;
+  /** Another handle on the same counters (another process's view), or the same one when there is no other. */
+  peer: RateLimitCounter;
+  teardown(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What every rate-limit counter adapter must do, run against each one. */
+export function describeRateLimitCounterContract(name: string, factory: () => Promise<RateLimitCounterUnderTest>): void {
+  describe(`rate-limit counter contract: ${name}`, () => {
+    let underTest: RateLimitCounterUnderTest;
+    const fresh = () => `counter-${randomUUID()}`;
+
+    beforeAll(async () => {
+      underTest = await factory();
+      recordAdapterCovered('rate-limit counter', name);
+    });
+    afterAll(async () => {
+      await underTest?.teardown();
+    });
+
+    it('admits up to the limit within a window, then refuses and says when the window ends', async () => {
+      const id = fresh();
+      const results = [];
+      for (let attempt = 0; attempt < 4; attempt += 1) results.push(await underTest.counter.consume([{ id, limit: 3 }], 1, 10_000));
+      expect(results.slice(0, 3).map((result) => result.allowed)).toEqual([true, true, true]);
+      expect(results.slice(0, 3).map((result) => (result.allowed ? result.counters[0]!.used : -1))).toEqual([1, 2, 3]);
+      const refused = results[3]!;
+      expect(refused.allowed).toBe(false);
+      if (refused.allowed) return;
+      expect(refused.refusedIndex).toBe(0);
+      expect(refused.counter.used).toBe(3);
+      expect(refused.counter.resetInMs).toBeGreaterThan(8_000);
+      expect(refused.counter.resetInMs).toBeLessThanOrEqual(10_000);
+    });
+
+    it('counts amounts, admitting one that exactly fills the limit and refusing one that would pass it', async () => {
+      const id = fresh();
+      expect((await underTest.counter.consume([{ id, limit: 100 }], 60, 10_000)).allowed).toBe(true);
+      expect((await underTest.counter.consume([{ id, limit: 100 }], 41, 10_000)).allowed).toBe(false);
+      const filled = await underTest.counter.consume([{ id, limit: 100 }], 40, 10_000);
+      expect(filled.allowed && filled.counters[0]!.used).toBe(100);
+    });
+
+    it('adds nothing to any counter when one of them has no room', async () => {
+      const roomy = fresh();
+      const full = fresh();
+      await underTest.counter.consume([{ id: full, limit: 1 }], 1, 10_000);
+      const refused = await underTest.counter.consume([{ id: roomy, limit: 10 }, { id: full, limit: 1 }], 1, 10_000);
+      expect(refused.allowed).toBe(false);
+      if (!refused.allowed) expect(refused.refusedIndex).toBe(1);
+      const after = await underTest.counter.consume([{ id: roomy, limit: 10 }], 1, 10_000);
+      expect(after.allowed && after.counters[0]!.used).toBe(1);
+    });
+
+    it('starts a new window once the old one has ended', async () => {
+      const id = fresh();
+      expect((await underTest.counter.consume([{ id, limit: 1 }], 1, 150)).allowed).toBe(true);
+      expect((await underTest.counter.consume([{ id, limit: 1 }], 1, 150)).allowed).toBe(false);
+      await sleep(250);
+      const again = await underTest.counter.consume([{ id, limit: 1 }], 1, 150);
+      expect(again.allowed && again.counters[0]!.used).toBe(1);
+    });
+
+    it('keeps separate counts for separate ids', async () => {
+      const first = fresh();
+      const second = fresh();
+      await underTest.counter.consume([{ id: first, limit: 1 }], 1, 10_000);
+      expect((await underTest.counter.consume([{ id: second, limit: 1 }], 1, 10_000)).allowed).toBe(true);
+    });
+
+    it('admits exactly the limit when many callers race for it, through every handle', async () => {
+      const id = fresh();
+      const handles = [underTest.counter, underTest.peer];
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, index) => handles[index % 2]!.consume([{ id, limit: 17 }], 1, 10_000)),
+      );
+      expect(results.filter((result) => result.allowed)).toHaveLength(17);
+    });
+  });
+}

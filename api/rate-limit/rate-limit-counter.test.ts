@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { testServices } from '../../test/support/services.js';
+import { createInProcessRateLimitCounter } from './in-process-rate-limit-counter.js';
+import { connectRateLimitRedis, waitUntilReady } from './open-rate-limits.js';
+import { describeRateLimitCounterContract } from './rate-limit-counter.contract.js';
+import { createRedisRateLimitCounter } from './redis-rate-limit-counter.js';
+import { withLocalFallback } from './with-local-fallback.js';
+
+describeRateLimitCounterContract('in-process', async () => {
+  const counter = createInProcessRateLimitCounter();
+  return { counter, peer: counter, teardown: () => counter.close() };
+});
+
+describeRateLimitCounterContract('redis', async () => {
+  // Two clients, as two API processes would have; a prefix of its own so runs never share counters.
+  const keyPrefix = `test:${randomUUID()}:rate-limit:`;
+  const counter = createRedisRateLimitCounter(await readyRedis(), { keyPrefix, ownsClient: true });
+  const peer = createRedisRateLimitCounter(await readyRedis(), { keyPrefix, ownsClient: true });
+  return {
+    counter,
+    peer,
+    async teardown() {
+      await deleteKeys(keyPrefix);
+      await counter.close();
+      await peer.close();
+    },
+  };
+});
+
+describe('in-process counter', () => {
+  it('forgets ended windows once it holds more counters than its sweep bound', async () => {
+    let now = 0;
+    const counter = createInProcessRateLimitCounter({ now: () => now, sweepAbove: 2 });
+    await counter.consume([{ id: 'a', limit: 1 }], 1, 100);
+    await counter.consume([{ id: 'b', limit: 1 }], 1, 100);
+    now = 200;
+    await counter.consume([{ id: 'c', limit: 1 }], 1, 100);
+    // a and b were swept with their windows over: each starts again from zero.
+    const again = await counter.consume([{ id: 'a', limit: 5 }, { id: 'b', limit: 5 }], 1, 100);
+    expect(again.allowed && again.counters.map((state) => state.used)).toEqual([1, 1]);
+  });
+});
+
+describe('redis counter', () => {
+  it('expires its counters with the window, leaving nothing behind in Redis', async () => {
+    const keyPrefix = `test:${randomUUID()}:rate-limit:`;
+    const redis = await readyRedis();
+    const counter = createRedisRateLimitCounter(redis, { keyPrefix, ownsClient: true });
+    try {
+      await counter.consume([{ id: 'one', limit: 5 }], 2, 5_000);
+      const ttl = await redis.pttl(`${keyPrefix}one`);
+      expect(ttl).toBeGreaterThan(4_000);
+      expect(ttl).toBeLessThanOrEqual(5_000);
+      expect(await redis.get(`${keyPrefix}one`)).toBe('2');
+    } finally {
+      await deleteKeys(keyPrefix);
+      await counter.close();
+    }
+  });
+});
+
+describe('shared counters with a local fallback', () => {
+  it('keeps limiting in this process when Redis cannot be reached, and reports the outage once', async () => {
+    const port = await closedPort();
+    const redis = connectRateLimitRedis(`redis://127.0.0.1:${port}`);
+    const reported: Error[] = [];
+    const counter = withLocalFallback(createRedisRateLimitCounter(redis, { keyPrefix: 'unreachable:', ownsClient: true }), createInProcessRateLimitCounter(), {
+      onUnavailable: (error) => reported.push(error),
+      onRecovered: () => reported.push(new Error('recovered')),
+    });
+    try {
+      const started = Date.now();
+      const results = [];
+      for (let attempt = 0; attempt < 4; attempt += 1) results.push(await counter.consume([{ id: 'key', limit: 3 }], 1, 10_000));
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(results.map((result) => result.allowed)).toEqual([true, true, true, false]);
+      expect(reported).toHaveLength(1);
+      expect(reported[0]!.message).not.toBe('recovered');
+    } finally {
+      await counter.close();
+    }
+  });
+});
+
+async function readyRedis(): Promise<Redis> {
+  const redis = connectRateLimitRedis(testServices.redisUrl);
+  await waitUntilReady(redis, 5_000);
+  return redis;
+}
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(testServices.redisUrl);
+  try {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    await redis.quit();
+  }
+}

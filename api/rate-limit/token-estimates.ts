@@ -1,0 +1,41 @@
+import type { FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { tokenCounterFor } from '../../gateway/tokens/index.js';
+import type { ChatCompletionBody } from '../openai/chat-completion-schemas.js';
+import { mapChatRequest } from '../openai/map-chat-request.js';
+import type { requestTurnBody } from '../turns/turn-schemas.js';
+
+/** The tokens a request will ask a model for, estimated from its validated body before any call. */
+export type TokenEstimator = (body: unknown) => number;
+
+/**
+ * The routes that call models, keyed `METHOD url` as Fastify registered them, and how
+ * to estimate each one's tokens: prompt tokens plus the output tokens asked for (the
+ * default cap when the request does not say), as providers count tokens per minute.
+ * A turn's history and retrieved context join its prompt later in the pipeline, so
+ * its estimate is a floor.
+ */
+export function modelRouteTokenEstimators(defaultMaxOutputTokens: number): ReadonlyMap<string, TokenEstimator> {
+  return new Map<string, TokenEstimator>([
+    ['POST /v1/chat/completions', (body) => estimateChatCompletion(body as ChatCompletionBody, defaultMaxOutputTokens)],
+    ['POST /v1/conversations/:id/turns', (body) => estimateTurn(body as z.infer<typeof requestTurnBody>, defaultMaxOutputTokens)],
+  ]);
+}
+
+export const routeKeyOf = (request: FastifyRequest): string => `${request.method} ${request.routeOptions.url ?? ''}`;
+
+function estimateChatCompletion(body: ChatCompletionBody, defaultMaxOutputTokens: number): number {
+  const mapped = mapChatRequest(body);
+  const prompt = tokenCounterFor(body.model).request({
+    messages: mapped.messages,
+    tools: mapped.tools,
+    responseFormat: mapped.parameters.responseFormat,
+  });
+  // The route caps what a client asks for at the default, so the estimate does too.
+  return prompt + Math.min(mapped.maxOutputTokens ?? defaultMaxOutputTokens, defaultMaxOutputTokens);
+}
+
+function estimateTurn(body: z.infer<typeof requestTurnBody>, defaultMaxOutputTokens: number): number {
+  const prompt = tokenCounterFor(body.model ?? 'chat/default').messages([{ role: 'user', content: body.message }]);
+  return prompt + (body.maxOutputTokens ?? defaultMaxOutputTokens);
+}
