@@ -12,6 +12,7 @@ import { replay } from './commands/replay.js';
 import { runProjections } from './commands/run-projections.js';
 import { runWorkers } from './commands/run-workers.js';
 import { serve } from './commands/serve.js';
+import { budgetCommand } from './commands/budget-commands.js';
 import { bootstrapDefaultTenant, tenantCommand } from './commands/tenant-commands.js';
 import { createLogger } from './composition/logger.js';
 import { openBackend, type Backend } from './composition/open-backend.js';
@@ -31,6 +32,9 @@ const USAGE = `usage: tessera <command>
   key issue --tenant ID [--name N] [--scope S]... [--expires ISO]
                             issue an API key; prints it once
   key revoke --tenant ID --key KEY_ID [--reason R]
+  budget set --tenant ID [--key KEY_ID] --period daily|monthly --limit MICROS [--enforcement hard|soft]
+                            set or replace a budget (hard refuses calls that do not fit, soft only records)
+  budget list --tenant ID   the tenant's budgets as JSON lines
   prompt publish --file F   publish the next version of a prompt (JSON: name, system, developer?,
                             outputFormat?, historyTokenBudget?, temperature?, maxOutputTokens?)
   settings                  the settings table (markdown)
@@ -53,6 +57,8 @@ async function main(argv: string[]): Promise<number> {
       expires: { type: 'string' },
       reason: { type: 'string' },
       file: { type: 'string' },
+      period: { type: 'string' },
+      enforcement: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -84,6 +90,9 @@ async function main(argv: string[]): Promise<number> {
       case 'tenant':
       case 'key':
         await tenantCommand(backend, `${command}-${subcommand ?? ''}`, values);
+        return 0;
+      case 'budget':
+        await budgetCommand(backend.store, subcommand, values);
         return 0;
       case 'worker':
         return await runUntilSignal(backend, config, logger, ['workers']);

@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { BudgetExhaustedError } from '../../domain/budget/budget-errors.js';
 import { DomainError } from '../../domain/shared/domain-error.js';
+import { budgetExhaustedHeaders, budgetExhaustedProblem } from '../budgets/budget-exhausted-problem.js';
 import { ApiError } from './api-error.js';
 import { problem, type Problem } from './problem.js';
 
@@ -44,6 +46,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (body.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: body.code, fields: body.errors.map((entry) => entry.field) }, 'request refused');
     if (error instanceof ApiError) void reply.headers(error.headers);
+    if (BudgetExhaustedError.isInstance(error)) void reply.headers(budgetExhaustedHeaders(error));
     return sendProblem(reply, body);
   });
   app.setNotFoundHandler((request, reply) => {
@@ -70,6 +73,7 @@ function toProblem(error: FastifyError, request: FastifyRequest): Problem {
   if (error instanceof ApiError) {
     return problem(error.status, error.code, error.message, fieldEntry(error), instance);
   }
+  if (BudgetExhaustedError.isInstance(error)) return budgetExhaustedProblem(error, instance);
   if (DomainError.isInstance(error)) {
     return problem(statusOf(error.code), error.code, error.message, fieldEntry(error), instance);
   }

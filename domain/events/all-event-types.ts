@@ -1,3 +1,4 @@
+import { budgetEventTypes } from '../budget/budget-events.js';
 import { conversationEventTypes } from '../conversation/conversation-events.js';
 import { promptEventTypes } from '../prompt/prompt-version-published.js';
 import { tenantEventTypes } from '../tenant/tenant-events.js';
@@ -11,6 +12,7 @@ export const allEventTypes: readonly EventTypeDefinition[] = [
   ...conversationEventTypes,
   ...promptEventTypes,
   ...turnEventTypes,
+  ...budgetEventTypes,
 ];
 
 export function createEventRegistry(): EventRegistry {

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { budgetPeriodSchema, budgetScopeSchema } from '../../domain/budget/budget-definition.js';
+import type { BudgetExhaustedError } from '../../domain/budget/budget-errors.js';
+import { problem, problemSchema } from '../errors/problem.js';
+
+/**
+ * 402 problem+json for a hard budget that cannot take a call. A route that lists 402 in
+ * its responses must use this schema: the plain problem schema would strip the members.
+ */
+export const budgetExhaustedProblemSchema = problemSchema.extend({
+  remainingMicros: z.number(),
+  limitMicros: z.number(),
+  requestedMicros: z.number().optional(),
+  resetsAt: z.string(),
+  scope: budgetScopeSchema,
+  keyId: z.string().optional(),
+  period: budgetPeriodSchema,
+  window: z.string(),
+});
+
+export type BudgetExhaustedProblem = z.infer<typeof budgetExhaustedProblemSchema>;
+
+export function budgetExhaustedProblem(error: BudgetExhaustedError, instance?: string): BudgetExhaustedProblem {
+  const base = problem(402, error.code, error.message, [], instance);
+  const { remainingMicros, limitMicros, requestedMicros, resetsAt, scope, keyId, period, window } = error;
+  return {
+    ...base,
+    // OpenAI's own word for spent credit, so OpenAI clients recognise the refusal.
+    error: { ...base.error, type: 'insufficient_quota' },
+    remainingMicros,
+    limitMicros,
+    requestedMicros,
+    resetsAt,
+    scope,
+    keyId,
+    period,
+    window,
+  };
+}
+
+/** Retry-After: whole seconds until the window resets, when the budget is whole again. */
+export function budgetExhaustedHeaders(error: BudgetExhaustedError, now = Date.now()): Record<string, string> {
+  return { 'retry-after': String(Math.max(1, Math.ceil((Date.parse(error.resetsAt) - now) / 1_000))) };
+}

@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { createEventRegistry } from '../events/all-event-types.js';
+import { deciderSpecification } from '../shared/decider-specification.js';
+import type { BudgetEnforcement } from './budget-definition.js';
+import { BudgetExhaustedError, InvalidBudgetAmountError } from './budget-errors.js';
+import type { BudgetWindowEvent, ThresholdPercent } from './budget-events.js';
+import { budgetWindowDecider, remainingMicrosOf, type ReserveBudget, type SettleBudget } from './budget-window-decider.js';
+import { windowOf } from './budget-window.js';
+
+const given = deciderSpecification(budgetWindowDecider);
+const now = new Date('2026-03-14T09:30:00.000Z');
+const window = windowOf({ scope: 'tenant', period: 'daily' }, now);
+const LIMIT = 1_000_000;
+
+const reserve = (reservationId: string, worstCaseMicros: number, enforcement: BudgetEnforcement = 'hard'): ReserveBudget => ({
+  type: 'ReserveBudget',
+  data: { reservationId, callId: `call-${reservationId}`, worstCaseMicros, limitMicros: LIMIT, enforcement, window, now },
+});
+const settle = (reservationId: string, actualMicros: number): SettleBudget => ({
+  type: 'SettleBudget',
+  data: { reservationId, actualMicros, limitMicros: LIMIT, window, now },
+});
+const reserved = (reservationId: string, worstCaseMicros: number, enforcement: BudgetEnforcement = 'hard'): BudgetWindowEvent => ({
+  type: 'BudgetReserved',
+  data: { reservationId, callId: `call-${reservationId}`, worstCaseMicros, limitMicros: LIMIT, enforcement, reservedAt: now.toISOString() },
+});
+const settled = (reservationId: string, actualMicros: number): BudgetWindowEvent => ({
+  type: 'BudgetSettled',
+  data: { reservationId, actualMicros, settledAt: now.toISOString() },
+});
+const crossed = (percent: ThresholdPercent, spentMicros: number): BudgetWindowEvent => ({
+  type: 'BudgetThresholdCrossed',
+  data: { percent, spentMicros, limitMicros: LIMIT, scope: 'tenant', keyId: undefined, period: 'daily', window: '2026-03-14', crossedAt: now.toISOString() },
+});
+
+describe('budget window', () => {
+  describe('when nothing was reserved', () => {
+    it('reserves a worst case that fits the limit exactly', () => {
+      given([]).when(reserve('r1', LIMIT)).then([reserved('r1', LIMIT)]);
+    });
+
+    it('refuses a worst case above a hard limit, saying what is left and when it resets', () => {
+      given([])
+        .when(reserve('r1', LIMIT + 1))
+        .thenThrows(BudgetExhaustedError, {
+          code: 'TESSERA_BUDGET_EXHAUSTED',
+          remainingMicros: LIMIT,
+          limitMicros: LIMIT,
+          requestedMicros: LIMIT + 1,
+          scope: 'tenant',
+          period: 'daily',
+          window: '2026-03-14',
+          resetsAt: '2026-03-15T00:00:00.000Z',
+        });
+    });
+
+    it('refuses amounts that are not whole micros, naming them', () => {
+      given([]).when(reserve('r1', 1.5)).thenThrows(InvalidBudgetAmountError, { field: 'worstCaseMicros' });
+      given([reserved('r1', 5)]).when(settle('r1', -1)).thenThrows(InvalidBudgetAmountError, { field: 'actualMicros' });
+    });
+
+    it('accepts any worst case on a soft budget', () => {
+      given([]).when(reserve('r1', LIMIT * 3, 'soft')).then([reserved('r1', LIMIT * 3, 'soft')]);
+    });
+  });
+
+  describe('when reservations hold part of a hard budget', () => {
+    const history = [reserved('r1', 400_000), reserved('r2', 400_000)];
+
+    it('counts open holds against new reservations', () => {
+      given(history)
+        .when(reserve('r3', 200_001))
+        .thenThrows(BudgetExhaustedError, { remainingMicros: 200_000 });
+      given(history).when(reserve('r3', 200_000)).then([reserved('r3', 200_000)]);
+    });
+
+    it('keeps a reservation that is made again (a redelivered call) without holding twice', () => {
+      given(history).when(reserve('r1', 400_000)).thenNothingHappened();
+    });
+
+    it('releases the difference between the worst case and the settled cost', () => {
+      const state = given([...history, settled('r1', 100_000)]).state();
+      expect(state).toMatchObject({ spentMicros: 100_000, reservedMicros: 400_000 });
+      expect(remainingMicrosOf(state, LIMIT)).toBe(500_000);
+      given([...history, settled('r1', 100_000)]).when(reserve('r3', 500_000)).then([reserved('r3', 500_000)]);
+    });
+
+    it('releases the whole hold of a call that failed before costing anything', () => {
+      given(history).when(settle('r2', 0)).then([settled('r2', 0)]);
+      expect(given([...history, settled('r2', 0)]).state()).toMatchObject({ spentMicros: 0, reservedMicros: 400_000 });
+    });
+
+    it('settles a reservation only once', () => {
+      given([...history, settled('r1', 100_000)]).when(settle('r1', 100_000)).thenNothingHappened();
+    });
+
+    it('ignores a settle for a reservation it never held', () => {
+      given(history).when(settle('elsewhere', 100_000)).thenNothingHappened();
+    });
+  });
+
+  describe('thresholds', () => {
+    it('records 50 % when settled spend reaches half the limit', () => {
+      given([reserved('r1', 600_000)]).when(settle('r1', 500_000)).then([settled('r1', 500_000), crossed(50, 500_000)]);
+    });
+
+    it('does not count holds: a large reservation crosses nothing until it settles', () => {
+      given([reserved('r1', LIMIT)]).when(reserve('r2', 0)).then([reserved('r2', 0)]);
+      given([reserved('r1', 600_000)]).when(settle('r1', 499_999)).then([settled('r1', 499_999)]);
+    });
+
+    it('records every threshold one settle jumps over, in order', () => {
+      given([reserved('r1', LIMIT)]).when(settle('r1', LIMIT)).then([settled('r1', LIMIT), crossed(50, LIMIT), crossed(80, LIMIT), crossed(100, LIMIT)]);
+    });
+
+    it('records each threshold once per window', () => {
+      const history = [reserved('r1', 600_000), settled('r1', 600_000), crossed(50, 600_000), reserved('r2', 100_000)];
+      given(history).when(settle('r2', 100_000)).then([settled('r2', 100_000)]);
+      given([...history, settled('r2', 100_000), reserved('r3', 300_000)])
+        .when(settle('r3', 100_000))
+        .then([settled('r3', 100_000), crossed(80, 800_000)]);
+    });
+
+    it('keeps recording past 100 % on a soft budget without refusing', () => {
+      const history = [reserved('r1', LIMIT, 'soft'), settled('r1', LIMIT), crossed(50, LIMIT), crossed(80, LIMIT), crossed(100, LIMIT)];
+      given(history).when(reserve('r2', LIMIT, 'soft')).then([reserved('r2', LIMIT, 'soft')]);
+      given([...history, reserved('r2', LIMIT, 'soft')]).when(settle('r2', LIMIT)).then([settled('r2', LIMIT)]);
+      expect(given([...history, reserved('r2', LIMIT, 'soft'), settled('r2', LIMIT)]).state().spentMicros).toBe(2 * LIMIT);
+    });
+
+    it('refuses on a hard budget once settled spend has used it up', () => {
+      given([reserved('r1', LIMIT), settled('r1', LIMIT)]).when(reserve('r2', 1)).thenThrows(BudgetExhaustedError, { remainingMicros: 0 });
+    });
+  });
+
+  it('writes data the registry accepts', () => {
+    const registry = createEventRegistry();
+    for (const event of [reserved('r1', 5), settled('r1', 4), crossed(80, 800_000)]) {
+      expect(registry.encode(event.type, event.data).data).toEqual(event.data);
+    }
+    expect(() => registry.encode('BudgetThresholdCrossed', { ...crossed(80, 1).data, percent: 90 })).toThrow(
+      expect.objectContaining({ field: 'data.percent' }) as Error,
+    );
+  });
+});

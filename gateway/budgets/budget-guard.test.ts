@@ -1,0 +1,208 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { setBudget } from '../../commands/budgets.js';
+import { createTenant, issueApiKey } from '../../commands/tenants.js';
+import type { BudgetDefinition } from '../../domain/budget/budget-definition.js';
+import { BudgetExhaustedError } from '../../domain/budget/budget-errors.js';
+import type { BudgetThresholdCrossedData } from '../../domain/budget/budget-events.js';
+import { budgetStreamId, windowOf } from '../../domain/budget/budget-window.js';
+import { categoryOf } from '../../domain/shared/stream-id.js';
+import type { EventStore } from '../../infra/event-store/port.js';
+import { createBudgetGuard, type BudgetGuard } from './budget-guard.js';
+import { openBudgetTestStores, type BudgetTestBackend, type BudgetTestStores } from './budget-test-stores.js';
+
+const now = new Date('2026-03-14T09:30:00.000Z');
+
+/** The store, counting what reaches it: the guard's cost per call is part of its contract. */
+function countingStore(store: EventStore) {
+  const counts = { appends: 0, budgetReads: 0, tenantReads: 0 };
+  const counted: EventStore = {
+    ...store,
+    appendToStream: (stream, events, options) => {
+      counts.appends += 1;
+      return store.appendToStream(stream, events, options);
+    },
+    readStream: (stream, options) => {
+      if (categoryOf(stream) === 'budget') counts.budgetReads += 1;
+      if (categoryOf(stream) === 'tenant') counts.tenantReads += 1;
+      return store.readStream(stream, options);
+    },
+  };
+  return { store: counted, counts };
+}
+
+describe.each<BudgetTestBackend>(['postgresql', 'pglite'])('budget guard (%s)', (backend) => {
+  let opened: BudgetTestStores;
+  let store: EventStore;
+  let tenantId: string;
+  let keyId: string;
+  let otherKeyId: string;
+  let calls = 0;
+  const callId = () => `call-${(calls += 1)}`;
+
+  beforeAll(async () => {
+    opened = await openBudgetTestStores(backend, 1);
+    store = opened.stores[0]!;
+  });
+  afterAll(() => opened?.close());
+
+  beforeEach(async () => {
+    tenantId = await createTenant(store, { name: 'Guarded', actor: 'test' });
+    keyId = (await issueApiKey(store, { tenantId, name: 'limited', actor: 'test' })).keyId;
+    otherKeyId = (await issueApiKey(store, { tenantId, name: 'other', actor: 'test' })).keyId;
+  });
+
+  const budget = (definition: BudgetDefinition) => setBudget(store, { tenantId, actor: 'test', ...definition }, now);
+  const eventsOf = async (scope: { scope: 'tenant' } | { scope: 'key'; keyId: string }, at = now) =>
+    (await store.readStream(budgetStreamId(tenantId, windowOf({ ...scope, period: 'daily' }, at)))).events;
+
+  it('costs a tenant without budgets no append and no read per call', async () => {
+    const { store: counted, counts } = countingStore(store);
+    const guard = createBudgetGuard({ store: counted });
+    for (let index = 0; index < 50; index += 1) {
+      const reservation = await guard.reserve({ tenantId, keyId, callId: callId(), worstCaseMicros: 1_000, now });
+      expect(reservation.holds).toEqual([]);
+      await guard.settle(reservation, 900, now);
+    }
+    expect(counts).toEqual({ appends: 0, budgetReads: 0, tenantReads: 1 });
+  });
+
+  it('takes one append and no read per reservation once it knows the window', async () => {
+    await budget({ scope: 'tenant', period: 'daily', limitMicros: 1_000_000, enforcement: 'hard' });
+    const { store: counted, counts } = countingStore(store);
+    const guard = createBudgetGuard({ store: counted });
+    for (let index = 0; index < 5; index += 1) await guard.reserve({ tenantId, callId: callId(), worstCaseMicros: 1_000, now });
+    expect(counts).toMatchObject({ appends: 5, budgetReads: 0 });
+  });
+
+  it('refuses what a hard budget cannot hold, saying what is left and when it resets', async () => {
+    await budget({ scope: 'tenant', period: 'daily', limitMicros: 10_000, enforcement: 'hard' });
+    const guard = createBudgetGuard({ store });
+    await guard.reserve({ tenantId, callId: callId(), worstCaseMicros: 7_000, now });
+    const refusal = guard.reserve({ tenantId, callId: callId(), worstCaseMicros: 3_001, now });
+    await expect(refusal).rejects.toBeInstanceOf(BudgetExhaustedError);
+    await expect(refusal).rejects.toMatchObject({
+      scope: 'tenant',
+      period: 'daily',
+      remainingMicros: 3_000,
+      limitMicros: 10_000,
+      resetsAt: '2026-03-15T00:00:00.000Z',
+    });
+    await expect(guard.reserve({ tenantId, callId: callId(), worstCaseMicros: 3_000, now })).resolves.toMatchObject({ worstCaseMicros: 3_000 });
+  });
+
+  it('frees the rest of the hold when a call settles for less, and counts a repeated settle once', async () => {
+    await budget({ scope: 'tenant', period: 'daily', limitMicros: 10_000, enforcement: 'hard' });
+    const guard = createBudgetGuard({ store });
+    const reservation = await guard.reserve({ tenantId, callId: callId(), worstCaseMicros: 8_000, now });
+    expect(await guard.remaining(tenantId, undefined, now)).toMatchObject([{ spentMicros: 0, reservedMicros: 8_000, remainingMicros: 2_000 }]);
+    await guard.settle(reservation, 1_500, now);
+    await guard.settle(reservation, 1_500, now);
+    expect(await guard.remaining(tenantId, undefined, now)).toMatchObject([{ spentMicros: 1_500, reservedMicros: 0, remainingMicros: 8_500 }]);
+  });
+
+  it('refuses a settle in fractions of a micro, naming the field, and settles the others', async () => {
+    await budget({ scope: 'tenant', period: 'daily', limitMicros: 10_000, enforcement: 'hard' });
+    const guard = createBudgetGuard({ store });
+    await guard.reserve({ tenantId, callId: callId(), worstCaseMicros: 1, now });
+    const [first, second, third] = [callId(), callId(), callId()];
+    const reservations = await Promise.all([first, second, third].map((id) => guard.reserve({ tenantId, callId: id, worstCaseMicros: 1_000, now })));
+    const outcomes = await Promise.allSettled([
+      guard.settle(reservations[0]!, 500, now),
+      guard.settle(reservations[1]!, 0.5, now),
+      guard.settle(reservations[2]!, 700, now),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(outcomes[1]).toMatchObject({ reason: { code: 'TESSERA_INVALID_BUDGET_AMOUNT', field: 'actualMicros' } });
+    expect(await guard.remaining(tenantId, undefined, now)).toMatchObject([{ spentMicros: 1_200, reservedMicros: 1_001 }]);
+  });
+
+  it('keeps one hold for a call that reserves again (a redelivery)', async () => {
+    await budget({ scope: 'tenant', period: 'daily', limitMicros: 10_000, enforcement: 'hard' });
+    const guard = createBudgetGuard({ store });
+    const id = callId();
+    const first = await guard.reserve({ tenantId, callId: id, worstCaseMicros: 6_000, now });
+    const again = await createBudgetGuard({ store }).reserve({ tenantId, callId: id, worstCaseMicros: 6_000, now });
+    expect(again.reservationId).toBe(first.reservationId);
+    expect((await eventsOf({ scope: 'tenant' })).map((event) => event.type)).toEqual(['BudgetReserved']);
+  });
+
+  it("limits only its own key's calls with a key budget, and releases the tenant hold when the key's refuses", async () => {
+    await budget({ scope: 'tenant', period: 'daily', limitMicros: 100_000, enforcement: 'hard' });
+    await budget({ scope: 'key', keyId, period: 'daily', limitMicros: 5_000, enforcement: 'hard' });
+    const guard = createBudgetGuard({ store });
+
+    await expect(guard.reserve({ tenantId, keyId, callId: callId(), worstCaseMicros: 6_000, now })).rejects.toMatchObject({
+      code: 'TESSERA_BUDGET_EXHAUSTED',
+      scope: 'key',
+      keyId,
+      remainingMicros: 5_000,
+    });
+    expect((await eventsOf({ scope: 'tenant' })).map((event) => event.type)).toEqual(['BudgetReserved', 'BudgetSettled']);
+    expect(await guard.remaining(tenantId, keyId, now)).toMatchObject([
+      { scope: 'tenant', reservedMicros: 0, remainingMicros: 100_000 },
+      { scope: 'key', keyId, reservedMicros: 0, remainingMicros: 5_000 },
+    ]);
+
+    const other = await guard.reserve({ tenantId, keyId: otherKeyId, callId: callId(), worstCaseMicros: 6_000, now });
+    expect(other.holds.map((hold) => hold.window.scope)).toEqual(['tenant']);
+  });
+
+  it('never refuses on a soft budget, and records each threshold as settled spend crosses it', async () => {
+    await budget({ scope: 'tenant', period: 'daily', limitMicros: 10_000, enforcement: 'soft' });
+    const guard = createBudgetGuard({ store });
+    const first = await guard.reserve({ tenantId, callId: callId(), worstCaseMicros: 20_000, now });
+    await guard.settle(first, 6_000, now);
+    const second = await guard.reserve({ tenantId, callId: callId(), worstCaseMicros: 20_000, now });
+    await guard.settle(second, 9_000, now);
+    await guard.ensureAvailable(tenantId, undefined, now);
+
+    const crossed = (await eventsOf({ scope: 'tenant' })).filter((event) => event.type === 'BudgetThresholdCrossed');
+    expect(crossed.map((event) => event.data as BudgetThresholdCrossedData)).toMatchObject([
+      { percent: 50, spentMicros: 6_000, limitMicros: 10_000, scope: 'tenant', period: 'daily', window: '2026-03-14' },
+      { percent: 80, spentMicros: 15_000 },
+      { percent: 100, spentMicros: 15_000 },
+    ]);
+    expect(await guard.remaining(tenantId, undefined, now)).toMatchObject([{ spentMicros: 15_000, remainingMicros: 0 }]);
+  });
+
+  it('turns requests away before any call once a hard budget has nothing left', async () => {
+    await budget({ scope: 'tenant', period: 'monthly', limitMicros: 4_000, enforcement: 'hard' });
+    const guard = createBudgetGuard({ store });
+    await guard.ensureAvailable(tenantId, keyId, now);
+    await guard.settle(await guard.reserve({ tenantId, callId: callId(), worstCaseMicros: 4_000, now }), 4_000, now);
+    await expect(guard.ensureAvailable(tenantId, keyId, now)).rejects.toMatchObject({
+      code: 'TESSERA_BUDGET_EXHAUSTED',
+      period: 'monthly',
+      remainingMicros: 0,
+      resetsAt: '2026-04-01T00:00:00.000Z',
+    });
+  });
+
+  it('settles a call against the window it reserved in, and starts the next window empty', async () => {
+    await budget({ scope: 'tenant', period: 'daily', limitMicros: 10_000, enforcement: 'hard' });
+    const guard = createBudgetGuard({ store });
+    const beforeMidnight = new Date('2026-03-14T23:59:59.900Z');
+    const afterMidnight = new Date('2026-03-15T00:00:00.100Z');
+    const reservation = await guard.reserve({ tenantId, callId: callId(), worstCaseMicros: 10_000, now: beforeMidnight });
+    expect(await guard.remaining(tenantId, undefined, afterMidnight)).toMatchObject([{ window: '2026-03-15', remainingMicros: 10_000 }]);
+    await guard.settle(reservation, 2_000, afterMidnight);
+    expect(await guard.remaining(tenantId, undefined, beforeMidnight)).toMatchObject([{ window: '2026-03-14', spentMicros: 2_000, reservedMicros: 0 }]);
+    expect(await guard.remaining(tenantId, undefined, afterMidnight)).toMatchObject([{ window: '2026-03-15', spentMicros: 0 }]);
+  });
+
+  it('applies a budget set elsewhere once its cached budgets are older than the refresh interval, or at once after forget', async () => {
+    let clock = 0;
+    const guard: BudgetGuard = createBudgetGuard({ store, definitionsMaxAgeMs: 1_000, clock: () => clock });
+    expect((await guard.reserve({ tenantId, callId: callId(), worstCaseMicros: 1, now })).holds).toHaveLength(0);
+    await budget({ scope: 'tenant', period: 'daily', limitMicros: 10, enforcement: 'hard' });
+
+    clock = 999;
+    expect((await guard.reserve({ tenantId, callId: callId(), worstCaseMicros: 1, now })).holds).toHaveLength(0);
+    clock = 1_000;
+    expect((await guard.reserve({ tenantId, callId: callId(), worstCaseMicros: 1, now })).holds).toHaveLength(1);
+
+    await budget({ scope: 'tenant', period: 'monthly', limitMicros: 10, enforcement: 'hard' });
+    guard.forget(tenantId);
+    expect((await guard.reserve({ tenantId, callId: callId(), worstCaseMicros: 1, now })).holds).toHaveLength(2);
+  });
+});

@@ -1,0 +1,174 @@
+import { appliesToKey } from '../../domain/budget/budget-definition.js';
+import { assertBudgetAmount, BudgetExhaustedError } from '../../domain/budget/budget-errors.js';
+import type { BudgetSetData } from '../../domain/budget/budget-events.js';
+import { remainingMicrosOf } from '../../domain/budget/budget-window-decider.js';
+import { budgetStreamId, windowOf } from '../../domain/budget/budget-window.js';
+import { deterministicId } from '../../domain/shared/ids.js';
+import type { EventStore } from '../../infra/event-store/port.js';
+import { createBudgetDefinitionsCache } from './budget-definitions-cache.js';
+import type { BudgetHold, BudgetReservation, BudgetStanding } from './budget-reservation.js';
+import { createBudgetWindowAccounts, type BudgetEventMetadata } from './budget-window-accounts.js';
+
+export interface ReserveBudgetInput {
+  tenantId: string;
+  /** The API key the call is made for; its own budgets apply besides the tenant's. */
+  keyId?: string;
+  /** Stable across redeliveries of the same call. */
+  callId: string;
+  /** The most the call can cost, in micros. */
+  worstCaseMicros: number;
+  now: Date;
+  /** Ties the budget events to the call's turn; correlation and causation default to the call id. */
+  metadata?: Partial<BudgetEventMetadata>;
+}
+
+/**
+ * Per-tenant and per-key budgets around model calls: `reserve` before the call holds its
+ * worst case (or throws BudgetExhaustedError), `settle` after it records the real cost.
+ */
+export interface BudgetGuard {
+  /** Holds the worst case against every budget that applies; all or none (a refusal releases the others). */
+  reserve(input: ReserveBudgetInput): Promise<BudgetReservation>;
+  /** Records the real cost (zero or partial for a failed call) and frees the rest of the hold; repeating it changes nothing. */
+  settle(reservation: BudgetReservation, actualMicros: number, now?: Date): Promise<void>;
+  /** The budgets that limit calls by `keyId` (the tenant's and the key's), with what is left of each. */
+  remaining(tenantId: string, keyId?: string, now?: Date): Promise<BudgetStanding[]>;
+  /** Every budget of the tenant, its keys' included, with what is left of each. */
+  standings(tenantId: string, now?: Date): Promise<BudgetStanding[]>;
+  /** Throws BudgetExhaustedError when a hard budget that applies has nothing left: the cheap check before accepting work. */
+  ensureAvailable(tenantId: string, keyId?: string, now?: Date): Promise<void>;
+  /** Reads the tenant's budgets again on next use (this process just set one). */
+  forget(tenantId: string): void;
+}
+
+export interface BudgetGuardOptions {
+  store: EventStore;
+  /** How long budgets read from the tenant stream are trusted; a budget set elsewhere applies within this. Default 2 s. */
+  definitionsMaxAgeMs?: number;
+  /** Monotonic milliseconds for that cache; injected by tests. */
+  clock?: () => number;
+}
+
+export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
+  const definitions = createBudgetDefinitionsCache(options.store, {
+    maxAgeMs: options.definitionsMaxAgeMs ?? 2_000,
+    clock: options.clock ?? (() => performance.now()),
+  });
+  const accounts = createBudgetWindowAccounts(options.store);
+
+  const holdOf = (tenantId: string, budget: BudgetSetData, now: Date): BudgetHold => {
+    const window = windowOf(budget, now);
+    return { streamId: budgetStreamId(tenantId, window), window, limitMicros: budget.limitMicros, enforcement: budget.enforcement };
+  };
+
+  const standingOf = async (tenantId: string, budget: BudgetSetData, now: Date): Promise<BudgetStanding> => {
+    const { streamId, window } = holdOf(tenantId, budget, now);
+    const state = await accounts.current(streamId);
+    return {
+      ...budget,
+      window: window.label,
+      resetsAt: window.resetsAt.toISOString(),
+      spentMicros: state.spentMicros,
+      reservedMicros: state.reservedMicros,
+      remainingMicros: remainingMicrosOf(state, budget.limitMicros),
+    };
+  };
+
+  const settleHolds = async (reservation: BudgetReservation, holds: readonly BudgetHold[], actualMicros: number, now: Date) => {
+    await Promise.all(
+      holds.map((hold) =>
+        accounts.execute(
+          hold.streamId,
+          {
+            type: 'SettleBudget',
+            data: { reservationId: reservation.reservationId, actualMicros, limitMicros: hold.limitMicros, window: hold.window, now },
+          },
+          reservation.metadata,
+        ),
+      ),
+    );
+  };
+
+  const guard: BudgetGuard = {
+    async reserve({ tenantId, keyId, callId, worstCaseMicros, now, metadata }) {
+      // Checked here too, so a wrong estimate fails the same way whether or not a budget applies.
+      assertBudgetAmount('worstCaseMicros', worstCaseMicros);
+      const budgets = (await definitions.budgetsOf(tenantId)).filter((budget) => appliesToKey(budget, keyId));
+      const reservation: BudgetReservation = {
+        reservationId: deterministicId(callId, 'budget-reservation'),
+        callId,
+        tenantId,
+        keyId,
+        worstCaseMicros,
+        holds: budgets.map((budget) => holdOf(tenantId, budget, now)),
+        metadata: { tenantId, correlationId: callId, causationId: callId, ...metadata },
+      };
+      if (reservation.holds.length === 0) return reservation;
+      const outcomes = await Promise.allSettled(
+        reservation.holds.map((hold) =>
+          accounts.execute(
+            hold.streamId,
+            {
+              type: 'ReserveBudget',
+              data: {
+                reservationId: reservation.reservationId,
+                callId,
+                worstCaseMicros,
+                limitMicros: hold.limitMicros,
+                enforcement: hold.enforcement,
+                window: hold.window,
+                now,
+              },
+            },
+            reservation.metadata,
+          ),
+        ),
+      );
+      const refusals = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
+      if (refusals.length === 0) return reservation;
+      const taken = reservation.holds.filter((_hold, index) => outcomes[index]!.status === 'fulfilled');
+      // A release that fails leaves its hold until the window ends: over-cautious, never overspent.
+      await settleHolds(reservation, taken, 0, now).catch(() => undefined);
+      throw mostBinding(refusals);
+    },
+
+    async settle(reservation, actualMicros, now = new Date()) {
+      assertBudgetAmount('actualMicros', actualMicros);
+      await settleHolds(reservation, reservation.holds, actualMicros, now);
+    },
+
+    async remaining(tenantId, keyId, now = new Date()) {
+      const budgets = (await definitions.budgetsOf(tenantId)).filter((budget) => appliesToKey(budget, keyId));
+      return Promise.all(budgets.map((budget) => standingOf(tenantId, budget, now)));
+    },
+
+    async standings(tenantId, now = new Date()) {
+      const budgets = await definitions.budgetsOf(tenantId);
+      return Promise.all(budgets.map((budget) => standingOf(tenantId, budget, now)));
+    },
+
+    async ensureAvailable(tenantId, keyId, now = new Date()) {
+      const exhausted = (await guard.remaining(tenantId, keyId, now)).filter(
+        (standing) => standing.enforcement === 'hard' && standing.remainingMicros === 0,
+      );
+      if (exhausted.length === 0) return;
+      throw mostBinding(
+        exhausted.map(({ scope, keyId: budgetKeyId, period, window, limitMicros, remainingMicros, resetsAt }) =>
+          new BudgetExhaustedError({ scope, keyId: budgetKeyId, period, window, limitMicros, remainingMicros, resetsAt }),
+        ),
+      );
+    },
+
+    forget: (tenantId) => definitions.forget(tenantId),
+  };
+  return guard;
+}
+
+/** Of several refusals, the one that lasts longest: waiting for an earlier reset would not help. */
+function mostBinding(errors: readonly unknown[]): Error {
+  const exhausted = errors.filter((error) => BudgetExhaustedError.isInstance(error));
+  // Anything else (the store is down) says more about the call than a budget does.
+  const other = errors.find((error) => !BudgetExhaustedError.isInstance(error));
+  if (other !== undefined) return other instanceof Error ? other : new Error('budget reservation failed', { cause: other });
+  return exhausted.reduce((latest, error) => (error.resetsAt > latest.resetsAt ? error : latest));
+}
