@@ -1,10 +1,9 @@
 import { readCheckpoint } from '../../projections/checkpoints/checkpoint-store.js';
-import { allProjections } from '../../projections/index.js';
 import type { Backend } from '../composition/open-backend.js';
 
 /** `tessera project list`: each projection with its checkpoint. */
 export async function listProjections(backend: Backend): Promise<void> {
-  for (const projection of allProjections) {
+  for (const projection of backend.projections) {
     const checkpoint = await readCheckpoint(backend.readModels, projection.name);
     const state = checkpoint
       ? `version ${checkpoint.version}, ${checkpoint.eventsApplied} events applied, at ${checkpoint.position}`

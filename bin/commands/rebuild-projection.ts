@@ -1,13 +1,13 @@
 import { SingleBar, Presets } from 'cli-progress';
-import { findProjection, allProjections, rebuildProjection } from '../../projections/index.js';
+import { findProjection, rebuildProjection } from '../../projections/index.js';
 import type { Backend } from '../composition/open-backend.js';
 import { UsageError } from './usage-error.js';
 
 /** `tessera project rebuild <name>`: from position 0, with a progress bar and the rate. */
 export async function rebuildProjectionCommand(backend: Backend, name: string | undefined, batchSize: number): Promise<void> {
-  const projection = name ? findProjection(name) : undefined;
+  const projection = name ? findProjection(backend.projections, name) : undefined;
   if (!projection) {
-    const known = allProjections.map((candidate) => candidate.name).join(', ');
+    const known = backend.projections.map((candidate) => candidate.name).join(', ');
     throw new UsageError(`unknown projection "${name ?? ''}"; known: ${known}`);
   }
   const started = performance.now();

@@ -1,5 +1,6 @@
 import { openPglite } from '../../infra/sql/pglite.js';
 import pg from 'pg';
+import type { EventRegistry } from '../../domain/events/event-registry.js';
 import type { EventStore } from '../../infra/event-store/port.js';
 import type { ReadModelDatabase, ReadModels } from '../../projections/read-model-database.js';
 import { withEventSchemas } from '../../infra/event-store/schema-checked-event-store.js';
@@ -16,12 +17,13 @@ export interface SqlBackend {
   teardown(): Promise<void>;
 }
 
-export const sqlBackends: Record<'postgresql' | 'pglite', () => Promise<SqlBackend>> = {
-  async postgresql() {
+/** Each backend checks events against `registry`: the small test events unless a suite needs the domain's. */
+export const sqlBackends: Record<'postgresql' | 'pglite', (registry?: EventRegistry) => Promise<SqlBackend>> = {
+  async postgresql(registry = testRegistry()) {
     const database = await createTestDatabase();
     await migratePostgresEventLog(database.url);
     const storePool = new pg.Pool({ connectionString: database.url, max: 8 });
-    const store = withEventSchemas(createPostgresEventStore(storePool, { ownsPool: true }), testRegistry());
+    const store = withEventSchemas(createPostgresEventStore(storePool, { ownsPool: true }), registry);
     const db = createPostgresKysely<ReadModelDatabase>(new pg.Pool({ connectionString: database.url, max: 8 }));
     return {
       store,
@@ -33,10 +35,10 @@ export const sqlBackends: Record<'postgresql' | 'pglite', () => Promise<SqlBacke
       },
     };
   },
-  async pglite() {
+  async pglite(registry = testRegistry()) {
     const pglite = await openPglite();
     await migratePgliteEventLog(pglite);
-    const store = withEventSchemas(createPgliteEventStore(pglite), testRegistry());
+    const store = withEventSchemas(createPgliteEventStore(pglite), registry);
     const db = createPgliteKysely<ReadModelDatabase>(pglite);
     return {
       store,
