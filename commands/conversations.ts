@@ -1,4 +1,4 @@
-import { conversationDecider } from '../domain/conversation/conversation-decider.js';
+import { conversationDecider, type ConversationState } from '../domain/conversation/conversation-decider.js';
 import { newId } from '../domain/shared/ids.js';
 import { streamId } from '../domain/shared/stream-id.js';
 import type { EventStore } from '../infra/event-store/port.js';
@@ -16,8 +16,13 @@ export interface StartConversationInput {
 }
 
 export async function startConversation(store: EventStore, input: StartConversationInput): Promise<string> {
+  return (await openConversation(store, input)).conversationId;
+}
+
+/** Starts a conversation and returns its state too, so a turn requested next need not read it back. */
+export async function openConversation(store: EventStore, input: StartConversationInput): Promise<{ conversationId: string; state: ConversationState }> {
   const conversationId = input.conversationId ?? newId();
-  await handleCommand(
+  const { state } = await handleCommand(
     store,
     streamId('conversation', conversationId),
     conversationDecider,
@@ -33,7 +38,10 @@ export async function startConversation(store: EventStore, input: StartConversat
         now: new Date(),
       },
     },
-    { metadata: { tenantId: input.tenantId, userId: input.userId, correlationId: input.correlationId, causationId: input.correlationId } },
+    {
+      metadata: { tenantId: input.tenantId, userId: input.userId, correlationId: input.correlationId, causationId: input.correlationId },
+      newStream: input.conversationId === undefined,
+    },
   );
-  return conversationId;
+  return { conversationId, state };
 }

@@ -12,6 +12,8 @@ export interface CommandContext {
    * twice for one message appends the same ids, which the store turns into a no-op.
    */
   step?: string;
+  /** The stream id was just made up, so the stream cannot exist yet: the first attempt skips reading it. */
+  newStream?: boolean;
 }
 
 export interface CommandResult<State> {
@@ -34,7 +36,8 @@ export async function handleCommand<Command, State, Event extends DomainEvent>(
   context: CommandContext,
 ): Promise<CommandResult<State>> {
   for (let attempt = 1; ; attempt += 1) {
-    const { events: history, currentRevision } = await store.readStream(streamId);
+    const { events: history, currentRevision } =
+      context.newStream && attempt === 1 ? { events: [], currentRevision: -1 } : await store.readStream(streamId);
     let state = foldEvents(decider, history);
     const decided = decider.decide(command, state);
     if (decided.length === 0) return { state, events: [], nextRevision: currentRevision };

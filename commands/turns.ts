@@ -1,10 +1,12 @@
-import { assertAcceptsTurns, conversationDecider } from '../domain/conversation/conversation-decider.js';
+import { assertAcceptsTurns, conversationDecider, type ConversationState } from '../domain/conversation/conversation-decider.js';
 import { ConversationNotFoundError } from '../domain/conversation/conversation-errors.js';
-import { newId } from '../domain/shared/ids.js';
+import { newId, type EventId } from '../domain/shared/ids.js';
 import { streamId } from '../domain/shared/stream-id.js';
 import type { TurnRequestedData } from '../domain/turn/events/turn-requested.js';
 import { turnDecider } from '../domain/turn/decide-turn.js';
-import type { RecordFeedback } from '../domain/turn/turn-command.js';
+import type { RecordFeedback, TurnCommand } from '../domain/turn/turn-command.js';
+import type { NewEvent } from '../domain/events/envelope.js';
+import type { TurnState } from '../domain/turn/turn-state.js';
 import type { EventStore } from '../infra/event-store/port.js';
 import { handleCommand, loadState } from './handle-command.js';
 
@@ -23,37 +25,70 @@ export type RequestTurnInput = Omit<TurnRequestedData, 'turnId' | 'requestedAt' 
   traceparent?: string;
 };
 
+/** A turn just requested: what a driver needs to carry it on without reading it back. */
+export interface RequestedTurn {
+  turnId: string;
+  requested: NewEvent;
+  /** Revision of TurnRequested in its stream; -1 while it is not appended yet. */
+  revision: number;
+  state: TurnState;
+  /** Set when the caller asked to defer the append: the driver's first append carries it. */
+  unsaved?: NewEvent[];
+}
+
+/**
+ * Carries a just-requested turn through its steps in the calling process, returning
+ * the state it reached: ended, or waiting for what only the pipeline does (tools,
+ * approvals), or wherever a concurrent pipeline handler took over.
+ */
+export interface TurnDriver {
+  drive(turn: RequestedTurn): Promise<TurnState>;
+}
+
+export interface RequestTurnOptions {
+  /** The conversation's state when the caller has it at hand (it just started it). */
+  conversation?: ConversationState;
+  /**
+   * Decide TurnRequested but leave the append to the driver, which writes it with its
+   * first steps in one round trip. Only for a caller that answers after the drive: a
+   * turn nobody drove is never recorded.
+   */
+  deferAppend?: boolean;
+}
+
 /** Appends TurnRequested after checking the conversation belongs to the tenant and takes turns. */
-export async function requestTurn(store: EventStore, input: RequestTurnInput, defaults: TurnDefaults): Promise<string> {
-  const conversation = await loadState(store, streamId('conversation', input.conversationId), conversationDecider);
-  if (conversation.state.status === 'none' || conversation.state.tenantId !== input.tenantId) {
+export async function requestTurn(store: EventStore, input: RequestTurnInput, defaults: TurnDefaults, options: RequestTurnOptions = {}): Promise<RequestedTurn> {
+  const conversation = options.conversation ?? (await loadState(store, streamId('conversation', input.conversationId), conversationDecider)).state;
+  if (conversation.status === 'none' || conversation.tenantId !== input.tenantId) {
     throw new ConversationNotFoundError(input.conversationId);
   }
-  assertAcceptsTurns(conversation.state, input.tenantId);
+  assertAcceptsTurns(conversation, input.tenantId);
   const turnId = input.turnId ?? newId();
   const now = new Date();
   const { correlationId, traceparent, turnId: _ignored, limits, ...request } = input;
-  await handleCommand(
-    store,
-    streamId('turn', turnId),
-    turnDecider,
-    {
-      type: 'RequestTurn',
-      data: {
-        ...request,
-        turnId,
-        limits: {
-          maxModelSteps: limits?.maxModelSteps ?? defaults.maxModelSteps,
-          maxToolCalls: limits?.maxToolCalls ?? defaults.maxToolCalls,
-          maxOutputTokens: limits?.maxOutputTokens ?? defaults.maxOutputTokens,
-        },
-        now,
-        deadline: new Date(now.getTime() + defaults.deadlineMs),
+  const command: TurnCommand = {
+    type: 'RequestTurn',
+    data: {
+      ...request,
+      turnId,
+      limits: {
+        maxModelSteps: limits?.maxModelSteps ?? defaults.maxModelSteps,
+        maxToolCalls: limits?.maxToolCalls ?? defaults.maxToolCalls,
+        maxOutputTokens: limits?.maxOutputTokens ?? defaults.maxOutputTokens,
       },
+      now,
+      deadline: new Date(now.getTime() + defaults.deadlineMs),
     },
-    { metadata: { tenantId: input.tenantId, userId: input.userId, correlationId, causationId: correlationId, traceparent } },
-  );
-  return turnId;
+  };
+  const metadata = { tenantId: input.tenantId, userId: input.userId, correlationId, causationId: correlationId, traceparent };
+  if (options.deferAppend && input.turnId === undefined) {
+    const state = turnDecider.initialState();
+    const [decided] = turnDecider.decide(command, state);
+    const requested: NewEvent = { id: newId<EventId>(), type: decided!.type, data: decided!.data, metadata };
+    return { turnId, requested, revision: -1, state: turnDecider.evolve(state, decided!), unsaved: [requested] };
+  }
+  const result = await handleCommand(store, streamId('turn', turnId), turnDecider, command, { metadata, newStream: input.turnId === undefined });
+  return { turnId, requested: result.events[0]!, revision: result.nextRevision, state: result.state };
 }
 
 export async function recordFeedback(

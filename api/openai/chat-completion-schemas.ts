@@ -1,3 +1,4 @@
+import { featureTagSchema } from '../../domain/turn/events/turn-requested.js';
 import { z } from 'zod';
 
 /** Text parts are accepted; other modalities are refused by name rather than dropped. */
@@ -65,6 +66,7 @@ export type ChatCompletionBody = z.infer<typeof chatCompletionBody>;
 
 export const chatCompletionHeaders = z.object({
   'x-tessera-conversation-id': z.uuid().optional().describe('Record the call in this conversation instead of a new one'),
+  'x-tessera-feature': featureTagSchema.optional().describe('Feature tag: usage and cost are reported per feature (GET /v1/usage)'),
 });
 
 export const embeddingsBody = z.object({

@@ -1,24 +1,26 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { startConversation } from '../../commands/conversations.js';
-import { requestTurn, type TurnDefaults } from '../../commands/turns.js';
-import type { TurnCompletedData } from '../../domain/turn/events/turn-ended.js';
+import { openConversation } from '../../commands/conversations.js';
+import { requestTurn, type TurnDefaults, type TurnDriver } from '../../commands/turns.js';
 import { ModelCallError } from '../../gateway/model-call-error.js';
 import type { ModelRegistry } from '../../gateway/model-registry.js';
 import { problemResponses } from '../app.js';
 import { ApiError } from '../errors/api-error.js';
 import { asRouteError } from '../errors/as-route-error.js';
+import { wantsFreshAnswer } from '../cache-control.js';
 import { openSse } from '../sse/sse-writer.js';
-import { awaitTurnEnd } from '../turns/await-turn-end.js';
 import { chatCompletionBody, chatCompletionHeaders, embeddingsBody } from './chat-completion-schemas.js';
 import { chatCompletion } from './completion-bodies.js';
 import { mapChatRequest } from './map-chat-request.js';
 import { turnFailureError } from './openai-errors.js';
 import { streamChatCompletion, type ChatStreamSources } from './stream-chat-completion.js';
+import { driveToEnd } from '../turns/drive-to-end.js';
 
 export interface OpenAiRouteDependencies extends ChatStreamSources {
   models: ModelRegistry;
+  /** Drives each turn in this process; without one the pipeline workers carry every step. */
+  driver?: TurnDriver;
   turnDefaults: TurnDefaults;
   /** Longest a non-streaming completion waits for its turn. */
   completionTimeoutMs: number;
@@ -43,10 +45,12 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
           throw new ApiError(404, 'TESSERA_MODEL_NOT_FOUND', `model "${body.model}" is not configured; GET /v1/models lists them`, 'body.model');
         }
         const mapped = mapChatRequest(body);
-        const conversationId =
-          request.headers['x-tessera-conversation-id'] ??
-          (await startConversation(dependencies.store, { tenantId, userId: body.user, correlationId: request.id, metadata: { source: 'openai-compatible' } }));
-        const turnId = await asRouteError(() => requestTurn(
+        const givenConversationId = request.headers['x-tessera-conversation-id'];
+        const started = givenConversationId
+          ? undefined
+          : await openConversation(dependencies.store, { tenantId, userId: body.user, correlationId: request.id, metadata: { source: 'openai-compatible' } });
+        const conversationId = givenConversationId ?? started!.conversationId;
+        const turn = await asRouteError(() => requestTurn(
           dependencies.store,
           {
             conversationId,
@@ -57,6 +61,8 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
             stream: body.stream === true,
             model: body.model,
             source: 'openai-compatible',
+            feature: request.headers['x-tessera-feature'],
+            cacheBypass: wantsFreshAnswer(request.headers['cache-control']) || undefined,
             clientMessages: mapped.messages,
             clientTools: mapped.tools,
             parameters: mapped.parameters,
@@ -64,20 +70,24 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
             correlationId: request.id,
           },
           dependencies.turnDefaults,
+          // The answer waits for the drive, so TurnRequested can go out with its first steps.
+          { conversation: started?.state, deferAppend: dependencies.driver !== undefined },
         ), 'headers.x-tessera-conversation-id');
+        const { turnId } = turn;
         void reply.header('x-tessera-turn-id', turnId).header('x-tessera-conversation-id', conversationId);
+        const turnEnd = (signal: AbortSignal) => driveToEnd(dependencies, turn, signal, (error) => request.log.error({ err: error, turnId }, 'driving the turn failed; the pipeline carries it on'));
         if (body.stream === true) {
           const sse = openSse(reply);
           await streamChatCompletion(sse, dependencies, turnId, body.model, body.stream_options?.include_usage === true, (error) =>
             request.log.error({ err: error, turnId }, 'streamed completion failed'),
+            turnEnd,
           );
           return reply;
         }
         const created = Math.floor(Date.now() / 1_000);
-        const events = await awaitTurnEnd(dependencies.store, dependencies.hub, turnId, AbortSignal.timeout(dependencies.completionTimeoutMs));
-        const terminal = events.at(-1)!;
-        if (terminal.type === 'TurnFailed') throw turnFailureError(events);
-        return reply.send(chatCompletion(turnId, body.model, created, terminal.data as TurnCompletedData));
+        const ending = await turnEnd(AbortSignal.timeout(dependencies.completionTimeoutMs));
+        if (ending.status === 'failed') throw turnFailureError(ending.events);
+        return reply.send(chatCompletion(turnId, body.model, created, ending.outcome));
       },
     );
 

@@ -1,3 +1,4 @@
+import { endingOf, type TurnEnding } from '../turns/drive-to-end.js';
 import { toolCallIdFor } from '../../domain/turn/decide/model-calls.js';
 import type { TurnCompletedData } from '../../domain/turn/events/turn-ended.js';
 import type { DeltaChannel } from '../../infra/deltas/port.js';
@@ -26,6 +27,7 @@ export async function streamChatCompletion(
   model: string,
   includeUsage: boolean,
   onError?: (error: unknown) => void,
+  turnEnd: (signal: AbortSignal) => Promise<TurnEnding> = async (signal) => endingOf(await awaitTurnEnd(sources.store, sources.hub, turnId, signal)),
 ): Promise<void> {
   const created = Math.floor(Date.now() / 1_000);
   const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) => ({
@@ -37,7 +39,7 @@ export async function streamChatCompletion(
   });
   const controller = new AbortController();
   void sse.closed.then(() => controller.abort());
-  const ended = awaitTurnEnd(sources.store, sources.hub, turnId, controller.signal);
+  const ended = turnEnd(controller.signal);
   void ended.then(() => controller.abort(), () => undefined);
   await sse.send({ data: chunk({ role: 'assistant', content: '' }) });
   let firstStep: number | undefined;
@@ -62,14 +64,13 @@ export async function streamChatCompletion(
         await sse.send({ data: chunk({ tool_calls: [{ index: part.index, function: { arguments: part.argumentsDelta } }] }) });
       }
     }
-    const events = await ended;
-    const terminal = events.at(-1)!;
-    if (terminal.type === 'TurnFailed') {
-      const error = turnFailureError(events);
+    const ending = await ended;
+    if (ending.status === 'failed') {
+      const error = turnFailureError(ending.events);
       await sse.send({ data: { error: { message: error.message, type: 'server_error', code: error.code, param: null } } });
       return;
     }
-    const outcome = terminal.data as TurnCompletedData;
+    const { outcome } = ending;
     await sendWhatDeltasMissed(outcome);
     await sse.send({ data: chunk({}, openAiFinishReason(outcome.finishReason)) });
     if (includeUsage) await sse.send({ data: { ...chunk({}), choices: [], usage: openAiUsage(outcome.usage) } });

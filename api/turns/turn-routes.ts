@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { foldEvents } from '../../commands/handle-command.js';
-import { recordFeedback, requestTurn, type TurnDefaults } from '../../commands/turns.js';
+import { recordFeedback, requestTurn, type TurnDefaults, type TurnDriver } from '../../commands/turns.js';
 import { streamId } from '../../domain/shared/stream-id.js';
 import { turnDecider } from '../../domain/turn/decide-turn.js';
 import type { EventStore } from '../../infra/event-store/port.js';
@@ -12,6 +12,7 @@ import { ApiError, notFound } from '../errors/api-error.js';
 import { asRouteError } from '../errors/as-route-error.js';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.js';
 import { idempotencyHeaders, withIdempotency } from '../idempotency/with-idempotency.js';
+import { wantsFreshAnswer } from '../cache-control.js';
 import { openSse } from '../sse/sse-writer.js';
 import { streamTurn, type TurnStreamSources } from './stream-turn.js';
 import { parseCursor, START_CURSOR } from './turn-cursor.js';
@@ -19,6 +20,8 @@ import { feedbackBody, requestTurnBody, streamHeaders, turnAccepted, turnIdParam
 
 export interface TurnRouteDependencies extends TurnStreamSources {
   store: EventStore;
+  /** Drives each accepted turn in this process; without one the pipeline workers carry every step. */
+  driver?: TurnDriver;
   idempotency: IdempotencyStore;
   turnDefaults: TurnDefaults;
 }
@@ -50,7 +53,7 @@ export function turnRoutes(dependencies: TurnRouteDependencies) {
       async (request, reply) => {
         const body = request.body;
         const create = async () => {
-          const turnId = await asRouteError(() => requestTurn(
+          const turn = await asRouteError(() => requestTurn(
             dependencies.store,
             {
               conversationId: request.params.id,
@@ -61,12 +64,17 @@ export function turnRoutes(dependencies: TurnRouteDependencies) {
               stream: body.stream,
               model: body.model,
               source: 'api',
+              feature: body.feature,
+              cacheBypass: wantsFreshAnswer(request.headers['cache-control']) || undefined,
               limits: body.maxOutputTokens ? { maxOutputTokens: body.maxOutputTokens } : undefined,
               parameters: { temperature: body.temperature, seed: body.seed },
               correlationId: request.id,
             },
             dependencies.turnDefaults,
           ), 'params.id');
+          const { turnId } = turn;
+          // Answered at once (202); the drive goes on after the response, and the pipeline finishes whatever it leaves.
+          void dependencies.driver?.drive(turn).catch((error: unknown) => request.log.error({ err: error, turnId }, 'driving the turn failed; the pipeline carries it on'));
           return {
             statusCode: 202,
             body: { id: turnId, conversationId: request.params.id, status: 'requested' as const, streamUrl: `/v1/turns/${turnId}/stream` },

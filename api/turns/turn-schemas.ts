@@ -1,3 +1,4 @@
+import { featureTagSchema } from '../../domain/turn/events/turn-requested.js';
 import { z } from 'zod';
 
 export const requestTurnBody = z
@@ -10,6 +11,7 @@ export const requestTurnBody = z
     maxOutputTokens: z.number().int().min(1).max(32_768).optional(),
     temperature: z.number().min(0).max(2).optional(),
     seed: z.number().int().optional(),
+    feature: featureTagSchema.optional().describe('Feature tag: usage and cost are reported per feature (GET /v1/usage)'),
   })
   .strict();
 

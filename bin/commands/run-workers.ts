@@ -5,7 +5,7 @@ import type { Backend } from '../composition/open-backend.js';
 import { forwarderCheckpoints } from '../composition/forwarder-checkpoints.js';
 import { acquireLeadership } from '../composition/leadership.js';
 import { createEventRegistry } from '../../domain/events/all-event-types.js';
-import { countTokensApproximately } from '../../gateway/tokens/approximate-token-count.js';
+import { pipelineDependencies } from '../composition/pipeline-dependencies.js';
 import { startPipelineHandlers } from '../../handlers/pipeline-handler.js';
 import { emptyRetriever, turnPipelineHandlers } from '../../handlers/turn/index.js';
 import { startDeadlineSweeper } from '../../handlers/turn/deadline-sweeper.js';
@@ -16,17 +16,7 @@ import { startDeadlineSweeper } from '../../handlers/turn/deadline-sweeper.js';
  */
 export async function runWorkers(backend: Backend, config: Config, logger: Logger, signal: AbortSignal): Promise<() => Promise<void>> {
   const bus = await backend.bus();
-  const handlers = turnPipelineHandlers(
-    {
-      store: backend.store,
-      readModels: backend.readModels,
-      models: backend.models(),
-      deltas: await backend.deltas(),
-      countTokens: countTokensApproximately,
-      logger: logger.child({ component: 'pipeline' }),
-    },
-    emptyRetriever,
-  );
+  const handlers = turnPipelineHandlers(await pipelineDependencies(backend, config, logger.child({ component: 'pipeline' })), emptyRetriever);
   const consumers = await startPipelineHandlers(bus, createEventRegistry(), handlers, {
     subjectPrefix: config.natsSubjectPrefix,
     concurrency: config.handlerConcurrency,

@@ -3,12 +3,20 @@ import type { Logger } from 'pino';
 import { createApiKeyAuthenticator } from '../../api/auth/api-key-authenticator.js';
 import { tesseraApi } from '../../api/app.js';
 import { conversationRoutes } from '../../api/conversations/conversation-routes.js';
+import { budgetRoutes } from '../../api/budgets/budget-routes.js';
+import { createBudgetGuard } from '../../gateway/budgets/index.js';
+import { usageRoutes } from '../../api/usage/usage-routes.js';
 import { createIdempotencyStore, migrateIdempotencyKeys } from '../../api/idempotency/idempotency-store.js';
 import type { Config } from '../../infra/config/settings.js';
 import { startStreamEventHub } from '../../infra/event-store/stream-event-hub.js';
 import { turnRoutes } from '../../api/turns/turn-routes.js';
 import { openAiRoutes } from '../../api/openai/openai-routes.js';
+import { openRateLimits } from '../../api/rate-limit/open-rate-limits.js';
+import { metricsRoutes } from '../../api/metrics/metrics-routes.js';
 import type { Backend } from './open-backend.js';
+import { createTurnDriver } from '../../handlers/turn/drive-turn.js';
+import { emptyRetriever } from '../../handlers/turn/index.js';
+import { pipelineDependencies } from './pipeline-dependencies.js';
 
 export const TESSERA_VERSION = '0.1.0';
 
@@ -35,16 +43,35 @@ export async function buildApi(backend: Backend, config: Config, logger: Logger)
     maxOutputTokens: config.turnMaxOutputTokens,
     deadlineMs: config.turnDeadlineMs,
   };
+  const driver = config.turnDriveInline
+    ? createTurnDriver(await pipelineDependencies(backend, config, logger.child({ component: 'driver' })), emptyRetriever)
+    : undefined;
+  const rateLimits = await openRateLimits({
+    limits: {
+      keyRequestsPerMinute: config.rateLimitKeyRequestsPerMinute,
+      tenantRequestsPerMinute: config.rateLimitTenantRequestsPerMinute,
+      keyTokensPerMinute: config.rateLimitKeyTokensPerMinute,
+      tenantTokensPerMinute: config.rateLimitTenantTokensPerMinute,
+    },
+    redis: config.profile === 'services' ? { url: config.redisUrl, keyPrefix: `${config.redisKeyPrefix}rate-limit:` } : undefined,
+    defaultMaxOutputTokens: config.turnMaxOutputTokens,
+    logger: loggerInstance,
+  });
   const hub = await startStreamEventHub(backend.store, (error) => logger.error({ err: error }, 'turn event hub read failed'));
   await app.register(tesseraApi, {
     version: TESSERA_VERSION,
     authenticate: createApiKeyAuthenticator(backend.readModels),
+    rateLimits,
+    publicRoutes: backend.metrics ? [metricsRoutes(backend.metrics)] : [],
     routes: [
       conversationRoutes({ store: backend.store, readModels: backend.readModels, idempotency }),
-      turnRoutes({ store: backend.store, idempotency, hub, deltas, turnDefaults }),
-      openAiRoutes({ store: backend.store, hub, deltas, models: backend.models(), turnDefaults, completionTimeoutMs: config.httpRequestTimeoutMs }),
+      usageRoutes({ readModels: backend.readModels }),
+      budgetRoutes({ store: backend.store, guard: createBudgetGuard({ store: backend.store }) }),
+      turnRoutes({ store: backend.store, idempotency, hub, deltas, turnDefaults, driver }),
+      openAiRoutes({ store: backend.store, hub, deltas, models: backend.models(), turnDefaults, driver, completionTimeoutMs: config.httpRequestTimeoutMs }),
     ],
   });
   app.addHook('onClose', () => hub.close());
+  app.addHook('onClose', async () => rateLimits?.limits.close());
   return app;
 }

@@ -18,10 +18,16 @@ import { createPgliteEventStore, migratePgliteEventLog } from '../../infra/event
 import { createPostgresEventStore, migratePostgresEventLog } from '../../infra/event-store/sql/postgres-event-store.js';
 import { createPgliteKysely, createPostgresKysely } from '../../infra/sql/kysely.js';
 import { openPglite } from '../../infra/sql/pglite.js';
-import { allProjections, migrateProjections, type ReadModelDatabase, type ReadModels } from '../../projections/index.js';
+import { configuredProjections, migrateProjections, type Projection, type ReadModelDatabase, type ReadModels } from '../../projections/index.js';
 import type { ModelRegistry } from '../../gateway/model-registry.js';
+import { LocalTurnDrives } from '../../handlers/turn/turn-pipeline-context.js';
 import { ensureDatabaseExists } from './ensure-database.js';
+import { openResponseCache } from './response-cache.js';
+import type { ResponseCache } from '../../gateway/cache/index.js';
 import { createModels } from './models.js';
+import { loadPriceTable } from './price-table.js';
+import { createGatewayMetrics } from '../../infra/telemetry/gateway-metrics.js';
+import { createPrometheusMetrics, type PrometheusMetrics } from '../../infra/telemetry/prometheus-metrics.js';
 
 /** The parts every command works with, chosen by the profile. */
 export interface Backend {
@@ -33,6 +39,14 @@ export interface Backend {
   deltas(): Promise<DeltaChannel>;
   /** The process's models: one gateway, so API and workers share its breakers and retry budget. */
   models(): ModelRegistry;
+  /** The process's metrics, scraped at `GET /metrics`; absent when TESSERA_METRICS_ENABLED is false. */
+  metrics?: PrometheusMetrics;
+  /** The exact-match response cache (Redis in the services profile), opened on first use; none when disabled. */
+  responseCache(): ResponseCache | undefined;
+  /** Turns the API of this process is driving, so this process's workers wait for them. */
+  turnDrives: LocalTurnDrives;
+  /** Every projection, built from this configuration (the cost ledger's prices). */
+  projections: readonly Projection[];
   /** True when other processes may run the same workers (leader election matters). */
   shared: boolean;
   close(): Promise<void>;
@@ -42,16 +56,35 @@ export interface Backend {
 export const IN_MEMORY = ':memory:';
 
 export async function openBackend(config: Config, logger: Logger): Promise<Backend> {
-  const backend = await openStorage(config, logger);
+  const projections = configuredProjections({ prices: loadPriceTable(config) });
+  const backend = await openStorage(config, logger, projections);
+  const metrics = config.metricsEnabled ? createPrometheusMetrics() : undefined;
+  const gatewayMetrics = metrics && createGatewayMetrics(metrics.meter('tessera-gateway'));
   let models: ModelRegistry | undefined;
+  let responseCache: ResponseCache | undefined;
   return {
     ...backend,
+    projections,
+    turnDrives: new LocalTurnDrives(),
+    responseCache: () => (responseCache ??= openResponseCache(config, logger)),
+    metrics,
     models: () =>
-      (models ??= createModels(config, (deployment, state) => logger.warn({ deployment, state }, 'circuit breaker changed state'))),
+      (models ??= createModels(config, {
+        onBreakerStateChange: (deployment, state) => {
+          logger.warn({ deployment, state }, 'circuit breaker changed state');
+          gatewayMetrics?.breakerStateChanged(deployment, state);
+        },
+        onAttempt: gatewayMetrics?.attempted,
+      })),
+    async close() {
+      await responseCache?.close();
+      await backend.close();
+      await metrics?.shutdown();
+    },
   };
 }
 
-async function openStorage(config: Config, logger: Logger): Promise<Omit<Backend, 'models'>> {
+async function openStorage(config: Config, logger: Logger, projections: readonly Projection[]): Promise<Omit<Backend, 'models' | 'turnDrives' | 'responseCache' | 'projections'>> {
   const registry = createEventRegistry();
   const closers: (() => Promise<void>)[] = [];
   const pollIntervalMs = config.subscriptionPollMs;
@@ -65,7 +98,7 @@ async function openStorage(config: Config, logger: Logger): Promise<Omit<Backend
     const pglite = await openPglite(directory);
     await migratePgliteEventLog(pglite);
     const readModels = createPgliteKysely<ReadModelDatabase>(pglite);
-    await migrateProjections(readModels, allProjections);
+    await migrateProjections(readModels, projections);
     const store = chooseStore(config, () => createPgliteEventStore(pglite, { pollIntervalMs }));
     let bus: Bus | undefined;
     let deltas: DeltaChannel | undefined;
@@ -91,7 +124,7 @@ async function openStorage(config: Config, logger: Logger): Promise<Omit<Backend
   readModelPool.on('error', onConnectionError);
   const readModels = createPostgresKysely<ReadModelDatabase>(readModelPool);
   closers.push(() => readModels.destroy());
-  await migrateProjections(readModels, allProjections);
+  await migrateProjections(readModels, projections);
   const store = chooseStore(config, () =>
     createPostgresEventStore(new pg.Pool({ connectionString: config.databaseUrl, max: config.databasePoolSize }), {
       ownsPool: true,

@@ -58,7 +58,7 @@ function record(turn: StartedTurn, event: TurnEvent): StartedTurn {
       return { ...turn, step: Math.max(turn.step, event.data.step), prompt: event.data };
     case 'ModelCallStarted': {
       if (turn.modelCalls.some((call) => call.callId === event.data.callId)) return turn;
-      const started: TrackedModelCall = { step: event.data.step, callId: event.data.callId, outcome: 'started' };
+      const started: TrackedModelCall = { step: event.data.step, callId: event.data.callId, outcome: 'started', startedAt: event.data.startedAt };
       return { ...turn, modelCalls: [...turn.modelCalls, started] };
     }
     case 'ModelCallCompleted': {

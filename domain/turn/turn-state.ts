@@ -28,6 +28,8 @@ export interface TrackedModelCall {
   step: number;
   callId: string;
   outcome: 'started' | 'completed' | 'failed';
+  /** When the call went out (ISO): whoever started it holds the step for a lease from then. */
+  startedAt?: string;
 }
 
 /** What the model said at a step. */

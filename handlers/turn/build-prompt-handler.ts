@@ -1,10 +1,11 @@
 import type { ModelMessage } from '../../domain/prompt/model-message.js';
 import { renderPrompt } from '../../domain/prompt/render-prompt.js';
 import { nextAction } from '../../domain/turn/next-action.js';
-import { isToolCallSettled, type TurnInProgress } from '../../domain/turn/turn-state.js';
+import type { RecordPromptBuilt } from '../../domain/turn/turn-command.js';
+import { isToolCallSettled, type TurnInProgress, type TurnState } from '../../domain/turn/turn-state.js';
 import type { PipelineHandler } from '../pipeline-handler.js';
 import { conversationHistory, promptTemplateFor } from './prompt-inputs.js';
-import { loadTurn, runTurnCommand, turnIdOf, type TurnPipelineDependencies } from './turn-pipeline-context.js';
+import { loadTurnForHandler, runTurnCommand, turnIdOf, type TurnPipelineDependencies } from './turn-pipeline-context.js';
 
 /**
  * Renders the next model step's prompt and records exactly what will be sent
@@ -17,43 +18,49 @@ export function createBuildPromptHandler(dependencies: TurnPipelineDependencies)
     category: 'turn',
     eventTypes: ['TurnRequested', 'ContextRetrieved', 'OutputRepairRequested', 'ToolCallExecuted', 'ToolCallFailed', 'ToolCallRejected'],
     async handle(event) {
-      const state = await loadTurn(dependencies.store, turnIdOf(event));
-      if (nextAction(state) !== 'build-prompt' || state.status === 'none' || state.status === 'completed' || state.status === 'failed') return;
-      const step = state.step + 1;
-      const { messages, promptName, promptVersion, estimatedInputTokens, templateParameters } =
-        state.prompt && state.answer ? continuePrompt(state, dependencies) : await firstPrompt(state, dependencies);
-      const limit = state.request.limits.maxOutputTokens;
-      await runTurnCommand(dependencies.store, event, `build-prompt/${step}`, {
-        type: 'RecordPromptBuilt',
-        data: {
-          step,
-          promptName,
-          promptVersion,
-          messages,
-          tools: state.request.clientTools ?? [],
-          // The request's own parameters win over the template's; the output cap never exceeds the turn's limit.
-          parameters: {
-            ...templateParameters,
-            ...definedOnly(state.request.parameters ?? {}),
-            maxOutputTokens: Math.min(templateParameters.maxOutputTokens ?? limit, limit),
-          },
-          estimatedInputTokens,
-          now: new Date(),
-        },
-      });
+      const state = await loadTurnForHandler(dependencies, turnIdOf(event));
+      const command = await buildPromptCommand(state, dependencies);
+      if (command) await runTurnCommand(dependencies.store, event, `build-prompt/${command.data.step}`, command);
+    },
+  };
+}
+
+/** The next step's PromptBuilt, when building a prompt is what the turn needs next. */
+export async function buildPromptCommand(state: TurnState, dependencies: TurnPipelineDependencies): Promise<RecordPromptBuilt | undefined> {
+  if (nextAction(state) !== 'build-prompt' || state.status === 'none' || state.status === 'completed' || state.status === 'failed') return undefined;
+  const step = state.step + 1;
+  const { messages, promptName, promptVersion, estimatedInputTokens, templateParameters } =
+    state.prompt && state.answer ? continuePrompt(state, dependencies) : await firstPrompt(state, dependencies);
+  const limit = state.request.limits.maxOutputTokens;
+  return {
+    type: 'RecordPromptBuilt',
+    data: {
+      step,
+      promptName,
+      promptVersion,
+      messages,
+      tools: state.request.clientTools ?? [],
+      // The request's own parameters win over the template's; the output cap never exceeds the turn's limit.
+      parameters: {
+        ...templateParameters,
+        ...definedOnly(state.request.parameters ?? {}),
+        maxOutputTokens: Math.min(templateParameters.maxOutputTokens ?? limit, limit),
+      },
+      estimatedInputTokens,
+      now: new Date(),
     },
   };
 }
 
 async function firstPrompt(state: TurnInProgress, dependencies: TurnPipelineDependencies) {
   const { request } = state;
-  const template = await promptTemplateFor(dependencies.store, request.conversationId);
-  const context = state.context?.chunks.map((chunk) => ({ label: chunk.label, text: chunk.text, source: chunk.source }));
   if (request.clientMessages) {
     // OpenAI-compatible calls bring the whole conversation; it is sent as given.
     const messages = [...request.clientMessages];
     return { messages, promptName: 'client', promptVersion: 0, estimatedInputTokens: countMessages(messages, dependencies), templateParameters: {} };
   }
+  const template = await promptTemplateFor(dependencies.store, request.conversationId);
+  const context = state.context?.chunks.map((chunk) => ({ label: chunk.label, text: chunk.text, source: chunk.source }));
   const history = await conversationHistory(dependencies.readModels, request.conversationId, request.turnId);
   const rendered = renderPrompt(template, { history, userMessage: request.message, context, countTokens: dependencies.countTokens });
   return {

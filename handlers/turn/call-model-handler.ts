@@ -1,114 +1,213 @@
 import { deterministicId } from '../../domain/shared/ids.js';
-import { nextAction } from '../../domain/turn/next-action.js';
 import type { PromptBuiltData } from '../../domain/turn/events/prompt-built.js';
+import { nextAction } from '../../domain/turn/next-action.js';
+import type { CompleteModelCall, FailModelCall, FailTurn, StartModelCall } from '../../domain/turn/turn-command.js';
+import type { TurnState } from '../../domain/turn/turn-state.js';
 import { ModelCallError } from '../../gateway/model-call-error.js';
-import type { LanguageModel, ModelResult } from '../../gateway/model-spec.js';
+import type { LanguageModel, ModelResult, ModelStreamPart, ModelToolCall } from '../../gateway/model-spec.js';
+import { cachedCompletion, lookUpCachedAnswer, rememberAnswer } from './cached-model-call.js';
 import { routingReportOf } from '../../gateway/routing/routing-report.js';
+import { RetryLaterError } from '../../infra/bus/port.js';
 import type { PipelineHandler } from '../pipeline-handler.js';
-import { loadTurn, runTurnCommand, turnIdOf, type TurnPipelineDependencies } from './turn-pipeline-context.js';
+import { loadTurnForHandler, runTurnCommand, turnIdOf, type TurnPipelineDependencies } from './turn-pipeline-context.js';
 
 /** Deltas of step n are numbered from n × this, so sequences keep rising across steps. */
 export const DELTAS_PER_STEP = 1_000_000;
 
+/** How long a started call belongs to whoever started it, unless the dependencies say otherwise. */
+export const DEFAULT_MODEL_CALL_LEASE_MS = 65_000;
+
+/** What a model call needs once the turn is known to be waiting for one. */
+export interface PlannedModelCall {
+  turnId: string;
+  callId: string;
+  alias: string;
+  model: LanguageModel;
+  prompt: PromptBuiltData;
+  /** Someone may follow the answer as it is produced: stream it and publish the deltas. */
+  streamed: boolean;
+  tenantId: string;
+  /** Ids of the documents the prompt cites, in rank order: part of the cache key. */
+  retrievedDocIds: string[];
+  /** The caller asked for a fresh answer (`Cache-Control: no-cache`). */
+  cacheBypass: boolean;
+}
+
+/**
+ * The call the turn waits for after `promptEvent`, or the FailTurn that ends a turn
+ * asking for an unknown model. Undefined when the turn is past this prompt.
+ */
+export function planModelCall(
+  state: TurnState,
+  promptEvent: { id: string; data: PromptBuiltData },
+  dependencies: TurnPipelineDependencies,
+): { call: PlannedModelCall } | { failTurn: FailTurn } | undefined {
+  if (nextAction(state) !== 'call-model' || state.status === 'none') return undefined;
+  const prompt = promptEvent.data;
+  if (prompt.step !== state.step) return undefined;
+  const alias = state.request.model ?? 'chat/default';
+  try {
+    const model = dependencies.models.languageModel(alias);
+    return {
+      call: {
+        turnId: state.request.turnId,
+        callId: deterministicId(promptEvent.id, 'model-call'),
+        alias,
+        model,
+        prompt,
+        streamed: mayBeFollowed(state.request),
+        tenantId: state.request.tenantId,
+        retrievedDocIds: state.context?.chunks.map((chunk) => chunk.docId) ?? [],
+        cacheBypass: state.request.cacheBypass === true,
+      },
+    };
+  } catch (error) {
+    return { failTurn: { type: 'FailTurn', data: { reason: 'model-call-failed', message: error instanceof Error ? error.message : String(error), now: new Date() } } };
+  }
+}
+
+/**
+ * Any REST turn can be followed at its stream URL; a non-streaming OpenAI-compatible
+ * completion cannot, since its caller learns the turn id only with the answer.
+ */
+function mayBeFollowed(request: { source: string; stream: boolean }): boolean {
+  return request.stream || request.source !== 'openai-compatible';
+}
+
+export function startModelCallCommand(call: PlannedModelCall): StartModelCall {
+  return {
+    type: 'StartModelCall',
+    data: { step: call.prompt.step, callId: call.callId, alias: call.alias, provider: call.model.provider, modelId: call.model.modelId, now: new Date() },
+  };
+}
+
+/**
+ * Streams the call through the gateway, publishing deltas as they come, and returns
+ * the command that records how it ended. Never throws for a failed call: a failure
+ * is an outcome (ModelCallFailed), not an error of the step.
+ */
+export async function performModelCall(dependencies: TurnPipelineDependencies, call: PlannedModelCall): Promise<CompleteModelCall | FailModelCall> {
+  const { turnId, callId, prompt, model } = call;
+  const started = performance.now();
+  let firstTokenAt: number | undefined;
+  let sequence = prompt.step * DELTAS_PER_STEP;
+  let result: ModelResult | undefined;
+  const request = { messages: prompt.messages, tools: prompt.tools, ...prompt.parameters };
+  const cached = await lookUpCachedAnswer(dependencies, call, request);
+  if (cached?.hit) {
+    if (call.streamed) await publishWhole(dependencies, call, cached.hit);
+    return cachedCompletion(call, cached.hit, Math.round(performance.now() - started));
+  }
+  try {
+    // Nobody waits for the tokens of an unstreamed turn, so none are published.
+    if (!call.streamed) {
+      result = await model.generate(request);
+    } else {
+      for await (const part of model.stream(request)) {
+        if (part.type === 'finish') {
+          result = part.result;
+          continue;
+        }
+        firstTokenAt ??= performance.now();
+        sequence += 1;
+        // Deltas are a courtesy to streaming clients; the answer is recorded whole in ModelCallCompleted.
+        await dependencies.deltas.publish({ turnId, sequence, step: prompt.step, part }).catch((error: unknown) => {
+          dependencies.logger.warn({ err: error, turnId }, 'could not publish a token delta');
+        });
+      }
+    }
+    if (!result) throw new ModelCallError('disconnected', 'the stream ended without a finish part');
+  } catch (error) {
+    return failedCall(dependencies, call, error, performance.now() - started);
+  }
+  const routing = routingReportOf(result);
+  const chosen = routing?.candidates.find((candidate) => candidate.deployment === routing.chosen);
+  rememberAnswer(dependencies, cached, call, result, chosen?.provider ?? model.provider, chosen?.model ?? model.modelId);
+  return {
+    type: 'CompleteModelCall',
+    data: {
+      step: prompt.step,
+      callId,
+      text: result.text,
+      toolCalls: result.toolCalls,
+      finishReason: result.finishReason,
+      usage: result.usage,
+      latencyMs: Math.round(performance.now() - started),
+      timeToFirstTokenMs: firstTokenAt === undefined ? undefined : Math.round(firstTokenAt - started),
+      provider: chosen?.provider ?? model.provider,
+      modelId: chosen?.model ?? model.modelId,
+      responseModelId: result.responseModelId,
+      costMicros: (result as { costMicros?: number }).costMicros,
+      routing,
+      now: new Date(),
+    },
+  };
+}
+
+/** A cached answer reaches streaming clients as one delta per part, like a very fast model. */
+async function publishWhole(dependencies: TurnPipelineDependencies, call: PlannedModelCall, answer: { text: string; toolCalls: ModelToolCall[] }): Promise<void> {
+  const { turnId, prompt } = call;
+  const parts: Exclude<ModelStreamPart, { type: 'finish' }>[] = answer.text ? [{ type: 'text-delta', text: answer.text }] : [];
+  answer.toolCalls.forEach((toolCall, index) => {
+    parts.push({ type: 'tool-call-start', index, id: toolCall.id, name: toolCall.name }, { type: 'tool-call-delta', index, argumentsDelta: toolCall.arguments });
+  });
+  let sequence = prompt.step * DELTAS_PER_STEP;
+  for (const part of parts) {
+    sequence += 1;
+    await dependencies.deltas.publish({ turnId, sequence, step: prompt.step, part }).catch((error: unknown) => {
+      dependencies.logger.warn({ err: error, turnId }, 'could not publish a token delta');
+    });
+  }
+}
+
+function failedCall(dependencies: TurnPipelineDependencies, call: PlannedModelCall, error: unknown, elapsedMs: number): FailModelCall {
+  const known = ModelCallError.isInstance(error) ? error : new ModelCallError('server', error instanceof Error ? error.message : String(error));
+  const routing = routingReportOf(error);
+  dependencies.logger.warn({ err: error, turnId: call.turnId, callId: call.callId, elapsedMs }, 'model call failed');
+  return {
+    type: 'FailModelCall',
+    data: {
+      step: call.prompt.step,
+      callId: call.callId,
+      errorKind: known.kind,
+      message: known.message,
+      retryable: known.retryable,
+      partialText: known.details.partialText,
+      attempts: Math.max(1, routing?.attempts.length ?? 0),
+      routing,
+      now: new Date(),
+    },
+  };
+}
+
 /**
  * PromptBuilt → ModelCallStarted → (deltas on the DELTAS channel) → ModelCallCompleted
  * or ModelCallFailed. The call id derives from the PromptBuilt event: a redelivery
- * after the call completed finds the turn past this step and calls nothing.
+ * after the call completed finds the turn past this step and calls nothing. A call
+ * started elsewhere (an API process driving the turn inline, or this handler before a
+ * crash) is left to its starter until the lease runs out, so it is not paid twice.
  */
 export function createCallModelHandler(dependencies: TurnPipelineDependencies): PipelineHandler {
+  const leaseMs = dependencies.modelCallLeaseMs ?? DEFAULT_MODEL_CALL_LEASE_MS;
   return {
     name: 'turn-call-model',
     category: 'turn',
     eventTypes: ['PromptBuilt'],
     async handle(event) {
-      const turnId = turnIdOf(event);
-      const state = await loadTurn(dependencies.store, turnId);
-      if (nextAction(state) !== 'call-model' || state.status === 'none') return;
-      const prompt = event.data as PromptBuiltData;
-      if (prompt.step !== state.step) return;
-      const alias = state.request.model ?? 'chat/default';
-      const callId = deterministicId(event.id, 'model-call');
-      let model: LanguageModel;
-      try {
-        model = dependencies.models.languageModel(alias);
-      } catch (error) {
-        await runTurnCommand(dependencies.store, event, 'model-call/unknown-model', {
-          type: 'FailTurn',
-          data: { reason: 'model-call-failed', message: error instanceof Error ? error.message : String(error), now: new Date() },
-        });
+      const state = await loadTurnForHandler(dependencies, turnIdOf(event));
+      const planned = planModelCall(state, { id: event.id, data: event.data as PromptBuiltData }, dependencies);
+      if (!planned) return;
+      if ('failTurn' in planned) {
+        await runTurnCommand(dependencies.store, event, 'model-call/unknown-model', planned.failTurn);
         return;
       }
-      await runTurnCommand(dependencies.store, event, 'model-call/start', {
-        type: 'StartModelCall',
-        data: { step: prompt.step, callId, alias, provider: model.provider, modelId: model.modelId, now: new Date() },
-      });
-      const started = performance.now();
-      let firstTokenAt: number | undefined;
-      let sequence = prompt.step * DELTAS_PER_STEP;
-      let result: ModelResult | undefined;
-      try {
-        for await (const part of model.stream({
-          messages: prompt.messages,
-          tools: prompt.tools,
-          ...prompt.parameters,
-        })) {
-          if (part.type === 'finish') {
-            result = part.result;
-            continue;
-          }
-          firstTokenAt ??= performance.now();
-          sequence += 1;
-          // Deltas are a courtesy to streaming clients; the answer is recorded whole in ModelCallCompleted.
-          await dependencies.deltas.publish({ turnId, sequence, step: prompt.step, part }).catch((error: unknown) => {
-            dependencies.logger.warn({ err: error, turnId }, 'could not publish a token delta');
-          });
-        }
-        if (!result) throw new ModelCallError('disconnected', 'the stream ended without a finish part');
-      } catch (error) {
-        await fail(error, performance.now() - started);
-        return;
-      }
-      const routing = routingReportOf(result);
-      const chosen = routing?.candidates.find((candidate) => candidate.deployment === routing.chosen);
-      await runTurnCommand(dependencies.store, event, 'model-call/complete', {
-        type: 'CompleteModelCall',
-        data: {
-          step: prompt.step,
-          callId,
-          text: result.text,
-          toolCalls: result.toolCalls,
-          finishReason: result.finishReason,
-          usage: result.usage,
-          latencyMs: Math.round(performance.now() - started),
-          timeToFirstTokenMs: firstTokenAt === undefined ? undefined : Math.round(firstTokenAt - started),
-          provider: chosen?.provider ?? model.provider,
-          modelId: chosen?.model ?? model.modelId,
-          responseModelId: result.responseModelId,
-          costMicros: (result as { costMicros?: number }).costMicros,
-          routing,
-          now: new Date(),
-        },
-      });
-
-      async function fail(error: unknown, elapsedMs: number) {
-        const known = ModelCallError.isInstance(error) ? error : new ModelCallError('server', error instanceof Error ? error.message : String(error));
-        const routing = routingReportOf(error);
-        dependencies.logger.warn({ err: error, turnId, callId, elapsedMs }, 'model call failed');
-        await runTurnCommand(dependencies.store, event, 'model-call/fail', {
-          type: 'FailModelCall',
-          data: {
-            step: prompt.step,
-            callId,
-            errorKind: known.kind,
-            message: known.message,
-            retryable: known.retryable,
-            partialText: known.details.partialText,
-            attempts: Math.max(1, routing?.attempts.length ?? 0),
-            routing,
-            now: new Date(),
-          },
-        });
-      }
+      const { call } = planned;
+      const inFlight = state.status === 'none' ? undefined : state.modelCalls.find((tracked) => tracked.callId === call.callId && tracked.outcome === 'started');
+      const leaseLeftMs = inFlight?.startedAt ? Date.parse(inFlight.startedAt) + leaseMs - Date.now() : 0;
+      if (leaseLeftMs > 0) throw new RetryLaterError(leaseLeftMs, `model call ${call.callId} is in flight elsewhere`);
+      await runTurnCommand(dependencies.store, event, 'model-call/start', startModelCallCommand(call));
+      const outcome = await performModelCall(dependencies, call);
+      await runTurnCommand(dependencies.store, event, outcome.type === 'CompleteModelCall' ? 'model-call/complete' : 'model-call/fail', outcome);
     },
   };
 }

@@ -1,6 +1,8 @@
 import { nextAction } from '../../domain/turn/next-action.js';
 import type { PipelineHandler } from '../pipeline-handler.js';
-import { loadTurn, runTurnCommand, turnIdOf, type TurnPipelineDependencies } from './turn-pipeline-context.js';
+import type { RecordContextRetrieved } from '../../domain/turn/turn-command.js';
+import type { TurnState } from '../../domain/turn/turn-state.js';
+import { loadTurnForHandler, runTurnCommand, turnIdOf, type TurnPipelineDependencies } from './turn-pipeline-context.js';
 
 /** Finds context for a rag turn. */
 export interface Retriever {
@@ -17,14 +19,19 @@ export function createRetrieveHandler(dependencies: TurnPipelineDependencies, re
     category: 'turn',
     eventTypes: ['TurnRequested'],
     async handle(event) {
-      const state = await loadTurn(dependencies.store, turnIdOf(event));
-      if (nextAction(state) !== 'retrieve' || state.status === 'none') return;
-      const found = await retriever.retrieve({ tenantId: state.request.tenantId, query: state.request.message });
-      await runTurnCommand(dependencies.store, event, 'retrieve', {
-        type: 'RecordContextRetrieved',
-        data: { query: found.query, chunks: found.chunks.map((chunk, index) => ({ ...chunk, label: `doc_${index + 1}` })) },
-      });
+      const command = await retrieveCommand(await loadTurnForHandler(dependencies, turnIdOf(event)), retriever);
+      if (command) await runTurnCommand(dependencies.store, event, 'retrieve', command);
     },
+  };
+}
+
+/** ContextRetrieved for a turn that needs context next. */
+export async function retrieveCommand(state: TurnState, retriever: Retriever): Promise<RecordContextRetrieved | undefined> {
+  if (nextAction(state) !== 'retrieve' || state.status === 'none') return undefined;
+  const found = await retriever.retrieve({ tenantId: state.request.tenantId, query: state.request.message });
+  return {
+    type: 'RecordContextRetrieved',
+    data: { query: found.query, chunks: found.chunks.map((chunk, index) => ({ ...chunk, label: `doc_${index + 1}` })) },
   };
 }
 

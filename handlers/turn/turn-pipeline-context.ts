@@ -5,6 +5,7 @@ import { idOf, streamId } from '../../domain/shared/stream-id.js';
 import { turnDecider } from '../../domain/turn/decide-turn.js';
 import type { TurnCommand } from '../../domain/turn/turn-command.js';
 import type { TurnState } from '../../domain/turn/turn-state.js';
+import type { ResponseCache } from '../../gateway/cache/index.js';
 import type { ModelRegistry } from '../../gateway/model-registry.js';
 import type { DeltaChannel } from '../../infra/deltas/port.js';
 import type { EventStore } from '../../infra/event-store/port.js';
@@ -17,6 +18,55 @@ export interface TurnPipelineDependencies {
   deltas: DeltaChannel;
   countTokens: (text: string) => number;
   logger: Logger;
+  /** Exact-match cache of deterministic model calls; none: every call goes to the model. */
+  responseCache?: ResponseCache;
+  cacheTtlMs?: number;
+  /** How long a started model call is left to whoever started it before a handler takes it over. */
+  modelCallLeaseMs?: number;
+  /** Turns this process is driving inline; handlers wait for them instead of racing. */
+  localDrives?: LocalTurnDrives;
+}
+
+/**
+ * The turns an API process is driving itself. A handler in the same process that gets
+ * a message for one of them waits for the drive to end, then finds the step done; the
+ * message stays unacked meanwhile, so a crash mid-drive still gets it redelivered.
+ */
+export class LocalTurnDrives {
+  private readonly running = new Map<string, Promise<unknown>>();
+  /** Turns a drive here ended, newest last: an ended turn never changes, so handlers need not read it. */
+  private readonly ended = new Map<string, TurnState>();
+
+  constructor(private readonly rememberEnded = 10_000) {}
+
+  track(turnId: string, drive: Promise<TurnState>): Promise<TurnState> {
+    const settled = drive.then((state) => {
+      if (state.status === 'completed' || state.status === 'failed') this.remember(turnId, state);
+    }).finally(() => {
+      if (this.running.get(turnId) === settled) this.running.delete(turnId);
+    });
+    this.running.set(turnId, settled);
+    return drive;
+  }
+
+  async settled(turnId: string): Promise<void> {
+    await this.running.get(turnId)?.catch(() => undefined);
+  }
+
+  endedState(turnId: string): TurnState | undefined {
+    return this.ended.get(turnId);
+  }
+
+  private remember(turnId: string, state: TurnState): void {
+    this.ended.set(turnId, state);
+    if (this.ended.size > this.rememberEnded) this.ended.delete(this.ended.keys().next().value!);
+  }
+}
+
+/** The turn as a handler should see it: after any drive of it in this process. */
+export async function loadTurnForHandler(dependencies: TurnPipelineDependencies, turnId: string): Promise<TurnState> {
+  await dependencies.localDrives?.settled(turnId);
+  return dependencies.localDrives?.endedState(turnId) ?? loadTurn(dependencies.store, turnId);
 }
 
 export function turnIdOf(event: RecordedEvent): string {

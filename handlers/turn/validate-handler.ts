@@ -1,7 +1,8 @@
 import { nextAction } from '../../domain/turn/next-action.js';
 import type { TurnState } from '../../domain/turn/turn-state.js';
 import type { PipelineHandler } from '../pipeline-handler.js';
-import { loadTurn, runTurnCommand, turnIdOf, type TurnPipelineDependencies } from './turn-pipeline-context.js';
+import type { CompleteTurn, ValidateOutput } from '../../domain/turn/turn-command.js';
+import { loadTurnForHandler, runTurnCommand, turnIdOf, type TurnPipelineDependencies } from './turn-pipeline-context.js';
 
 /** Problems with an answer; none means it may be delivered. */
 export function validateAnswer(state: TurnState): string[] {
@@ -29,19 +30,23 @@ export function createValidateHandler(dependencies: TurnPipelineDependencies): P
     eventTypes: ['ModelCallCompleted', 'OutputValidated'],
     async handle(event) {
       const turnId = turnIdOf(event);
-      let state = await loadTurn(dependencies.store, turnId);
+      let state = await loadTurnForHandler(dependencies, turnId);
       if (nextAction(state) === 'validate') {
-        const problems = validateAnswer(state);
-        const step = state.status === 'none' ? 0 : state.step;
-        await runTurnCommand(dependencies.store, event, 'validate', {
-          type: 'ValidateOutput',
-          data: { step, valid: problems.length === 0, problems, now: new Date() },
-        });
-        state = await loadTurn(dependencies.store, turnId);
+        state = (await runTurnCommand(dependencies.store, event, 'validate', validateCommand(state))).state;
       }
       if (nextAction(state) === 'complete') {
-        await runTurnCommand(dependencies.store, event, 'complete', { type: 'CompleteTurn', data: { now: new Date() } });
+        await runTurnCommand(dependencies.store, event, 'complete', completeCommand());
       }
     },
   };
+}
+
+export function validateCommand(state: TurnState): ValidateOutput {
+  const problems = validateAnswer(state);
+  const step = state.status === 'none' ? 0 : state.step;
+  return { type: 'ValidateOutput', data: { step, valid: problems.length === 0, problems, now: new Date() } };
+}
+
+export function completeCommand(): CompleteTurn {
+  return { type: 'CompleteTurn', data: { now: new Date() } };
 }

@@ -20,6 +20,7 @@ export const turnParametersSchema = modelParametersSchema.omit({ maxOutputTokens
 
 export const turnModeSchema = z.enum(['chat', 'rag']);
 export const turnSourceSchema = z.enum(['api', 'openai-compatible']);
+export const featureTagSchema = z.string().min(1).max(100).regex(/^[A-Za-z0-9._:/-]+$/, 'letters, digits, `.`, `_`, `:`, `/` or `-`');
 
 export const TurnRequested = defineEventType({
   type: 'TurnRequested',
@@ -47,6 +48,10 @@ export const TurnRequested = defineEventType({
     clientMessages: z.array(modelMessageSchema).optional(),
     source: turnSourceSchema,
     parameters: turnParametersSchema.optional(),
+    /** What the caller's product calls the feature making the request: the cost ledger groups by it. */
+    feature: featureTagSchema.optional(),
+    /** The caller sent `Cache-Control: no-cache`: the model is called even when the cache holds the answer. */
+    cacheBypass: z.boolean().optional(),
   }),
 });
 
@@ -54,3 +59,4 @@ export type TurnRequestedData = EventData<typeof TurnRequested>;
 export type TurnLimits = z.infer<typeof turnLimitsSchema>;
 export type TurnParameters = z.infer<typeof turnParametersSchema>;
 export type TurnMode = z.infer<typeof turnModeSchema>;
+export type FeatureTag = z.infer<typeof featureTagSchema>;

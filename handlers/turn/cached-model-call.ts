@@ -1,0 +1,73 @@
+import type { CompleteModelCall } from '../../domain/turn/turn-command.js';
+import { cacheKeyOf, isCacheable, type CachedResponse } from '../../gateway/cache/index.js';
+import type { ModelRequest, ModelResult } from '../../gateway/model-spec.js';
+import type { PlannedModelCall } from './call-model-handler.js';
+import type { TurnPipelineDependencies } from './turn-pipeline-context.js';
+
+/** Answers worth serving again: complete ones, not those cut short by a filter or an error. */
+const CACHEABLE_FINISHES = new Set<ModelResult['finishReason']>(['stop', 'tool-calls', 'length']);
+
+export interface CacheLookup {
+  key: string;
+  hit?: CachedResponse;
+}
+
+/**
+ * The cache entry this call would use: only for deterministic requests (temperature 0
+ * or a seed), keyed by everything that shapes the answer. The lookup is skipped, not
+ * the write, when the caller asked for a fresh answer.
+ */
+export async function lookUpCachedAnswer(dependencies: TurnPipelineDependencies, call: PlannedModelCall, request: ModelRequest): Promise<CacheLookup | undefined> {
+  const cache = dependencies.responseCache;
+  if (!cache || !isCacheable(request)) return undefined;
+  const key = cacheKeyOf({
+    tenantId: call.tenantId,
+    alias: call.alias,
+    request,
+    promptName: call.prompt.promptName,
+    promptVersion: call.prompt.promptVersion,
+    retrievedDocIds: call.retrievedDocIds,
+  });
+  return { key, hit: call.cacheBypass ? undefined : await cache.get(key) };
+}
+
+export function rememberAnswer(dependencies: TurnPipelineDependencies, lookup: CacheLookup | undefined, call: PlannedModelCall, result: ModelResult, provider: string, modelId: string): void {
+  if (!lookup || !dependencies.responseCache || !CACHEABLE_FINISHES.has(result.finishReason)) return;
+  const entry: CachedResponse = {
+    callId: call.callId,
+    text: result.text,
+    toolCalls: result.toolCalls,
+    finishReason: result.finishReason,
+    usage: result.usage,
+    provider,
+    modelId,
+    responseModelId: result.responseModelId,
+    createdAt: new Date().toISOString(),
+  };
+  // Not awaited: the answer is on its way either way, and a cache that cannot be reached drops it.
+  void dependencies.responseCache.set(lookup.key, entry, dependencies.cacheTtlMs ?? 3_600_000);
+}
+
+/** A hit recorded as the call's completion: no tokens were spent, so it costs nothing. */
+export function cachedCompletion(call: PlannedModelCall, hit: CachedResponse, latencyMs: number): CompleteModelCall {
+  return {
+    type: 'CompleteModelCall',
+    data: {
+      step: call.prompt.step,
+      callId: call.callId,
+      text: hit.text,
+      toolCalls: hit.toolCalls,
+      finishReason: hit.finishReason,
+      usage: hit.usage,
+      latencyMs,
+      timeToFirstTokenMs: latencyMs,
+      provider: hit.provider,
+      modelId: hit.modelId,
+      responseModelId: hit.responseModelId,
+      costMicros: 0,
+      cached: true,
+      cachedFromCallId: hit.callId,
+      now: new Date(),
+    },
+  };
+}

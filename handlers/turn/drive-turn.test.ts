@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { IN_MEMORY, openBackend, type Backend } from '../../bin/composition/open-backend.js';
+import { pipelineDependencies } from '../../bin/composition/pipeline-dependencies.js';
+import { startConversation } from '../../commands/conversations.js';
+import { requestTurn, type RequestedTurn } from '../../commands/turns.js';
+import type { RecordedEvent } from '../../domain/events/envelope.js';
+import { streamId } from '../../domain/shared/stream-id.js';
+import { RetryLaterError } from '../../infra/bus/port.js';
+import { loadConfig } from '../../infra/config/load-config.js';
+import { startFakeUpstream, type FakeUpstream } from '../../test/support/fake-upstream/index.js';
+import { createCallModelHandler } from './call-model-handler.js';
+import { createTurnDriver } from './drive-turn.js';
+import { emptyRetriever, turnPipelineHandlers, type TurnPipelineDependencies } from './index.js';
+
+const defaults = { maxModelSteps: 4, maxToolCalls: 4, maxOutputTokens: 256, deadlineMs: 60_000 };
+
+/**
+ * The driver runs the pipeline's steps in the calling process. No bus and no worker
+ * runs here: whatever the turn reaches, the driver did, and the pipeline handlers,
+ * run by hand over the result, must find nothing left to do.
+ */
+describe('driving a turn inline', () => {
+  let upstream: FakeUpstream;
+  let backend: Backend;
+  let dependencies: TurnPipelineDependencies;
+  const tenantId = 'tenant-driver';
+
+  beforeAll(async () => {
+    upstream = await startFakeUpstream();
+    const config = loadConfig({ TESSERA_DATA_DIR: IN_MEMORY, TESSERA_MODEL_BASE_URL: upstream.url, TESSERA_CHAT_MODEL: 'fake-chat' });
+    backend = await openBackend(config, pino({ level: 'silent' }));
+    dependencies = await pipelineDependencies(backend, config, pino({ level: 'silent' }));
+  });
+
+  afterAll(async () => {
+    await backend?.close();
+    await upstream?.close();
+  });
+
+  async function newTurn(message: string): Promise<RequestedTurn> {
+    const conversationId = await startConversation(backend.store, { tenantId, correlationId: randomUUID() });
+    return requestTurn(backend.store, { conversationId, tenantId, message, mode: 'chat', stream: false, source: 'api', correlationId: randomUUID() }, defaults);
+  }
+
+  const turnEvents = async (turnId: string) => (await backend.store.readStream(streamId('turn', turnId))).events;
+  const upstreamCallsFor = (marker: string) =>
+    upstream.requests.filter((request) => request.path === '/v1/chat/completions' && JSON.stringify(request.body).includes(marker)).length;
+  const signature = (events: readonly RecordedEvent[]) => events.map((event) => `${event.revision}:${event.type}:${event.id}`);
+
+  it('takes a chat turn from TurnRequested to TurnCompleted with no bus, in two appends after the request', async () => {
+    const marker = randomUUID();
+    const turn = await newTurn(`Answer briefly. ${marker} [[fake: reply="Driven."]]`);
+    const appends = vi.spyOn(dependencies.store, 'appendToStream');
+    const reached = await createTurnDriver(dependencies, emptyRetriever).drive(turn);
+    const appendCount = appends.mock.calls.length;
+    appends.mockRestore();
+
+    expect(reached.status).toBe('completed');
+    const events = await turnEvents(turn.turnId);
+    expect(events.map((event) => event.type)).toEqual([
+      'TurnRequested', 'PromptBuilt', 'ModelCallStarted', 'ModelCallCompleted', 'OutputValidated', 'TurnCompleted',
+    ]);
+    expect(appendCount).toBe(2);
+    expect(upstreamCallsFor(marker)).toBe(1);
+    // Each step is caused by the event the bus would have delivered to its handler.
+    const byType = new Map(events.map((event) => [event.type, event]));
+    expect(byType.get('PromptBuilt')!.metadata.causationId).toBe(byType.get('TurnRequested')!.id);
+    expect(byType.get('ModelCallCompleted')!.metadata.causationId).toBe(byType.get('PromptBuilt')!.id);
+    expect(byType.get('TurnCompleted')!.metadata.causationId).toBe(byType.get('ModelCallCompleted')!.id);
+  });
+
+  it('leaves nothing for the pipeline handlers: every step run again over the whole turn appends and calls nothing', async () => {
+    const marker = randomUUID();
+    const turn = await newTurn(`Once. ${marker} [[fake: reply="Only once."]]`);
+    await createTurnDriver(dependencies, emptyRetriever).drive(turn);
+    const before = await turnEvents(turn.turnId);
+
+    for (const handler of turnPipelineHandlers(dependencies, emptyRetriever)) {
+      for (const event of before.filter((recorded) => handler.eventTypes.includes(recorded.type))) await handler.handle(event);
+    }
+    expect(signature(await turnEvents(turn.turnId))).toEqual(signature(before));
+    expect(upstreamCallsFor(marker)).toBe(1);
+  });
+
+  it('stops at the first conflict when a handler got to a step first, and the step is recorded once', async () => {
+    const marker = randomUUID();
+    const turn = await newTurn(`Race. ${marker} [[fake: reply="Raced."]]`);
+    const [requested] = await turnEvents(turn.turnId);
+    // The build-prompt worker wins the race for step 1 before the driver appends.
+    const buildPrompt = turnPipelineHandlers(dependencies, emptyRetriever).find((handler) => handler.name === 'turn-build-prompt')!;
+    await buildPrompt.handle(requested!);
+
+    const reached = await createTurnDriver(dependencies, emptyRetriever).drive(turn);
+    expect(reached.status).toBe('prompt-built');
+    const events = await turnEvents(turn.turnId);
+    expect(events.map((event) => event.type)).toEqual(['TurnRequested', 'PromptBuilt']);
+    // The model call is the call-model worker's now; the driver made none.
+    expect(upstreamCallsFor(marker)).toBe(0);
+  });
+
+  it('keeps a call-model worker off a call the driver has in flight until the lease runs out', async () => {
+    const marker = randomUUID();
+    const turn = await newTurn(`Slow. ${marker} [[fake: reply="Eventually." delay=600]]`);
+    const driving = createTurnDriver(dependencies, emptyRetriever).drive(turn);
+    await vi.waitFor(() => expect(upstreamCallsFor(marker)).toBe(1), { timeout: 5_000, interval: 5 });
+    const prompt = (await turnEvents(turn.turnId)).find((event) => event.type === 'PromptBuilt')!;
+
+    const worker = createCallModelHandler({ ...dependencies, localDrives: undefined, modelCallLeaseMs: 60_000 });
+    const refusal = await worker.handle(prompt).then(() => undefined, (error: unknown) => error);
+    expect(refusal).toBeInstanceOf(RetryLaterError);
+    expect((refusal as RetryLaterError).delayMs).toBeGreaterThan(55_000);
+    expect(upstreamCallsFor(marker)).toBe(1);
+
+    expect((await driving).status).toBe('completed');
+    await worker.handle(prompt);
+    expect(upstreamCallsFor(marker)).toBe(1);
+  });
+
+  it('lets a worker take over a call whose lease ran out (its starter presumed dead), recording one completion', async () => {
+    const marker = randomUUID();
+    const turn = await newTurn(`Orphan. ${marker} [[fake: reply="Taken over." delay=400]]`);
+    const driving = createTurnDriver(dependencies, emptyRetriever).drive(turn);
+    await vi.waitFor(() => expect(upstreamCallsFor(marker)).toBe(1), { timeout: 5_000, interval: 5 });
+    const prompt = (await turnEvents(turn.turnId)).find((event) => event.type === 'PromptBuilt')!;
+
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await createCallModelHandler({ ...dependencies, localDrives: undefined, modelCallLeaseMs: 50 }).handle(prompt);
+    expect(upstreamCallsFor(marker)).toBe(2);
+    await driving;
+    const completions = (await turnEvents(turn.turnId)).filter((event) => event.type === 'ModelCallCompleted');
+    expect(completions).toHaveLength(1);
+  });
+
+  it('makes a worker in the same process wait for the drive instead of racing it', async () => {
+    const marker = randomUUID();
+    const turn = await newTurn(`Local. ${marker} [[fake: reply="Waited." delay=300]]`);
+    const driving = createTurnDriver(dependencies, emptyRetriever).drive(turn);
+    const [requested] = await turnEvents(turn.turnId);
+    const handlers = turnPipelineHandlers(dependencies, emptyRetriever);
+    let handled = false;
+    const handling = Promise.all(handlers.filter((handler) => handler.eventTypes.includes('TurnRequested')).map((handler) => handler.handle(requested!))).then(() => (handled = true));
+    await vi.waitFor(() => expect(upstreamCallsFor(marker)).toBe(1), { timeout: 5_000, interval: 5 });
+    expect(handled).toBe(false);
+    await driving;
+    await handling;
+    expect((await turnEvents(turn.turnId)).filter((event) => event.type === 'PromptBuilt')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,132 @@
+import { handleCommand } from '../../commands/handle-command.js';
+import type { RequestedTurn, TurnDriver } from '../../commands/turns.js';
+import type { EventMetadataInput, NewEvent } from '../../domain/events/envelope.js';
+import { deterministicId, type EventId } from '../../domain/shared/ids.js';
+import { streamId } from '../../domain/shared/stream-id.js';
+import { turnDecider } from '../../domain/turn/decide-turn.js';
+import type { PromptBuiltData } from '../../domain/turn/events/prompt-built.js';
+import { nextAction } from '../../domain/turn/next-action.js';
+import type { TurnCommand } from '../../domain/turn/turn-command.js';
+import type { TurnState } from '../../domain/turn/turn-state.js';
+import { EventIdReusedError, StreamRevisionConflictError } from '../../infra/event-store/errors.js';
+import { buildPromptCommand } from './build-prompt-handler.js';
+import { performModelCall, planModelCall, startModelCallCommand } from './call-model-handler.js';
+import { retrieveCommand, type Retriever } from './retrieve-handler.js';
+import type { TurnPipelineDependencies } from './turn-pipeline-context.js';
+import { completeCommand, validateCommand } from './validate-handler.js';
+
+/** The event a step reacts to: its id seeds the step's event ids, as on the bus. */
+interface Cause {
+  id: string;
+  metadata: EventMetadataInput;
+}
+
+interface DecidedStep {
+  cause: Cause;
+  step: string;
+  command: TurnCommand;
+  events: NewEvent[];
+}
+
+/**
+ * The pipeline's steps without the hops between them. The same step functions decide
+ * the same commands, and event ids derive from the same (causing event, step) pairs as
+ * the bus handlers', so a handler that also gets to a step appends nothing new. Steps
+ * before the model call go out in one append (ending with ModelCallStarted, which must
+ * be durable before the call), and those after it in another.
+ */
+export function createTurnDriver(dependencies: TurnPipelineDependencies, retriever: Retriever): TurnDriver {
+  const { store } = dependencies;
+
+  async function run(turn: RequestedTurn): Promise<TurnState> {
+    const stream = streamId('turn', turn.turnId);
+    let state = turn.state;
+    let revision = turn.revision;
+    let cause: Cause = turn.requested;
+    const pending: DecidedStep[] = [];
+    const unsaved = [...(turn.unsaved ?? [])];
+
+    const decide = (step: string, command: TurnCommand, by: Cause = cause): NewEvent[] => {
+      const decided = turnDecider.decide(command, state);
+      const events = decided.map((event, index): NewEvent => ({
+        id: deterministicId<EventId>(by.id, `${step}#${index}`),
+        type: event.type,
+        data: event.data,
+        metadata: causedBy(by),
+      }));
+      state = decided.reduce((current, event) => turnDecider.evolve(current, event), state);
+      pending.push({ cause: by, step, command, events });
+      cause = events.at(-1) ?? cause;
+      return events;
+    };
+
+    /** False when another writer moved the turn: the drive then stops there. */
+    const flush = async (): Promise<boolean> => {
+      const steps = pending.splice(0);
+      const events = [...unsaved.splice(0), ...steps.flatMap((decided) => decided.events)];
+      if (events.length === 0) return true;
+      try {
+        revision = (await store.appendToStream(stream, events, { expectedRevision: revision === -1 ? 'no_stream' : revision })).nextRevision;
+        return true;
+      } catch (error) {
+        // An id already taken means a handler recorded the same step first (at another `now`).
+        if (!(error instanceof StreamRevisionConflictError) && !(error instanceof EventIdReusedError)) throw error;
+        // Facts are recorded the ordinary way; the claim on the model call is dropped, since this drive will not make it.
+        for (const decided of steps.filter((step) => step.command.type !== 'StartModelCall')) {
+          state = (await handleCommand(store, stream, turnDecider, decided.command, { step: decided.step, metadata: causedBy(decided.cause) })).state;
+        }
+        return false;
+      }
+    };
+
+    let promptEvent: NewEvent | undefined;
+    let answerEvent: NewEvent | undefined;
+    for (;;) {
+      const action = nextAction(state);
+      if (action === 'retrieve') {
+        const command = await retrieveCommand(state, retriever);
+        if (!command) break;
+        decide('retrieve', command);
+      } else if (action === 'build-prompt') {
+        const command = await buildPromptCommand(state, dependencies);
+        if (!command) break;
+        promptEvent = decide(`build-prompt/${command.data.step}`, command).find((event) => event.type === 'PromptBuilt');
+      } else if (action === 'call-model' && promptEvent) {
+        const prompt = promptEvent;
+        const planned = planModelCall(state, { id: prompt.id, data: prompt.data as PromptBuiltData }, dependencies);
+        if (!planned) break;
+        if ('failTurn' in planned) {
+          decide('model-call/unknown-model', planned.failTurn, prompt);
+          continue;
+        }
+        decide('model-call/start', startModelCallCommand(planned.call), prompt);
+        if (!(await flush())) return state;
+        const outcome = await performModelCall(dependencies, planned.call);
+        const recorded = decide(outcome.type === 'CompleteModelCall' ? 'model-call/complete' : 'model-call/fail', outcome, prompt);
+        answerEvent = recorded.find((event) => event.type === 'ModelCallCompleted');
+        promptEvent = undefined;
+      } else if (action === 'validate' && answerEvent) {
+        decide('validate', validateCommand(state), answerEvent);
+      } else if (action === 'complete' && answerEvent) {
+        decide('complete', completeCommand(), answerEvent);
+      } else {
+        // Tools, approvals and an ended turn belong to the pipeline (or to nobody).
+        break;
+      }
+    }
+    await flush();
+    return state;
+  }
+
+  return {
+    drive(turn) {
+      const drive = run(turn);
+      return dependencies.localDrives ? dependencies.localDrives.track(turn.turnId, drive) : drive;
+    },
+  };
+}
+
+function causedBy(cause: Cause): EventMetadataInput {
+  const { tenantId, userId, correlationId, traceparent } = cause.metadata;
+  return { tenantId, userId, correlationId, causationId: cause.id, traceparent };
+}
