@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import type { ModelCallFailedData } from '../../domain/turn/events/model-call-events.js';
 import type { TurnFailedData } from '../../domain/turn/events/turn-ended.js';
+import { BudgetExhaustedError } from '../../domain/budget/budget-errors.js';
 import { ApiError } from '../errors/api-error.js';
 
 const STATUS_BY_KIND: Record<string, number> = {
@@ -12,10 +13,12 @@ const STATUS_BY_KIND: Record<string, number> = {
 };
 
 /** A failed turn as the HTTP error an OpenAI client expects (the SDK raises the matching typed error). */
-export function turnFailureError(events: readonly RecordedEvent[]): ApiError {
+export function turnFailureError(events: readonly RecordedEvent[]): ApiError | BudgetExhaustedError {
   const failure = events.at(-1)!.data as TurnFailedData;
   const modelFailure = [...events].reverse().find((event) => event.type === 'ModelCallFailed')?.data as ModelCallFailedData | undefined;
   if (failure.reason === 'deadline-exceeded') return new ApiError(504, 'TESSERA_TURN_DEADLINE_EXCEEDED', failure.message);
+  // A concurrent call took the last of a hard budget between the route's check and this call's hold.
+  if (failure.reason === 'budget-exceeded' && modelFailure?.budget) return new BudgetExhaustedError(modelFailure.budget);
   if (failure.reason === 'model-call-failed' && modelFailure) {
     const status = STATUS_BY_KIND[modelFailure.errorKind] ?? 502;
     return new ApiError(status, `TESSERA_MODEL_${modelFailure.errorKind.toUpperCase().replaceAll('-', '_')}` as `TESSERA_${string}`, modelFailure.message, status === 400 ? 'body.messages' : undefined);

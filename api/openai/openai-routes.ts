@@ -5,6 +5,7 @@ import { openConversation } from '../../commands/conversations.js';
 import { requestTurn, type TurnDefaults, type TurnDriver } from '../../commands/turns.js';
 import { ModelCallError } from '../../gateway/model-call-error.js';
 import type { ModelRegistry } from '../../gateway/model-registry.js';
+import type { BudgetGuard } from '../../gateway/budgets/index.js';
 import { problemResponses } from '../app.js';
 import { ApiError } from '../errors/api-error.js';
 import { asRouteError } from '../errors/as-route-error.js';
@@ -19,6 +20,8 @@ import { driveToEnd } from '../turns/drive-to-end.js';
 
 export interface OpenAiRouteDependencies extends ChatStreamSources {
   models: ModelRegistry;
+  /** Refuses a completion at once when a hard budget that applies has nothing left. */
+  budgets?: Pick<BudgetGuard, 'ensureAvailable'>;
   /** Drives each turn in this process; without one the pipeline workers carry every step. */
   driver?: TurnDriver;
   turnDefaults: TurnDefaults;
@@ -44,6 +47,7 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
         if (!dependencies.models.chatAliases().includes(body.model)) {
           throw new ApiError(404, 'TESSERA_MODEL_NOT_FOUND', `model "${body.model}" is not configured; GET /v1/models lists them`, 'body.model');
         }
+        await dependencies.budgets?.ensureAvailable(tenantId, request.principal.keyId);
         const mapped = mapChatRequest(body);
         const givenConversationId = request.headers['x-tessera-conversation-id'];
         const started = givenConversationId
@@ -62,6 +66,7 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
             model: body.model,
             source: 'openai-compatible',
             feature: request.headers['x-tessera-feature'],
+            keyId: request.principal.keyId,
             cacheBypass: wantsFreshAnswer(request.headers['cache-control']) || undefined,
             clientMessages: mapped.messages,
             clientTools: mapped.tools,

@@ -6,6 +6,7 @@ import { recordFeedback, requestTurn, type TurnDefaults, type TurnDriver } from 
 import { streamId } from '../../domain/shared/stream-id.js';
 import { turnDecider } from '../../domain/turn/decide-turn.js';
 import type { EventStore } from '../../infra/event-store/port.js';
+import type { BudgetGuard } from '../../gateway/budgets/index.js';
 import { problemResponses } from '../app.js';
 import { conversationIdParams } from '../conversations/conversation-schemas.js';
 import { ApiError, notFound } from '../errors/api-error.js';
@@ -20,6 +21,8 @@ import { feedbackBody, requestTurnBody, streamHeaders, turnAccepted, turnIdParam
 
 export interface TurnRouteDependencies extends TurnStreamSources {
   store: EventStore;
+  /** Refuses a turn at once when a hard budget that applies has nothing left. */
+  budgets?: Pick<BudgetGuard, 'ensureAvailable'>;
   /** Drives each accepted turn in this process; without one the pipeline workers carry every step. */
   driver?: TurnDriver;
   idempotency: IdempotencyStore;
@@ -53,6 +56,7 @@ export function turnRoutes(dependencies: TurnRouteDependencies) {
       async (request, reply) => {
         const body = request.body;
         const create = async () => {
+          await dependencies.budgets?.ensureAvailable(request.principal.tenantId, request.principal.keyId);
           const turn = await asRouteError(() => requestTurn(
             dependencies.store,
             {
@@ -65,6 +69,7 @@ export function turnRoutes(dependencies: TurnRouteDependencies) {
               model: body.model,
               source: 'api',
               feature: body.feature,
+              keyId: request.principal.keyId,
               cacheBypass: wantsFreshAnswer(request.headers['cache-control']) || undefined,
               limits: body.maxOutputTokens ? { maxOutputTokens: body.maxOutputTokens } : undefined,
               parameters: { temperature: body.temperature, seed: body.seed },

@@ -4,7 +4,6 @@ import { createApiKeyAuthenticator } from '../../api/auth/api-key-authenticator.
 import { tesseraApi } from '../../api/app.js';
 import { conversationRoutes } from '../../api/conversations/conversation-routes.js';
 import { budgetRoutes } from '../../api/budgets/budget-routes.js';
-import { createBudgetGuard } from '../../gateway/budgets/index.js';
 import { usageRoutes } from '../../api/usage/usage-routes.js';
 import { createIdempotencyStore, migrateIdempotencyKeys } from '../../api/idempotency/idempotency-store.js';
 import type { Config } from '../../infra/config/settings.js';
@@ -66,9 +65,9 @@ export async function buildApi(backend: Backend, config: Config, logger: Logger)
     routes: [
       conversationRoutes({ store: backend.store, readModels: backend.readModels, idempotency }),
       usageRoutes({ readModels: backend.readModels }),
-      budgetRoutes({ store: backend.store, guard: createBudgetGuard({ store: backend.store }) }),
-      turnRoutes({ store: backend.store, idempotency, hub, deltas, turnDefaults, driver }),
-      openAiRoutes({ store: backend.store, hub, deltas, models: backend.models(), turnDefaults, driver, completionTimeoutMs: config.httpRequestTimeoutMs }),
+      budgetRoutes({ store: backend.store, guard: backend.budgetGuard() }),
+      turnRoutes({ store: backend.store, idempotency, hub, deltas, turnDefaults, driver, budgets: backend.budgetGuard() }),
+      openAiRoutes({ store: backend.store, hub, deltas, models: backend.models(), turnDefaults, driver, budgets: backend.budgetGuard(), completionTimeoutMs: config.httpRequestTimeoutMs }),
     ],
   });
   app.addHook('onClose', () => hub.close());

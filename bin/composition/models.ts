@@ -1,10 +1,9 @@
 import { createModelRegistry, DEFAULT_CHAT_ALIAS, DEFAULT_EMBEDDING_ALIAS, type ModelRegistry } from '../../gateway/model-registry.js';
 import { createLocalEmbeddingModel, createLocalModel } from '../../gateway/providers/local/index.js';
 import { createOpenAiCompatibleEmbeddingModel, createOpenAiCompatibleModel } from '../../gateway/providers/openai-compatible/index.js';
-import { readFileSync } from 'node:fs';
 import type { Config } from '../../infra/config/settings.js';
 import { createGateway, type GatewayOptions } from '../../gateway/resilience/index.js';
-import { parseGatewayConfig } from '../../gateway/routing/index.js';
+import { loadGatewayConfig } from './gateway-config.js';
 
 /** What the process watches the gateway through: logs and metrics. */
 export type GatewayHooks = Pick<GatewayOptions, 'onBreakerStateChange' | 'onAttempt'>;
@@ -14,8 +13,9 @@ export type GatewayHooks = Pick<GatewayOptions, 'onBreakerStateChange' | 'onAtte
  * OpenAI-compatible provider when a URL is; the offline local provider otherwise.
  */
 export function createModels(config: Config, hooks: GatewayHooks = {}): ModelRegistry {
-  if (config.gatewayConfigFile) {
-    const gateway = createGateway(parseGatewayConfig(JSON.parse(readFileSync(config.gatewayConfigFile, 'utf8'))), hooks);
+  const gatewayConfig = loadGatewayConfig(config);
+  if (gatewayConfig) {
+    const gateway = createGateway(gatewayConfig, hooks);
     return createModelRegistry(gateway.languageModels(), {
       [DEFAULT_EMBEDDING_ALIAS]: createLocalEmbeddingModel({ dimensions: config.embeddingDimensions }),
     });

@@ -24,6 +24,7 @@ import { LocalTurnDrives } from '../../handlers/turn/turn-pipeline-context.js';
 import { ensureDatabaseExists } from './ensure-database.js';
 import { openResponseCache } from './response-cache.js';
 import type { ResponseCache } from '../../gateway/cache/index.js';
+import { createBudgetGuard, type BudgetGuard } from '../../gateway/budgets/index.js';
 import { createModels } from './models.js';
 import { loadPriceTable } from './price-table.js';
 import { createGatewayMetrics } from '../../infra/telemetry/gateway-metrics.js';
@@ -41,6 +42,8 @@ export interface Backend {
   models(): ModelRegistry;
   /** The process's metrics, scraped at `GET /metrics`; absent when TESSERA_METRICS_ENABLED is false. */
   metrics?: PrometheusMetrics;
+  /** Budgets of this process: one guard, so its caches serve the API's checks and the model calls alike. */
+  budgetGuard(): BudgetGuard;
   /** The exact-match response cache (Redis in the services profile), opened on first use; none when disabled. */
   responseCache(): ResponseCache | undefined;
   /** Turns the API of this process is driving, so this process's workers wait for them. */
@@ -62,11 +65,13 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
   const gatewayMetrics = metrics && createGatewayMetrics(metrics.meter('tessera-gateway'));
   let models: ModelRegistry | undefined;
   let responseCache: ResponseCache | undefined;
+  let budgetGuard: BudgetGuard | undefined;
   return {
     ...backend,
     projections,
     turnDrives: new LocalTurnDrives(),
     responseCache: () => (responseCache ??= openResponseCache(config, logger)),
+    budgetGuard: () => (budgetGuard ??= createBudgetGuard({ store: backend.store })),
     metrics,
     models: () =>
       (models ??= createModels(config, {
@@ -84,7 +89,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
   };
 }
 
-async function openStorage(config: Config, logger: Logger, projections: readonly Projection[]): Promise<Omit<Backend, 'models' | 'turnDrives' | 'responseCache' | 'projections'>> {
+async function openStorage(config: Config, logger: Logger, projections: readonly Projection[]): Promise<Omit<Backend, 'models' | 'turnDrives' | 'responseCache' | 'budgetGuard' | 'projections'>> {
   const registry = createEventRegistry();
   const closers: (() => Promise<void>)[] = [];
   const pollIntervalMs = config.subscriptionPollMs;

@@ -3,6 +3,8 @@ import type { Config } from '../../infra/config/settings.js';
 import { countTokensApproximately } from '../../gateway/tokens/approximate-token-count.js';
 import type { TurnPipelineDependencies } from '../../handlers/turn/index.js';
 import type { Backend } from './open-backend.js';
+import { loadGatewayConfig } from './gateway-config.js';
+import { createTurnBudgets } from './turn-budgets.js';
 
 /** What the pipeline's steps need, the same whether a worker or the API's driver runs them. */
 export async function pipelineDependencies(backend: Backend, config: Config, logger: Logger): Promise<TurnPipelineDependencies> {
@@ -16,6 +18,7 @@ export async function pipelineDependencies(backend: Backend, config: Config, log
     localDrives: backend.turnDrives,
     modelCallLeaseMs: config.modelCallLeaseMs,
     responseCache: backend.responseCache(),
+    budgets: createTurnBudgets(backend.budgetGuard(), loadGatewayConfig(config)),
     cacheTtlMs: config.cacheTtlMs,
   };
 }

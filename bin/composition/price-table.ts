@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { parseGatewayConfig, type GatewayConfig } from '../../gateway/routing/index.js';
+import type { GatewayConfig } from '../../gateway/routing/index.js';
+import { loadGatewayConfig } from './gateway-config.js';
 import type { Config } from '../../infra/config/settings.js';
 import { createPriceTable, emptyPriceTable, type PriceTable } from '../../projections/index.js';
 
@@ -8,8 +8,8 @@ import { createPriceTable, emptyPriceTable, type PriceTable } from '../../projec
  * deployment of the TESSERA_MODEL_* settings has no prices, so its calls cost 0.
  */
 export function loadPriceTable(config: Config): PriceTable {
-  if (!config.gatewayConfigFile) return emptyPriceTable;
-  return priceTableOf(parseGatewayConfig(JSON.parse(readFileSync(config.gatewayConfigFile, 'utf8'))));
+  const gateway = loadGatewayConfig(config);
+  return gateway ? priceTableOf(gateway) : emptyPriceTable;
 }
 
 /** Deployments in configuration order: the first one serving a provider and model prices its calls without routing. */

@@ -5,7 +5,9 @@ import type { CompleteModelCall, FailModelCall, FailTurn, StartModelCall } from 
 import type { TurnState } from '../../domain/turn/turn-state.js';
 import { ModelCallError } from '../../gateway/model-call-error.js';
 import type { LanguageModel, ModelResult, ModelStreamPart, ModelToolCall } from '../../gateway/model-spec.js';
+import { holdBudget, settleBudget } from './budgeted-call.js';
 import { cachedCompletion, lookUpCachedAnswer, rememberAnswer } from './cached-model-call.js';
+import type { BudgetExhaustedError } from '../../gateway/budgets/index.js';
 import { routingReportOf } from '../../gateway/routing/routing-report.js';
 import { RetryLaterError } from '../../infra/bus/port.js';
 import type { PipelineHandler } from '../pipeline-handler.js';
@@ -27,6 +29,8 @@ export interface PlannedModelCall {
   /** Someone may follow the answer as it is produced: stream it and publish the deltas. */
   streamed: boolean;
   tenantId: string;
+  /** The API key that asked, whose own budgets apply too. */
+  keyId?: string;
   /** Ids of the documents the prompt cites, in rank order: part of the cache key. */
   retrievedDocIds: string[];
   /** The caller asked for a fresh answer (`Cache-Control: no-cache`). */
@@ -57,6 +61,7 @@ export function planModelCall(
         prompt,
         streamed: mayBeFollowed(state.request),
         tenantId: state.request.tenantId,
+        keyId: state.request.keyId,
         retrievedDocIds: state.context?.chunks.map((chunk) => chunk.docId) ?? [],
         cacheBypass: state.request.cacheBypass === true,
       },
@@ -98,6 +103,8 @@ export async function performModelCall(dependencies: TurnPipelineDependencies, c
     if (call.streamed) await publishWhole(dependencies, call, cached.hit);
     return cachedCompletion(call, cached.hit, Math.round(performance.now() - started));
   }
+  const hold = await holdBudget(dependencies.budgets, call, request);
+  if (hold && 'refused' in hold) return budgetRefusal(call, hold.refused);
   try {
     // Nobody waits for the tokens of an unstreamed turn, so none are published.
     if (!call.streamed) {
@@ -118,11 +125,14 @@ export async function performModelCall(dependencies: TurnPipelineDependencies, c
     }
     if (!result) throw new ModelCallError('disconnected', 'the stream ended without a finish part');
   } catch (error) {
+    settleBudget(dependencies.budgets, hold, 0, dependencies.logger);
     return failedCall(dependencies, call, error, performance.now() - started);
   }
   const routing = routingReportOf(result);
   const chosen = routing?.candidates.find((candidate) => candidate.deployment === routing.chosen);
   rememberAnswer(dependencies, cached, call, result, chosen?.provider ?? model.provider, chosen?.model ?? model.modelId);
+  const costMicros = (result as { costMicros?: number }).costMicros;
+  settleBudget(dependencies.budgets, hold, costMicros ?? 0, dependencies.logger);
   return {
     type: 'CompleteModelCall',
     data: {
@@ -137,7 +147,7 @@ export async function performModelCall(dependencies: TurnPipelineDependencies, c
       provider: chosen?.provider ?? model.provider,
       modelId: chosen?.model ?? model.modelId,
       responseModelId: result.responseModelId,
-      costMicros: (result as { costMicros?: number }).costMicros,
+      costMicros,
       routing,
       now: new Date(),
     },
@@ -158,6 +168,24 @@ async function publishWhole(dependencies: TurnPipelineDependencies, call: Planne
       dependencies.logger.warn({ err: error, turnId }, 'could not publish a token delta');
     });
   }
+}
+
+/** A hard budget with no room for the call's worst case: the call never goes out. */
+function budgetRefusal(call: PlannedModelCall, refusal: BudgetExhaustedError): FailModelCall {
+  const { scope, keyId, period, window, limitMicros, remainingMicros, requestedMicros, resetsAt } = refusal;
+  return {
+    type: 'FailModelCall',
+    data: {
+      step: call.prompt.step,
+      callId: call.callId,
+      errorKind: 'budget-exceeded',
+      message: refusal.message,
+      retryable: false,
+      attempts: 1,
+      budget: { scope, keyId, period, window, limitMicros, remainingMicros, requestedMicros, resetsAt },
+      now: new Date(),
+    },
+  };
 }
 
 function failedCall(dependencies: TurnPipelineDependencies, call: PlannedModelCall, error: unknown, elapsedMs: number): FailModelCall {

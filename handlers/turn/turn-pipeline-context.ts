@@ -6,6 +6,7 @@ import { turnDecider } from '../../domain/turn/decide-turn.js';
 import type { TurnCommand } from '../../domain/turn/turn-command.js';
 import type { TurnState } from '../../domain/turn/turn-state.js';
 import type { ResponseCache } from '../../gateway/cache/index.js';
+import type { TurnBudgets } from './budgeted-call.js';
 import type { ModelRegistry } from '../../gateway/model-registry.js';
 import type { DeltaChannel } from '../../infra/deltas/port.js';
 import type { EventStore } from '../../infra/event-store/port.js';
@@ -18,6 +19,8 @@ export interface TurnPipelineDependencies {
   deltas: DeltaChannel;
   countTokens: (text: string) => number;
   logger: Logger;
+  /** Budgets held before each model call and settled after it; none: calls are not metered against budgets. */
+  budgets?: TurnBudgets;
   /** Exact-match cache of deterministic model calls; none: every call goes to the model. */
   responseCache?: ResponseCache;
   cacheTtlMs?: number;

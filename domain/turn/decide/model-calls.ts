@@ -36,7 +36,8 @@ export function failModelCall({ now, ...failure }: FailModelCall['data'], state:
   if (settledCall(turn, failure.callId, failure.step, 'failed', 'FailModelCall')) return [];
   const recorded: TurnEvent = { type: 'ModelCallFailed', data: failure };
   // The gateway has already retried and fallen back; a failure it reports ends the turn.
-  return isEnded(turn) ? [recorded] : [recorded, turnFailed('model-call-failed', failure.message, now)];
+  const reason = failure.errorKind === 'budget-exceeded' ? 'budget-exceeded' : 'model-call-failed';
+  return isEnded(turn) ? [recorded] : [recorded, turnFailed(reason, failure.message, now)];
 }
 
 /** True when the call already ended this way; throws when it ended the other way or is unknown. */

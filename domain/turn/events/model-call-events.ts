@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEventType, type EventData } from '../../events/event-type.js';
+import { budgetPeriodSchema, budgetScopeSchema } from '../../budget/budget-definition.js';
 import { modelToolCallSchema } from '../../prompt/model-message.js';
 import { modelCallErrorKindSchema, modelFinishReasonSchema, modelUsageSchema } from './model-shapes.js';
 
@@ -91,6 +92,19 @@ export const ModelCallFailed = defineEventType({
     partialText: z.string().optional(),
     attempts: z.number().int().min(1),
     routing: routingSchema.optional(),
+    /** Set when a hard budget refused the call before it went out: what it had left. */
+    budget: z
+      .object({
+        scope: budgetScopeSchema,
+        keyId: z.string().optional(),
+        period: budgetPeriodSchema,
+        window: z.string().min(1).max(10),
+        limitMicros: z.number().int().min(0),
+        remainingMicros: z.number().int().min(0),
+        requestedMicros: z.number().int().min(0).optional(),
+        resetsAt: z.iso.datetime(),
+      })
+      .optional(),
   }),
 });
 

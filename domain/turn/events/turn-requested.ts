@@ -50,6 +50,8 @@ export const TurnRequested = defineEventType({
     parameters: turnParametersSchema.optional(),
     /** What the caller's product calls the feature making the request: the cost ledger groups by it. */
     feature: featureTagSchema.optional(),
+    /** The API key that asked: its own budgets apply to the turn's model calls besides the tenant's. */
+    keyId: z.string().min(1).max(200).optional(),
     /** The caller sent `Cache-Control: no-cache`: the model is called even when the cache holds the answer. */
     cacheBypass: z.boolean().optional(),
   }),

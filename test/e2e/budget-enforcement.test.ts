@@ -1,0 +1,126 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream/index.js';
+import { startTessera, type RunningTessera } from '../support/tessera-harness.js';
+import { apiClient, poll, type ApiClient } from './tessera-api.js';
+import { streamId } from '../../domain/shared/stream-id.js';
+
+/** A token costs a whole unit (1,000,000 micros) either way, so worst cases are easy to reason about. */
+const PRICES = { inputPerMillion: 1_000_000, cachedInputPerMillion: 1_000_000, outputPerMillion: 1_000_000 };
+const MAX_TOKENS = 20;
+
+/**
+ * Budgets around real model calls: every call holds its worst case before it goes out
+ * and settles its price after, so concurrent calls never spend past a hard budget by
+ * more than one worst case, and the refused ones are told what is left.
+ */
+describe('hard budgets around model calls (services profile)', () => {
+  let upstream: FakeUpstream;
+  let tessera: RunningTessera;
+  let api: ApiClient;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    upstream = await startFakeUpstream();
+    const file = join(mkdtempSync(join(tmpdir(), 'tessera-budget-')), 'gateway.json');
+    const deployment = { name: 'metered', provider: 'openai-compatible', baseUrl: upstream.url, apiKey: 'k', model: 'fake-metered', contextWindow: 100_000, prices: PRICES };
+    writeFileSync(file, JSON.stringify({ aliases: { 'chat/default': { deployments: [deployment] } } }));
+    tessera = await startTessera('services', { TESSERA_GATEWAY_CONFIG_FILE: file });
+    api = apiClient(tessera);
+    client = new OpenAI({ baseURL: `${tessera.url}/v1`, apiKey: tessera.tenant.key, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await tessera?.close();
+    await upstream?.close();
+  });
+
+  const budgetHolds = () => budgetHoldsOf(tessera);
+  const ask = (content: string) =>
+    client.chat.completions.create({ model: 'chat/default', messages: [{ role: 'user', content }], max_tokens: MAX_TOKENS }).then(
+      (completion) => ({ ok: true as const, completion }),
+      (error: unknown) => ({ ok: false as const, error: error as InstanceType<typeof OpenAI.APIError> }),
+    );
+
+  it('lets 20 concurrent calls hold no more than the limit, refusing the rest with 402 and what is left', async () => {
+    const limitMicros = 200_000_000;
+    const set = await api.request('PUT', '/v1/budgets', { body: { scope: 'tenant', period: 'daily', limitMicros, enforcement: 'hard' } });
+    expect(set.status).toBe(200);
+
+    const results = await Promise.all(Array.from({ length: 20 }, (_, index) => ask(`How much is call ${index}? [[fake: reply="About this much." delay=50]]`)));
+    const accepted = results.filter((result) => result.ok);
+    const refused = results.filter((result) => !result.ok);
+    const holds = await budgetHolds();
+    const worstCase = Math.min(...holds.map((hold) => hold.worstCaseMicros));
+    expect(worstCase).toBeGreaterThan(MAX_TOKENS * 1_000_000);
+    // Only calls that got a hold went out; holds are worst cases, so spend stays within the limit.
+    expect(holds).toHaveLength(accepted.length);
+    expect(accepted.length).toBeGreaterThanOrEqual(1);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    for (const result of refused) {
+      expect(result.ok ? 0 : result.error.status).toBe(402);
+      expect(result.ok ? undefined : (result.error.error as { type?: string }).type).toBe('insufficient_quota');
+    }
+    const spent = accepted.reduce((sum, result) => sum + (result.ok ? costOf(result.completion) : 0), 0);
+    expect(spent).toBeLessThanOrEqual(limitMicros + worstCase);
+
+    const standing = await poll(
+      async () => (await api.request<{ budgets: { remainingMicros: number; spentMicros: number; reservedMicros: number }[] }>('GET', '/v1/budgets')).body.budgets[0]!,
+      (budget) => budget.reservedMicros === 0,
+      5_000,
+      'every hold to be settled',
+    );
+    expect(standing.spentMicros).toBe(spent);
+    expect(standing.remainingMicros).toBe(limitMicros - spent);
+  });
+
+  const rawCompletion = () =>
+    fetch(`${tessera.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tessera.tenant.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'chat/default', messages: [{ role: 'user', content: 'One more? [[fake: reply="no"]]' }], max_tokens: MAX_TOKENS }),
+    });
+
+  async function setLimitAboveSpend(headroomMicros: number): Promise<number> {
+    const { body } = await api.request<{ budgets: { spentMicros: number; reservedMicros: number }[] }>('GET', '/v1/budgets');
+    const limitMicros = body.budgets[0]!.spentMicros + headroomMicros;
+    expect((await api.request('PUT', '/v1/budgets', { body: { scope: 'tenant', period: 'daily', limitMicros, enforcement: 'hard' } })).status).toBe(200);
+    return limitMicros;
+  }
+
+  it('refuses a call whose worst case does not fit what is left, before it reaches the model, saying how much is left', async () => {
+    const worstCase = Math.min(...(await budgetHolds()).map((hold) => hold.worstCaseMicros));
+    const limitMicros = await setLimitAboveSpend(Math.floor(worstCase / 2));
+    const before = upstream.requests.length;
+    const response = await rawCompletion();
+    const problem = (await response.json()) as { code: string; remainingMicros: number; limitMicros: number; requestedMicros: number };
+    expect(response.status).toBe(402);
+    expect(response.headers.get('content-type')).toMatch(/problem\+json/);
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(problem).toMatchObject({ code: 'TESSERA_BUDGET_EXHAUSTED', limitMicros, remainingMicros: Math.floor(worstCase / 2) });
+    expect(problem.requestedMicros).toBeGreaterThan(problem.remainingMicros);
+    expect(upstream.requests.length).toBe(before);
+  });
+
+  it('refuses at once, recording no turn, when nothing at all is left', async () => {
+    await setLimitAboveSpend(0);
+    const before = upstream.requests.length;
+    const response = await rawCompletion();
+    expect(response.status).toBe(402);
+    expect(response.headers.get('x-tessera-turn-id')).toBeNull();
+    expect(await response.json()).toMatchObject({ code: 'TESSERA_BUDGET_EXHAUSTED', remainingMicros: 0 });
+    expect(upstream.requests.length).toBe(before);
+  });
+});
+
+async function budgetHoldsOf(tessera: RunningTessera): Promise<{ callId: string; worstCaseMicros: number }[]> {
+  const window = new Date().toISOString().slice(0, 10);
+  const { events } = await tessera.backend.store.readStream(streamId('budget', `${tessera.tenant.id}.tenant.${window}`));
+  return events.filter((event) => event.type === 'BudgetReserved').map((event) => event.data as { callId: string; worstCaseMicros: number });
+}
+
+function costOf(completion: OpenAI.Chat.Completions.ChatCompletion): number {
+  return (completion.usage!.prompt_tokens + completion.usage!.completion_tokens) * 1_000_000;
+}
