@@ -31,6 +31,7 @@ const options = parseBenchOptions('Gateway added latency: Tessera and Portkey in
   replyWords: { env: 'BENCH_GATEWAY_REPLY_WORDS', default: 24, description: 'words in the answer (one stream chunk each)' },
   chunkDelayMs: { env: 'BENCH_GATEWAY_CHUNK_DELAY_MS', default: 2, description: "pause between the fake upstream's stream chunks" },
   profile: { env: 'BENCH_GATEWAY_PROFILE', default: 'embedded', description: "Tessera's profile: embedded or services" },
+  split: { env: 'BENCH_GATEWAY_SPLIT', default: 0, description: "1: services profile as separate serve, worker and project processes instead of one 'all'" },
   cpuProfile: { env: 'BENCH_GATEWAY_CPU_PROFILE', default: 0, description: '1: run Tessera under --cpu-prof and print where its time went' },
   postgresUrl: {
     env: 'TESSERA_BENCH_POSTGRES_URL',
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
         modelBaseUrl: upstreamUrl,
         postgresUrl: options.postgresUrl,
         natsUrl: nats?.url ?? options.natsUrl,
+        split: options.split === 1,
         nodeArguments: profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`] : undefined,
       }),
       spawnPortkey(),

@@ -25,6 +25,11 @@ export interface TesseraProcessOptions {
    * server then starts as `bin/tessera` would start it, with these flags added.
    */
   nodeArguments?: readonly string[];
+  /**
+   * Services profile: `serve`, `worker` and `project` as three processes, as a fleet
+   * runs them, instead of one `all`; the flags and the figures are the API's.
+   */
+  split?: boolean;
 }
 
 export interface TesseraProcess {
@@ -46,7 +51,7 @@ const STARTUP_TIMEOUT_MS = 120_000;
 const runTessera = promisify(execFile);
 
 /**
- * `bin/tessera all` in its own process, as an operator runs it: embedded on in-memory
+ * `bin/tessera all` in its own process (or, split, `serve`, `worker` and `project`), as an operator runs it: embedded on in-memory
  * PGlite (the first start prints its bootstrap key), or services on a database and NATS
  * stream made for this run, with a tenant and key issued through the CLI beforehand.
  */
@@ -90,14 +95,20 @@ export async function spawnTessera(options: TesseraProcessOptions): Promise<Tess
       const issued = await runTessera(TESSERA, ['key', 'issue', '--tenant', 'bench'], { env: environment });
       key = issued.stdout.trim();
     }
-    const child = options.nodeArguments?.length
-      ? startChild(`tessera (${options.profile})`, process.execPath, [...options.nodeArguments, '--import', TSX_LOADER, `${TESSERA}.ts`, 'all'], environment)
-      : startChild(`tessera (${options.profile})`, TESSERA, ['all'], environment);
+    const split = options.split === true && options.profile === 'services';
+    const start = (command: string, nodeArguments?: readonly string[]) =>
+      nodeArguments?.length
+        ? startChild(`tessera ${command} (${options.profile})`, process.execPath, [...nodeArguments, '--import', TSX_LOADER, `${TESSERA}.ts`, command], environment)
+        : startChild(`tessera ${command} (${options.profile})`, TESSERA, [command], environment);
+    const child = start(split ? 'serve' : 'all', options.nodeArguments);
+    const helpers = split ? [start('worker'), start('project')] : [];
+    const stopHelpers = () => Promise.all(helpers.map((helper) => helper.stop(5_000)));
     try {
       key ??= (await child.waitForOutput(/(tsk_[A-Za-z0-9_-]+)/, STARTUP_TIMEOUT_MS))[1];
       await waitUntilListening(`http://127.0.0.1:${port}/health`, STARTUP_TIMEOUT_MS, () => !child.exited());
     } catch (error) {
       await child.stop(5_000);
+      await stopHelpers();
       throw error;
     }
     if (!key?.startsWith('tsk_')) throw new Error(`tessera issued no API key: ${key ?? ''}`);
@@ -110,6 +121,7 @@ export async function spawnTessera(options: TesseraProcessOptions): Promise<Tess
       warnings: () => child.matchingLines(/"level":(40|50|60)/),
       async stop(graceMs = 20_000) {
         const { signalled } = await child.stop(graceMs);
+        await stopHelpers();
         await cleanUp();
         return { signalled };
       },

@@ -56,7 +56,7 @@ export async function buildApi(backend: Backend, config: Config, logger: Logger)
     defaultMaxOutputTokens: config.turnMaxOutputTokens,
     logger: loggerInstance,
   });
-  const hub = await startStreamEventHub(backend.store, (error) => logger.error({ err: error }, 'turn event hub read failed'));
+  const hub = await startStreamEventHub(backend.store, (error) => logger.error({ err: error }, 'turn event hub read failed'), backend.onAppended);
   await app.register(tesseraApi, {
     version: TESSERA_VERSION,
     authenticate: createApiKeyAuthenticator(backend.readModels),

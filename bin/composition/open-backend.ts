@@ -10,9 +10,11 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createInProcessDeltaChannel } from '../../infra/deltas/in-process/in-process-delta-channel.js';
 import { createNatsDeltaChannel } from '../../infra/deltas/nats/nats-delta-channel.js';
 import type { DeltaChannel } from '../../infra/deltas/port.js';
+import { withLocalDelivery } from '../../infra/deltas/local-first-delta-channel.js';
 import type { Bus } from '../../infra/bus/port.js';
 import { connectKurrentDbEventStore } from '../../infra/event-store/kurrentdb/index.js';
 import type { EventStore } from '../../infra/event-store/port.js';
+import { observeAppends, type AppendListener } from '../../infra/event-store/append-observer.js';
 import { withEventSchemas } from '../../infra/event-store/schema-checked-event-store.js';
 import { createPgliteEventStore, migratePgliteEventLog } from '../../infra/event-store/sql/pglite-event-store.js';
 import { createPostgresEventStore, migratePostgresEventLog } from '../../infra/event-store/sql/postgres-event-store.js';
@@ -42,6 +44,8 @@ export interface Backend {
   models(): ModelRegistry;
   /** The process's metrics, scraped at `GET /metrics`; absent when TESSERA_METRICS_ENABLED is false. */
   metrics?: PrometheusMetrics;
+  /** Tells listeners which stream this process just appended to. */
+  onAppended: (listener: AppendListener) => () => void;
   /** Budgets of this process: one guard, so its caches serve the API's checks and the model calls alike. */
   budgetGuard(): BudgetGuard;
   /** The exact-match response cache (Redis in the services profile), opened on first use; none when disabled. */
@@ -60,7 +64,9 @@ export const IN_MEMORY = ':memory:';
 
 export async function openBackend(config: Config, logger: Logger): Promise<Backend> {
   const projections = configuredProjections({ prices: loadPriceTable(config) });
-  const backend = await openStorage(config, logger, projections);
+  const storage = await openStorage(config, logger, projections);
+  const observed = observeAppends(storage.store);
+  const backend = { ...storage, store: observed.store };
   const metrics = config.metricsEnabled ? createPrometheusMetrics() : undefined;
   const gatewayMetrics = metrics && createGatewayMetrics(metrics.meter('tessera-gateway'));
   let models: ModelRegistry | undefined;
@@ -69,6 +75,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
   return {
     ...backend,
     projections,
+    onAppended: observed.onAppended,
     turnDrives: new LocalTurnDrives(),
     responseCache: () => (responseCache ??= openResponseCache(config, logger)),
     budgetGuard: () => (budgetGuard ??= createBudgetGuard({ store: backend.store })),
@@ -89,7 +96,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
   };
 }
 
-async function openStorage(config: Config, logger: Logger, projections: readonly Projection[]): Promise<Omit<Backend, 'models' | 'turnDrives' | 'responseCache' | 'budgetGuard' | 'projections'>> {
+async function openStorage(config: Config, logger: Logger, projections: readonly Projection[]): Promise<Omit<Backend, 'models' | 'turnDrives' | 'responseCache' | 'budgetGuard' | 'onAppended' | 'projections'>> {
   const registry = createEventRegistry();
   const closers: (() => Promise<void>)[] = [];
   const pollIntervalMs = config.subscriptionPollMs;
@@ -158,10 +165,10 @@ async function openStorage(config: Config, logger: Logger, projections: readonly
     deltas: () =>
       (deltas ??= (async () => {
         deltaConnection = connect({ servers: config.natsUrl, name: 'tessera-deltas', maxReconnectAttempts: -1 });
-        return createNatsDeltaChannel(await deltaConnection, {
+        return withLocalDelivery(await createNatsDeltaChannel(await deltaConnection, {
           stream: `${config.natsStream}_DELTAS`,
           subjectPrefix: `${config.natsSubjectPrefix}-deltas`,
-        });
+        }));
       })()),
     async close() {
       if (bus) await (await bus).close();

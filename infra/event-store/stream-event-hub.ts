@@ -1,46 +1,100 @@
 import type { RecordedEvent } from '../../domain/events/envelope.js';
+import { toStreamId } from '../../domain/shared/stream-id.js';
+import type { AppendListener } from './append-observer.js';
 import type { EventStore } from './port.js';
 
 export interface StreamEventHub {
-  /** Calls `listener` with each new event of `streamId` until the returned function is called. */
+  /**
+   * Calls `listener` with the events of `streamId`, in revision order and each once,
+   * until the returned function is called. The first events passed may be ones the
+   * stream held before `listen`: listeners skip what they have already seen.
+   */
   listen(streamId: string, listener: (event: RecordedEvent) => void): () => void;
   close(): Promise<void>;
 }
 
+interface FollowedStream {
+  listeners: Set<(event: RecordedEvent) => void>;
+  /** Highest revision passed to the listeners. */
+  delivered: number;
+  reading: boolean;
+  readAgain: boolean;
+}
+
 /**
  * One live subscription per process, fanned out by stream: a thousand clients
- * following a thousand turns cost one reader of the log, not a thousand.
+ * following a thousand turns cost one reader of the log, not a thousand. A stream
+ * this process appends to is read at once (the append told it so); `$all` brings
+ * what other processes append. Either way a followed stream is read in revision
+ * order from where its listeners are, so the two sources never reorder it.
  */
-export async function startStreamEventHub(store: EventStore, onError: (error: unknown) => void): Promise<StreamEventHub> {
-  const listeners = new Map<string, Set<(event: RecordedEvent) => void>>();
+export async function startStreamEventHub(
+  store: EventStore,
+  onError: (error: unknown) => void,
+  localAppends?: (listener: AppendListener) => () => void,
+): Promise<StreamEventHub> {
+  const streams = new Map<string, FollowedStream>();
+
+  const deliver = (followed: FollowedStream, event: RecordedEvent) => {
+    followed.delivered = event.revision;
+    for (const listener of followed.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        onError(error);
+      }
+    }
+  };
+
+  const catchUp = async (streamId: string, followed: FollowedStream) => {
+    followed.reading = true;
+    try {
+      do {
+        followed.readAgain = false;
+        const { events } = await store.readStream(toStreamId(streamId), { fromRevision: followed.delivered + 1 });
+        for (const event of events) if (event.revision > followed.delivered) deliver(followed, event);
+      } while (followed.readAgain && streams.get(streamId) === followed);
+    } catch (error) {
+      // The next event of the stream, from either source, reads it again.
+      onError(error);
+    } finally {
+      followed.reading = false;
+    }
+  };
+
+  const changed = (streamId: string) => {
+    const followed = streams.get(streamId);
+    if (!followed) return;
+    if (followed.reading) followed.readAgain = true;
+    else void catchUp(streamId, followed);
+  };
+
+  const stopLocal = localAppends?.(changed);
   const subscription = store.subscribeToAll({ after: await store.headPosition(), onError });
   const pump = (async () => {
     for await (const event of subscription) {
-      const forStream = listeners.get(event.streamId);
-      if (!forStream) continue;
-      for (const listener of forStream) {
-        try {
-          listener(event);
-        } catch (error) {
-          onError(error);
-        }
-      }
+      const followed = streams.get(event.streamId);
+      if (!followed || event.revision <= followed.delivered) continue;
+      if (event.revision === followed.delivered + 1 && !followed.reading) deliver(followed, event);
+      else changed(event.streamId);
     }
   })();
   return {
     listen(streamId, listener) {
-      let forStream = listeners.get(streamId);
-      if (!forStream) {
-        forStream = new Set();
-        listeners.set(streamId, forStream);
+      let followed = streams.get(streamId);
+      if (!followed) {
+        followed = { listeners: new Set(), delivered: -1, reading: false, readAgain: false };
+        streams.set(streamId, followed);
       }
-      forStream.add(listener);
+      const current = followed;
+      current.listeners.add(listener);
       return () => {
-        forStream.delete(listener);
-        if (forStream.size === 0) listeners.delete(streamId);
+        current.listeners.delete(listener);
+        if (current.listeners.size === 0 && streams.get(streamId) === current) streams.delete(streamId);
       };
     },
     async close() {
+      stopLocal?.();
       await subscription.close();
       await pump;
     },

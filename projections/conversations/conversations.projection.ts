@@ -1,23 +1,17 @@
 import { sql, type Transaction } from 'kysely';
-import type { RecordedEvent } from '../../domain/events/envelope.js';
-import type { ConversationRenamedData, ConversationStartedData } from '../../domain/conversation/conversation-events.js';
-import type { TurnCompletedData, TurnFailedData } from '../../domain/turn/events/turn-ended.js';
-import type { TurnRequestedData } from '../../domain/turn/events/turn-requested.js';
-import { idOf } from '../../domain/shared/stream-id.js';
 import type { Projection } from '../projection.js';
 import type { ReadModelDatabase } from '../read-model-database.js';
+import { planConversationBatch, timelineEntry, type ConversationBatchPlan, type TurnChange } from './conversation-batch.js';
 import * as createConversations from './migrations/2026-11-23-0001-create-conversations.js';
 
 type Writer = Transaction<ReadModelDatabase>;
 
-interface ModelCallCompletedUsage {
-  usage: { inputTokens: number; outputTokens: number };
-  costMicros?: number;
-}
-
 /**
  * The conversation view (header, messages, usage) and each turn's status and timeline.
- * Every event of a turn lands on the timeline, so the view explains itself.
+ * Every event of a turn lands on the timeline, so the view explains itself. A batch
+ * is folded first and written in a few set-based statements: the transaction (which
+ * holds back every gap-free reader of the log while it is open) stays short however
+ * many events the batch has.
  */
 export const conversationsProjection: Projection = {
   name: 'conversations',
@@ -26,132 +20,154 @@ export const conversationsProjection: Projection = {
   migrations: { '2026-11-23-0001-create-conversations': createConversations },
   tables: ['conversation_messages', 'turns', 'conversations'],
   async apply(transaction, events) {
-    for (const event of events) {
-      if (event.streamId.startsWith('conversation-')) await applyConversationEvent(transaction, event);
-      else if (event.streamId.startsWith('turn-')) await applyTurnEvent(transaction, event);
+    const plan = planConversationBatch(events);
+    await insertConversations(transaction, plan);
+    for (const change of plan.headerChanges) {
+      const header = 'title' in change ? { title: change.title } : { status: change.status };
+      await transaction.updateTable('conversations').set({ ...header, updated_at: change.at }).where('conversation_id', '=', change.conversationId).execute();
     }
+    const conversationOf = new Map<string, string>();
+    for (const turn of await insertTurns(transaction, plan)) conversationOf.set(turn.turn_id, turn.conversation_id);
+    for (const [turnId, { change }] of plan.requestedTurns) {
+      // Already there (its request applied before): the rest of the batch still updates it.
+      if (!conversationOf.has(turnId)) plan.changedTurns.set(turnId, change);
+    }
+    for (const turn of await updateTurns(transaction, plan.changedTurns)) conversationOf.set(turn.turn_id, turn.conversation_id);
+    await insertMessages(transaction, plan, conversationOf);
+    await updateConversations(transaction, plan, conversationOf);
   },
 };
 
-async function applyConversationEvent(db: Writer, event: RecordedEvent): Promise<void> {
-  const conversationId = idOf(event.streamId);
-  if (event.type === 'ConversationStarted') {
-    const data = event.data as ConversationStartedData;
-    await db
-      .insertInto('conversations')
-      .values({
-        conversation_id: conversationId,
+async function insertConversations(db: Writer, plan: ConversationBatchPlan): Promise<void> {
+  if (plan.startedConversations.length === 0) return;
+  await db
+    .insertInto('conversations')
+    .values(
+      plan.startedConversations.map(({ event, data }) => ({
+        conversation_id: data.conversationId,
         tenant_id: data.tenantId,
         user_id: data.userId ?? null,
         title: data.title ?? null,
-        status: 'active',
+        status: 'active' as const,
         turn_count: 0,
         input_tokens: '0',
         output_tokens: '0',
         cost_micros: '0',
         started_at: new Date(data.startedAt),
         updated_at: event.occurredAt,
-      })
-      .onConflict((conflict) => conflict.column('conversation_id').doNothing())
-      .execute();
-  } else if (event.type === 'ConversationRenamed') {
-    const data = event.data as ConversationRenamedData;
-    await db.updateTable('conversations').set({ title: data.title, updated_at: event.occurredAt }).where('conversation_id', '=', conversationId).execute();
-  } else if (event.type === 'ConversationArchived') {
-    await db.updateTable('conversations').set({ status: 'archived', updated_at: event.occurredAt }).where('conversation_id', '=', conversationId).execute();
-  }
+      })),
+    )
+    .onConflict((conflict) => conflict.column('conversation_id').doNothing())
+    .execute();
 }
 
-async function applyTurnEvent(db: Writer, event: RecordedEvent): Promise<void> {
-  const turnId = idOf(event.streamId);
-  if (event.type === 'TurnRequested') {
-    const data = event.data as TurnRequestedData;
-    await db
-      .insertInto('turns')
-      .values({
+/** New turns, each already holding what the rest of the batch did to it. Returns the ones inserted. */
+async function insertTurns(db: Writer, plan: ConversationBatchPlan): Promise<{ turn_id: string; conversation_id: string }[]> {
+  if (plan.requestedTurns.size === 0) return [];
+  return db
+    .insertInto('turns')
+    .values(
+      [...plan.requestedTurns].map(([turnId, { event, data, change }]) => ({
         turn_id: turnId,
         conversation_id: data.conversationId,
         tenant_id: data.tenantId,
-        status: 'requested',
+        status: change.status ?? 'requested',
         mode: data.mode,
         source: data.source,
-        model_calls: 0,
-        input_tokens: '0',
-        output_tokens: '0',
-        cost_micros: '0',
-        failure_reason: null,
+        model_calls: change.modelCalls,
+        input_tokens: String(change.inputTokens),
+        output_tokens: String(change.outputTokens),
+        cost_micros: String(change.costMicros),
+        failure_reason: change.failureReason ?? null,
         requested_at: new Date(data.requestedAt),
         deadline: new Date(data.deadline),
-        finished_at: null,
-        timeline: JSON.stringify([timelineEntry(event)]),
-      })
-      .onConflict((conflict) => conflict.column('turn_id').doNothing())
-      .execute();
-    await db
-      .insertInto('conversation_messages')
-      .values({ conversation_id: data.conversationId, turn_id: turnId, part: 0, role: 'user', content: data.message, status: 'completed', created_at: new Date(data.requestedAt) })
-      .onConflict((conflict) => conflict.columns(['conversation_id', 'turn_id', 'part']).doNothing())
-      .execute();
-    await db
-      .updateTable('conversations')
-      .set({ turn_count: sql`turn_count + 1`, updated_at: event.occurredAt })
-      .where('conversation_id', '=', data.conversationId)
-      .execute();
-    return;
-  }
-  const turn = await db
-    .updateTable('turns')
-    .set({ timeline: sql`timeline || ${JSON.stringify([timelineEntry(event)])}::jsonb` })
-    .where('turn_id', '=', turnId)
-    .returning(['conversation_id'])
-    .executeTakeFirst();
-  if (!turn) return;
-  switch (event.type) {
-    case 'ModelCallStarted':
-      await db.updateTable('turns').set({ status: 'calling-model' }).where('turn_id', '=', turnId).execute();
-      return;
-    case 'ModelCallCompleted': {
-      const { usage, costMicros = 0 } = event.data as ModelCallCompletedUsage;
-      const add = {
-        input_tokens: sql<string>`input_tokens + ${usage.inputTokens}`,
-        output_tokens: sql<string>`output_tokens + ${usage.outputTokens}`,
-        cost_micros: sql<string>`cost_micros + ${costMicros}`,
-      };
-      await db.updateTable('turns').set({ ...add, model_calls: sql`model_calls + 1` }).where('turn_id', '=', turnId).execute();
-      await db.updateTable('conversations').set(add).where('conversation_id', '=', turn.conversation_id).execute();
-      return;
-    }
-    case 'TurnCompleted': {
-      const data = event.data as TurnCompletedData;
-      await finish(db, turnId, turn.conversation_id, 'completed', data.answer, new Date(data.completedAt), null);
-      return;
-    }
-    case 'TurnFailed': {
-      const data = event.data as TurnFailedData;
-      await finish(db, turnId, turn.conversation_id, 'failed', data.message, new Date(data.failedAt), data.reason);
-      return;
-    }
-  }
+        finished_at: change.finishedAt ? new Date(change.finishedAt) : null,
+        timeline: JSON.stringify([timelineEntry(event), ...change.entries]),
+      })),
+    )
+    .onConflict((conflict) => conflict.column('turn_id').doNothing())
+    .returning(['turn_id', 'conversation_id'])
+    .execute();
 }
 
-async function finish(
-  db: Writer,
-  turnId: string,
-  conversationId: string,
-  status: 'completed' | 'failed',
-  content: string,
-  at: Date,
-  failureReason: string | null,
-): Promise<void> {
-  await db.updateTable('turns').set({ status, finished_at: at, failure_reason: failureReason }).where('turn_id', '=', turnId).execute();
+/** Turns started before the batch: one statement for all of them. Turns never seen are left alone. */
+async function updateTurns(db: Writer, changes: Map<string, TurnChange>): Promise<{ turn_id: string; conversation_id: string }[]> {
+  if (changes.size === 0) return [];
+  const rows = [...changes].map(([turnId, change]) => ({
+    turn_id: turnId,
+    entries: change.entries,
+    status: change.status ?? null,
+    model_calls: change.modelCalls,
+    input_tokens: change.inputTokens,
+    output_tokens: change.outputTokens,
+    cost_micros: change.costMicros,
+    finished_at: change.finishedAt ?? null,
+    finishes: change.finishedAt !== undefined,
+    failure_reason: change.failureReason ?? null,
+  }));
+  const { rows: updated } = await sql<{ turn_id: string; conversation_id: string }>`
+    update turns as t set
+      timeline = t.timeline || v.entries,
+      status = coalesce(v.status, t.status),
+      model_calls = t.model_calls + v.model_calls,
+      input_tokens = t.input_tokens + v.input_tokens,
+      output_tokens = t.output_tokens + v.output_tokens,
+      cost_micros = t.cost_micros + v.cost_micros,
+      finished_at = case when v.finishes then v.finished_at else t.finished_at end,
+      failure_reason = case when v.finishes then v.failure_reason else t.failure_reason end
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(
+      turn_id text, entries jsonb, status text, model_calls integer, input_tokens bigint, output_tokens bigint,
+      cost_micros bigint, finished_at timestamptz, finishes boolean, failure_reason text)
+    where t.turn_id = v.turn_id
+    returning t.turn_id, t.conversation_id`.execute(db);
+  return updated;
+}
+
+async function insertMessages(db: Writer, plan: ConversationBatchPlan, conversationOf: Map<string, string>): Promise<void> {
+  const messages = [];
+  for (const [turnId, { data }] of plan.requestedTurns) {
+    if (!conversationOf.has(turnId)) continue;
+    messages.push({ conversation_id: data.conversationId, turn_id: turnId, part: 0, role: 'user' as const, content: data.message, status: 'completed' as const, created_at: new Date(data.requestedAt) });
+  }
+  const replies = [...plan.requestedTurns].map(([turnId, { change }]) => [turnId, change] as const).concat([...plan.changedTurns]);
+  for (const [turnId, change] of replies) {
+    const conversationId = conversationOf.get(turnId);
+    if (!conversationId || !change.reply || !change.finishedAt) continue;
+    messages.push({ conversation_id: conversationId, turn_id: turnId, part: 1, role: 'assistant' as const, content: change.reply.content, status: change.reply.status, created_at: new Date(change.finishedAt) });
+  }
+  if (messages.length === 0) return;
   await db
     .insertInto('conversation_messages')
-    .values({ conversation_id: conversationId, turn_id: turnId, part: 1, role: 'assistant', content, status, created_at: at })
+    .values(messages)
     .onConflict((conflict) => conflict.columns(['conversation_id', 'turn_id', 'part']).doNothing())
     .execute();
-  await db.updateTable('conversations').set({ updated_at: at }).where('conversation_id', '=', conversationId).execute();
 }
 
-function timelineEntry(event: RecordedEvent) {
-  return { revision: event.revision, type: event.type, at: event.occurredAt.toISOString() };
+/** Turn counts, usage and the time of the latest exchange, summed per conversation. */
+async function updateConversations(db: Writer, plan: ConversationBatchPlan, conversationOf: Map<string, string>): Promise<void> {
+  const totals = new Map<string, { turns: number; input: number; output: number; cost: number; updatedAt: string | null }>();
+  const add = (turnId: string, turns: number, change: TurnChange, requestedAt?: Date) => {
+    const conversationId = conversationOf.get(turnId);
+    if (!conversationId) return;
+    const total = totals.get(conversationId) ?? { turns: 0, input: 0, output: 0, cost: 0, updatedAt: null };
+    total.turns += turns;
+    total.input += change.inputTokens;
+    total.output += change.outputTokens;
+    total.cost += change.costMicros;
+    for (const at of [requestedAt?.toISOString(), change.finishedAt]) if (at && (!total.updatedAt || at > total.updatedAt)) total.updatedAt = at;
+    totals.set(conversationId, total);
+  };
+  for (const [turnId, { event, change }] of plan.requestedTurns) add(turnId, 1, change, event.occurredAt);
+  for (const [turnId, change] of plan.changedTurns) add(turnId, 0, change);
+  if (totals.size === 0) return;
+  const rows = [...totals].map(([conversationId, total]) => ({ conversation_id: conversationId, ...total }));
+  await sql`
+    update conversations as c set
+      turn_count = c.turn_count + v.turns,
+      input_tokens = c.input_tokens + v.input,
+      output_tokens = c.output_tokens + v.output,
+      cost_micros = c.cost_micros + v.cost,
+      updated_at = coalesce(v.updated_at, c.updated_at)
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(conversation_id text, turns integer, input bigint, output bigint, cost bigint, updated_at timestamptz)
+    where c.conversation_id = v.conversation_id`.execute(db);
 }

@@ -13,8 +13,7 @@ import { buildApi } from '../../bin/composition/build-api.js';
 import { openBackend, type Backend } from '../../bin/composition/open-backend.js';
 import { createTenant, issueApiKey } from '../../commands/tenants.js';
 import { loadConfig } from '../../infra/config/load-config.js';
-import { apiKeysProjection } from '../../projections/api-keys/api-keys.projection.js';
-import { catchUpProjection } from '../../projections/index.js';
+import { projectKeys } from '../support/project-keys.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-database.js';
 import { testServices } from '../support/services.js';
 
@@ -163,22 +162,6 @@ describe('rate limits across two API processes (services profile, real Redis)', 
     }
   });
 });
-
-/**
- * No projection runner runs here, and a catch-up stops short of events behind a
- * transaction still open anywhere on the server (other test files share it): catch up
- * until every key can authenticate.
- */
-async function projectKeys(backend: Backend, keyIds: readonly string[]): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    await catchUpProjection(backend.readModels, backend.store, apiKeysProjection);
-    const projected = await backend.readModels.selectFrom('api_keys').select('key_id').where('key_id', 'in', keyIds).execute();
-    if (projected.length === keyIds.length) return;
-    if (Date.now() > deadline) throw new Error(`only ${projected.length} of ${keyIds.length} API keys projected within 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function startInProcessApi(settings: Record<string, string>): Promise<{ app: FastifyInstance; backend: Backend; url: string }> {
   const config = loadConfig({ ...settings, TESSERA_LOG_LEVEL: process.env.TESSERA_TEST_LOG_LEVEL ?? 'silent' });

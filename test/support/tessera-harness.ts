@@ -7,11 +7,10 @@ import { createTenant, issueApiKey } from '../../commands/tenants.js';
 import { newId } from '../../domain/shared/ids.js';
 import { loadConfig } from '../../infra/config/load-config.js';
 import type { Config } from '../../infra/config/settings.js';
-import { apiKeysProjection } from '../../projections/api-keys/api-keys.projection.js';
-import { catchUpProjection } from '../../projections/index.js';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createTestDatabase } from './postgres-database.js';
+import { projectKeys } from './project-keys.js';
 import { testServices } from './services.js';
 
 export interface RunningTessera {
@@ -60,12 +59,12 @@ export async function startTessera(profile: HarnessProfile, environment: Record<
 
   const makeTenant = async (name: string) => {
     const id = await createTenant(backend.store, { name, actor: 'test' });
-    const { key } = await issueApiKey(backend.store, { tenantId: id, name: 'test', actor: 'test' });
-    return { id, key };
+    const { key, keyId } = await issueApiKey(backend.store, { tenantId: id, name: 'test', actor: 'test' });
+    return { id, key, keyId };
   };
-  const tenant = await makeTenant('Tenant A');
-  const otherTenant = await makeTenant('Tenant B');
-  await catchUpProjection(backend.readModels, backend.store, apiKeysProjection);
+  const { keyId: tenantKeyId, ...tenant } = await makeTenant('Tenant A');
+  const { keyId: otherKeyId, ...otherTenant } = await makeTenant('Tenant B');
+  await projectKeys(backend, [tenantKeyId, otherKeyId]);
 
   return {
     url,

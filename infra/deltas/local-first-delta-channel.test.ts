@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testServices } from '../../test/support/services.js';
+import { withLocalDelivery } from './local-first-delta-channel.js';
+import { createNatsDeltaChannel } from './nats/nats-delta-channel.js';
+import type { DeltaChannel, TurnDelta } from './port.js';
+
+/**
+ * Two API processes share deltas through NATS. A follower in the process that
+ * publishes gets each delta at once; one elsewhere gets them through NATS; nobody
+ * gets one twice or out of order.
+ */
+describe('deltas delivered locally first, NATS for the rest', () => {
+  let connection: NatsConnection;
+  const suffix = randomUUID().replaceAll('-', '').slice(0, 12);
+  const stream = `TEST_DELTAS_${suffix}`;
+  let here: DeltaChannel;
+  let elsewhere: DeltaChannel;
+
+  beforeAll(async () => {
+    connection = await connect({ servers: testServices.natsUrl, name: 'local-first-deltas-test' });
+    const options = { stream, subjectPrefix: `test${suffix}.deltas` };
+    here = withLocalDelivery(await createNatsDeltaChannel(connection, options));
+    elsewhere = withLocalDelivery(await createNatsDeltaChannel(connection, options));
+  });
+  afterAll(async () => {
+    await (await jetstreamManager(connection)).streams.delete(stream).catch(() => undefined);
+    await connection.drain();
+  });
+
+  const delta = (turnId: string, sequence: number): TurnDelta => ({ turnId, sequence, step: 1, part: { type: 'text-delta', text: `w${sequence} ` } });
+
+  async function collect(channel: DeltaChannel, turnId: string, count: number): Promise<{ deltas: TurnDelta[]; stop: () => void; done: Promise<void> }> {
+    const controller = new AbortController();
+    const deltas: TurnDelta[] = [];
+    const done = (async () => {
+      for await (const received of channel.follow(turnId, 0, controller.signal)) {
+        deltas.push(received);
+        if (deltas.length === count) controller.abort();
+      }
+    })();
+    // The NATS consumer needs a moment to exist before it sees live messages.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return { deltas, stop: () => controller.abort(), done };
+  }
+
+  it('gives a follower in the publishing process each delta once, in order, before NATS could', async () => {
+    const turnId = randomUUID();
+    const follower = await collect(here, turnId, 20);
+    for (let sequence = 1; sequence <= 20; sequence += 1) {
+      const publishing = here.publish(delta(turnId, sequence));
+      // Delivered during publish, before the NATS round trip completes.
+      expect(follower.deltas.at(-1)?.sequence ?? sequence - 1).toBeGreaterThanOrEqual(sequence - 1);
+      await publishing;
+    }
+    await follower.done;
+    expect(follower.deltas.map((received) => received.sequence)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
+  });
+
+  it('brings a follower in another process the same deltas through NATS', async () => {
+    const turnId = randomUUID();
+    const local = await collect(here, turnId, 10);
+    const remote = await collect(elsewhere, turnId, 10);
+    for (let sequence = 1; sequence <= 10; sequence += 1) await here.publish(delta(turnId, sequence));
+    await Promise.all([local.done, remote.done]);
+    expect(remote.deltas.map((received) => received.sequence)).toEqual(local.deltas.map((received) => received.sequence));
+    expect(remote.deltas).toHaveLength(10);
+  });
+});

@@ -1,0 +1,33 @@
+import type { EventStore } from './port.js';
+
+export type AppendListener = (streamId: string) => void;
+
+export interface ObservedEventStore {
+  store: EventStore;
+  /** Calls `listener` after each append of this process commits; returns the unsubscribe function. */
+  onAppended: (listener: AppendListener) => () => void;
+}
+
+/**
+ * The store, telling listeners in this process which stream it just appended to. A
+ * reader of one stream (a client following its turn) can then read it at once,
+ * instead of waiting for `$all`, which holds back every event behind the oldest
+ * transaction open anywhere on the server.
+ */
+export function observeAppends(store: EventStore): ObservedEventStore {
+  const listeners = new Set<AppendListener>();
+  return {
+    store: {
+      ...store,
+      async appendToStream(streamId, events, options) {
+        const result = await store.appendToStream(streamId, events, options);
+        for (const listener of listeners) listener(streamId);
+        return result;
+      },
+    },
+    onAppended(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

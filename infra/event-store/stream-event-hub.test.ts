@@ -1,0 +1,78 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { RecordedEvent } from '../../domain/events/envelope.js';
+import { newId } from '../../domain/shared/ids.js';
+import { streamId } from '../../domain/shared/stream-id.js';
+import { createTestDatabase, type TestDatabase } from '../../test/support/postgres-database.js';
+import { itemAdded } from '../../test/support/test-events.js';
+import { observeAppends, type ObservedEventStore } from './append-observer.js';
+import type { EventStore } from './port.js';
+import { createPostgresEventStore, migratePostgresEventLog } from './sql/postgres-event-store.js';
+import { startStreamEventHub, type StreamEventHub } from './stream-event-hub.js';
+
+/**
+ * The hub passes each followed stream's events in revision order, once each: those
+ * appended in this process as soon as they commit, those of other processes when
+ * `$all` brings them, even while a transaction elsewhere holds `$all` back.
+ */
+describe('the stream event hub', () => {
+  let database: TestDatabase;
+  let here: ObservedEventStore;
+  let otherProcess: EventStore;
+  let hub: StreamEventHub;
+  let blocker: pg.Client;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await migratePostgresEventLog(database.url);
+    here = observeAppends(createPostgresEventStore(new pg.Pool({ connectionString: database.url, max: 4 }), { ownsPool: true }));
+    otherProcess = createPostgresEventStore(new pg.Pool({ connectionString: database.url, max: 2 }), { ownsPool: true });
+    hub = await startStreamEventHub(here.store, (error) => expect.fail(String(error)), here.onAppended);
+    blocker = new pg.Client({ connectionString: database.url });
+    await blocker.connect();
+  });
+  afterAll(async () => {
+    await blocker?.end();
+    await hub?.close();
+    await here?.store.close();
+    await otherProcess?.close();
+    await database?.drop();
+  });
+
+  const follow = (stream: string) => {
+    const received: RecordedEvent[] = [];
+    const stop = hub.listen(stream, (event) => received.push(event));
+    return { received, stop };
+  };
+
+  it('passes this process\'s appends at once, even while an open transaction holds $all back', async () => {
+    const stream = streamId('cart', newId());
+    const followed = follow(stream);
+    // An open transaction with an xid keeps every later commit out of the gap-free $all.
+    await blocker.query('begin');
+    await blocker.query("select pg_current_xact_id()");
+    try {
+      for (let round = 0; round < 5; round += 1) await here.store.appendToStream(stream, [itemAdded(`sku-${round}`), itemAdded(`sku-${round}-b`)]);
+      await vi.waitFor(() => expect(followed.received).toHaveLength(10), { timeout: 2_000, interval: 5 });
+    } finally {
+      await blocker.query('rollback');
+    }
+    expect(followed.received.map((event) => event.revision)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // $all delivers the same events later: none is passed twice.
+    expect(followed.received).toHaveLength(10);
+    followed.stop();
+  });
+
+  it('passes another process\'s appends through $all, in order, interleaved with its own', async () => {
+    const stream = streamId('cart', newId());
+    const followed = follow(stream);
+    for (let round = 0; round < 6; round += 1) {
+      const writer = round % 2 === 0 ? here.store : otherProcess;
+      await writer.appendToStream(stream, [itemAdded(`sku-${round}`)]);
+    }
+    await vi.waitFor(() => expect(followed.received).toHaveLength(6), { timeout: 5_000, interval: 5 });
+    expect(followed.received.map((event) => event.revision)).toEqual([0, 1, 2, 3, 4, 5]);
+    followed.stop();
+  });
+});
