@@ -28,6 +28,14 @@ export function withEventSchemas(store: EventStore, registry: EventRegistry): Ev
     data: registry.decode(event.type, event.metadata.schemaVersion, event.data),
     metadata: { ...event.metadata, schemaVersion: registry.currentVersion(event.type) },
   });
+  // Live subscribers of a process are handed the very same event objects (one shared
+  // read of the log's tail), so each is checked and upcast once, not once per subscriber.
+  const decodedOnce = new WeakMap<RecordedEvent, RecordedEvent>();
+  const decodeShared = (event: RecordedEvent): RecordedEvent => {
+    let decoded = decodedOnce.get(event);
+    if (!decoded) decodedOnce.set(event, (decoded = decode(event)));
+    return decoded;
+  };
 
   return {
     async appendToStream(streamId, events, options) {
@@ -47,7 +55,7 @@ export function withEventSchemas(store: EventStore, registry: EventRegistry): Ev
       const inner = store.subscribeToAll(options);
       return {
         async *[Symbol.asyncIterator]() {
-          for await (const event of inner) yield decode(event);
+          for await (const event of inner) yield decodeShared(event);
         },
         close: () => inner.close(),
       };

@@ -1,5 +1,5 @@
 import { DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
-import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import { headers, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { ensureStream } from '../../bus/nats/ensure-streams.js';
 import type { DeltaChannel, TurnDelta } from '../port.js';
 
@@ -31,10 +31,12 @@ export async function createNatsDeltaChannel(connection: NatsConnection, options
   const encoder = new TextEncoder();
 
   return {
-    async publish(delta) {
-      await client.publish(`${prefix}.${delta.turnId}`, encoder.encode(JSON.stringify(delta)), {
-        msgID: `${delta.turnId}:${delta.sequence}`,
-      });
+    publish(delta) {
+      // A plain publish, which the stream still captures: a delta is a courtesy, not worth an ack round trip per token.
+      const messageHeaders = headers();
+      messageHeaders.set('Nats-Msg-Id', `${delta.turnId}:${delta.sequence}`);
+      connection.publish(`${prefix}.${delta.turnId}`, encoder.encode(JSON.stringify(delta)), { headers: messageHeaders });
+      return Promise.resolve();
     },
 
     async replay(turnId, afterSequence) {
