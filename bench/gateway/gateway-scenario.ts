@@ -7,6 +7,8 @@ import { sendTimed, type TimedExchange } from './timed-exchange.js';
 export interface GatewayScenario {
   stream: boolean;
   concurrency: number;
+  /** The same temperature-0 request every time: what an exact-match cache answers. */
+  repeated?: boolean;
 }
 
 export interface ScenarioTiming {
@@ -59,7 +61,7 @@ export async function measureScenario(
               durationMs,
               onProgress: (elapsedMs, finished) => progress.update((doneMs + elapsedMs) / 1_000, `${system.name} ${finished} requests`),
             },
-            (sequence) => sendTimed(agent, system.target, chatBody(system, reply, scenario.stream, sequence)),
+            (sequence) => sendTimed(agent, system.target, chatBody(system, reply, scenario.stream, scenario.repeated ? undefined : sequence)),
           );
         if (round === 0 && timing.warmupMs > 0) {
           await run(timing.warmupMs);

@@ -54,10 +54,12 @@ export function scriptedReply(words: number): string {
   return Array.from({ length: words }, (_, index) => vocabulary[index % vocabulary.length]).join(' ');
 }
 
-export function chatBody(system: GatewaySystem, reply: string, stream: boolean, sequence: number): string {
+/** Without a sequence number the request is the same every time and deterministic (temperature 0): cacheable. */
+export function chatBody(system: GatewaySystem, reply: string, stream: boolean, sequence: number | undefined): string {
   return JSON.stringify({
     model: system.model,
-    messages: [{ role: 'user', content: `[[fake: reply="${reply}"]] Request ${sequence}: what is the refund window?` }],
+    messages: [{ role: 'user', content: `[[fake: reply="${reply}"]] Request ${sequence ?? 'again'}: what is the refund window?` }],
     stream,
+    ...(sequence === undefined ? { temperature: 0 } : {}),
   });
 }

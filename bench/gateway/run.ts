@@ -21,6 +21,7 @@ import { spawnNatsServer, type NatsServerProcess } from './spawn-nats-server.js'
 import { spawnPortkey, type PortkeyProcess } from './spawn-portkey.js';
 import { spawnTessera, type TesseraProcess, type TesseraProfile } from './spawn-tessera.js';
 import { watchServerTransactions } from './server-transactions.js';
+import { allGatewayFeatures, setBenchBudget } from './gateway-features.js';
 
 const options = parseBenchOptions('Gateway added latency: Tessera and Portkey in front of the same fake upstream', {
   seconds: { env: 'BENCH_GATEWAY_SECONDS', default: 5, description: 'measured seconds per scenario and system' },
@@ -31,6 +32,11 @@ const options = parseBenchOptions('Gateway added latency: Tessera and Portkey in
   replyWords: { env: 'BENCH_GATEWAY_REPLY_WORDS', default: 24, description: 'words in the answer (one stream chunk each)' },
   chunkDelayMs: { env: 'BENCH_GATEWAY_CHUNK_DELAY_MS', default: 2, description: "pause between the fake upstream's stream chunks" },
   profile: { env: 'BENCH_GATEWAY_PROFILE', default: 'embedded', description: "Tessera's profile: embedded or services" },
+  allFeatures: {
+    env: 'BENCH_GATEWAY_ALL_FEATURES',
+    default: 0,
+    description: '1: routing (gateway file), response cache, a hard budget and rate limits all on, plus a cache-hit scenario',
+  },
   split: { env: 'BENCH_GATEWAY_SPLIT', default: 0, description: "1: services profile as separate serve, worker and project processes instead of one 'all'" },
   cpuProfile: { env: 'BENCH_GATEWAY_CPU_PROFILE', default: 0, description: '1: run Tessera under --cpu-prof and print where its time went' },
   postgresUrl: {
@@ -57,6 +63,7 @@ async function main(): Promise<void> {
   const results: ScenarioResult[] = [];
   let systems: GatewaySystem[] = [];
   let serverNote: string | undefined;
+  let cacheHits: ReturnType<typeof figuresOf> | undefined;
   try {
     process.stderr.write('starting the fake upstream, Tessera and Portkey, each in its own process…\n');
     upstream = await spawnFakeUpstream({ chunkDelayMs: options.chunkDelayMs });
@@ -69,10 +76,12 @@ async function main(): Promise<void> {
         postgresUrl: options.postgresUrl,
         natsUrl: nats?.url ?? options.natsUrl,
         split: options.split === 1,
+        settings: options.allFeatures === 1 ? allGatewayFeatures(upstreamUrl) : undefined,
         nodeArguments: profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`] : undefined,
       }),
       spawnPortkey(),
     ]);
+    if (options.allFeatures === 1) await setBenchBudget(tessera.url, tessera.key);
     const watch = await watchServerTransactions(tessera, options.postgresUrl);
     systems = [directSystem(upstreamUrl), tesseraSystem(tessera.url, tessera.key, profile), portkeySystem(portkey.url, upstreamUrl)];
 
@@ -94,6 +103,12 @@ async function main(): Promise<void> {
           .join(', '),
       );
     }
+    if (options.allFeatures === 1) {
+      const tesseraOnly = systems.filter((system) => system.name === 'tessera');
+      const progress = startPhase('cache hits, c=1', options.warmupSeconds + options.seconds, 's');
+      cacheHits = figuresOf((await measureScenario(tesseraOnly, { stream: false, concurrency: 1, repeated: true }, timing, reply, progress)).get('tessera'));
+      progress.finish(`tessera ${formatCount(cacheHits.perSecond)}/s`);
+    }
     serverNote = await watch.stop();
   } finally {
     const stopped = await tessera?.stop();
@@ -104,6 +119,10 @@ async function main(): Promise<void> {
   }
 
   printReport(results, systems, profile, tessera, portkey);
+  if (cacheHits) {
+    const { p50, p99 } = cacheHits.total;
+    console.log(`\ncache hits (the same temperature-0 request, c=1, answered from the cache): p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms (goal: p99 ≤ 2 ms) ${p99 <= 2 ? '✓' : '✗'}`);
+  }
   if (serverNote) console.log(`\n${serverNote}`);
   if (profileDirectory) {
     const files = readdirSync(profileDirectory).filter((name) => name.endsWith('.cpuprofile'));
@@ -122,7 +141,7 @@ function printReport(
 ): void {
   console.log(
     [
-      `Gateway added latency: Tessera (${profile}, bin/tessera all) and Portkey 1.15.2 (--headless) in front of the same fake upstream`,
+      `Gateway added latency: Tessera (${profile}, ${options.split === 1 && profile === 'services' ? 'serve + worker + project' : 'bin/tessera all'}${options.allFeatures === 1 ? '; routing, cache, budget and rate limits on' : ''}) and Portkey 1.15.2 (--headless) in front of the same fake upstream`,
       `Node ${process.version}, ${cpus().length} CPUs (1-minute load average at the end: ${loadavg()[0]?.toFixed(1) ?? '?'}); ` +
         'the load generator, the fake upstream and each gateway run in separate processes on this machine',
       `${options.seconds} s measured per scenario and system in ${options.rounds} rotating rounds after ${options.warmupSeconds} s warm-up; ` +

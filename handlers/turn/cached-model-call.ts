@@ -7,8 +7,9 @@ import type { TurnPipelineDependencies } from './turn-pipeline-context.js';
 /** Answers worth serving again: complete ones, not those cut short by a filter or an error. */
 const CACHEABLE_FINISHES = new Set<ModelResult['finishReason']>(['stop', 'tool-calls', 'length']);
 
+/** Where the call's answer is (or would be) cached; no key when the call is not cacheable. */
 export interface CacheLookup {
-  key: string;
+  key?: string;
   hit?: CachedResponse;
 }
 
@@ -17,9 +18,9 @@ export interface CacheLookup {
  * or a seed), keyed by everything that shapes the answer. The lookup is skipped, not
  * the write, when the caller asked for a fresh answer.
  */
-export async function lookUpCachedAnswer(dependencies: TurnPipelineDependencies, call: PlannedModelCall, request: ModelRequest): Promise<CacheLookup | undefined> {
+export async function lookUpCachedAnswer(dependencies: TurnPipelineDependencies, call: PlannedModelCall, request: ModelRequest): Promise<CacheLookup> {
   const cache = dependencies.responseCache;
-  if (!cache || !isCacheable(request)) return undefined;
+  if (!cache || !isCacheable(request)) return {};
   const key = cacheKeyOf({
     tenantId: call.tenantId,
     alias: call.alias,
@@ -31,8 +32,8 @@ export async function lookUpCachedAnswer(dependencies: TurnPipelineDependencies,
   return { key, hit: call.cacheBypass ? undefined : await cache.get(key) };
 }
 
-export function rememberAnswer(dependencies: TurnPipelineDependencies, lookup: CacheLookup | undefined, call: PlannedModelCall, result: ModelResult, provider: string, modelId: string): void {
-  if (!lookup || !dependencies.responseCache || !CACHEABLE_FINISHES.has(result.finishReason)) return;
+export function rememberAnswer(dependencies: TurnPipelineDependencies, lookup: CacheLookup, call: PlannedModelCall, result: ModelResult, provider: string, modelId: string): void {
+  if (!lookup.key || !dependencies.responseCache || !CACHEABLE_FINISHES.has(result.finishReason)) return;
   const entry: CachedResponse = {
     callId: call.callId,
     text: result.text,

@@ -4,9 +4,10 @@ import { nextAction } from '../../domain/turn/next-action.js';
 import type { CompleteModelCall, FailModelCall, FailTurn, StartModelCall } from '../../domain/turn/turn-command.js';
 import type { TurnState } from '../../domain/turn/turn-state.js';
 import { ModelCallError } from '../../gateway/model-call-error.js';
-import type { LanguageModel, ModelResult, ModelStreamPart, ModelToolCall } from '../../gateway/model-spec.js';
+import type { LanguageModel, ModelRequest, ModelResult, ModelStreamPart, ModelToolCall } from '../../gateway/model-spec.js';
+import type { CachedResponse } from '../../gateway/cache/index.js';
 import { holdBudget, settleBudget } from './budgeted-call.js';
-import { cachedCompletion, lookUpCachedAnswer, rememberAnswer } from './cached-model-call.js';
+import { cachedCompletion, lookUpCachedAnswer, rememberAnswer, type CacheLookup } from './cached-model-call.js';
 import type { BudgetExhaustedError } from '../../gateway/budgets/index.js';
 import { routingReportOf } from '../../gateway/routing/routing-report.js';
 import { RetryLaterError } from '../../infra/bus/port.js';
@@ -91,18 +92,19 @@ export function startModelCallCommand(call: PlannedModelCall): StartModelCall {
  * the command that records how it ended. Never throws for a failed call: a failure
  * is an outcome (ModelCallFailed), not an error of the step.
  */
-export async function performModelCall(dependencies: TurnPipelineDependencies, call: PlannedModelCall): Promise<CompleteModelCall | FailModelCall> {
+export async function performModelCall(
+  dependencies: TurnPipelineDependencies,
+  call: PlannedModelCall,
+  lookup?: CacheLookup,
+): Promise<CompleteModelCall | FailModelCall> {
   const { turnId, callId, prompt, model } = call;
   const started = performance.now();
   let firstTokenAt: number | undefined;
   let sequence = prompt.step * DELTAS_PER_STEP;
   let result: ModelResult | undefined;
-  const request = { messages: prompt.messages, tools: prompt.tools, ...prompt.parameters };
-  const cached = await lookUpCachedAnswer(dependencies, call, request);
-  if (cached?.hit) {
-    if (call.streamed) await publishWhole(dependencies, call, cached.hit);
-    return cachedCompletion(call, cached.hit, Math.round(performance.now() - started));
-  }
+  const request = modelRequestOf(call);
+  const cached = lookup ?? (await lookUpCachedAnswer(dependencies, call, request));
+  if (cached.hit) return answerFromCache(dependencies, call, cached.hit, started);
   const hold = await holdBudget(dependencies.budgets, call, request);
   if (hold && 'refused' in hold) return budgetRefusal(call, hold.refused);
   try {
@@ -152,6 +154,17 @@ export async function performModelCall(dependencies: TurnPipelineDependencies, c
       now: new Date(),
     },
   };
+}
+
+export function modelRequestOf(call: PlannedModelCall): ModelRequest {
+  const { prompt } = call;
+  return { messages: prompt.messages, tools: prompt.tools, ...prompt.parameters };
+}
+
+/** A cache hit as the call's completion; streaming clients get it as deltas like any answer. */
+export async function answerFromCache(dependencies: TurnPipelineDependencies, call: PlannedModelCall, hit: CachedResponse, started = performance.now()): Promise<CompleteModelCall> {
+  if (call.streamed) await publishWhole(dependencies, call, hit);
+  return cachedCompletion(call, hit, Math.round(performance.now() - started));
 }
 
 /** A cached answer reaches streaming clients as one delta per part, like a very fast model. */

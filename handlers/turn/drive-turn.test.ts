@@ -71,6 +71,31 @@ describe('driving a turn inline', () => {
     expect(byType.get('TurnCompleted')!.metadata.causationId).toBe(byType.get('ModelCallCompleted')!.id);
   });
 
+  it('records a cached answer in one append, the call never going out', async () => {
+    const marker = randomUUID();
+    const ask = async () => {
+      const conversationId = await startConversation(backend.store, { tenantId, correlationId: randomUUID() });
+      const turn = await requestTurn(
+        backend.store,
+        { conversationId, tenantId, message: `Cached? ${marker} [[fake: reply="From the cache."]]`, mode: 'chat', stream: false, source: 'api', parameters: { temperature: 0 }, correlationId: randomUUID() },
+        defaults,
+      );
+      const appends = vi.spyOn(dependencies.store, 'appendToStream');
+      const reached = await createTurnDriver(dependencies, emptyRetriever).drive(turn);
+      const appendCount = appends.mock.calls.length;
+      appends.mockRestore();
+      return { reached, appendCount, events: await turnEvents(turn.turnId) };
+    };
+    const first = await ask();
+    const second = await ask();
+    expect(first.appendCount).toBe(2);
+    expect(second.appendCount).toBe(1);
+    expect(second.reached.status).toBe('completed');
+    expect(second.events.map((event) => event.type)).toEqual(first.events.map((event) => event.type));
+    expect(second.events.find((event) => event.type === 'ModelCallCompleted')!.data).toMatchObject({ cached: true, costMicros: 0 });
+    expect(upstreamCallsFor(marker)).toBe(1);
+  });
+
   it('leaves nothing for the pipeline handlers: every step run again over the whole turn appends and calls nothing', async () => {
     const marker = randomUUID();
     const turn = await newTurn(`Once. ${marker} [[fake: reply="Only once."]]`);

@@ -10,7 +10,8 @@ import type { TurnCommand } from '../../domain/turn/turn-command.js';
 import type { TurnState } from '../../domain/turn/turn-state.js';
 import { EventIdReusedError, StreamRevisionConflictError } from '../../infra/event-store/errors.js';
 import { buildPromptCommand } from './build-prompt-handler.js';
-import { performModelCall, planModelCall, startModelCallCommand } from './call-model-handler.js';
+import { answerFromCache, modelRequestOf, performModelCall, planModelCall, startModelCallCommand } from './call-model-handler.js';
+import { lookUpCachedAnswer } from './cached-model-call.js';
 import { retrieveCommand, type Retriever } from './retrieve-handler.js';
 import type { TurnPipelineDependencies } from './turn-pipeline-context.js';
 import { completeCommand, validateCommand } from './validate-handler.js';
@@ -100,8 +101,10 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
           continue;
         }
         decide('model-call/start', startModelCallCommand(planned.call), prompt);
-        if (!(await flush())) return state;
-        const outcome = await performModelCall(dependencies, planned.call);
+        // A cached answer costs no call, so start and answer go out in the same append.
+        const lookup = await lookUpCachedAnswer(dependencies, planned.call, modelRequestOf(planned.call));
+        if (!lookup.hit && !(await flush())) return state;
+        const outcome = lookup.hit ? await answerFromCache(dependencies, planned.call, lookup.hit) : await performModelCall(dependencies, planned.call, lookup);
         const recorded = decide(outcome.type === 'CompleteModelCall' ? 'model-call/complete' : 'model-call/fail', outcome, prompt);
         answerEvent = recorded.find((event) => event.type === 'ModelCallCompleted');
         promptEvent = undefined;
