@@ -1,10 +1,7 @@
-import { once } from 'node:events';
 import type { FastifyBaseLogger } from 'fastify';
-import { Redis } from 'ioredis';
 import { createInProcessRateLimitCounter } from './in-process-rate-limit-counter.js';
 import type { RateLimitCounter } from './rate-limit-counter.js';
 import { createRateLimits, type RateLimitSettings } from './rate-limits.js';
-import { createRedisRateLimitCounter } from './redis-rate-limit-counter.js';
 import type { ApiRateLimits } from './register-rate-limits.js';
 import { modelRouteTokenEstimators } from './token-estimates.js';
 import { withLocalFallback } from './with-local-fallback.js';
@@ -25,6 +22,9 @@ export async function openRateLimits(options: OpenRateLimitsOptions): Promise<Ap
   let counter: RateLimitCounter = local;
   if (options.redis) {
     const { logger } = options;
+    // Loaded here: a process that shares no counters never loads the Redis client.
+    const { connectRateLimitRedis, waitUntilReady } = await import('./rate-limit-redis.js');
+    const { createRedisRateLimitCounter } = await import('./redis-rate-limit-counter.js');
     const redis = connectRateLimitRedis(options.redis.url);
     try {
       await waitUntilReady(redis, 2_000);
@@ -37,35 +37,4 @@ export async function openRateLimits(options: OpenRateLimitsOptions): Promise<Ap
     });
   }
   return { limits: createRateLimits(counter, options.limits), tokenEstimators: modelRouteTokenEstimators(options.defaultMaxOutputTokens) };
-}
-
-/**
- * Fails fast instead of queueing while Redis is unreachable: every request waits on
- * its count, so a queued command would hold the request until Redis came back.
- */
-export function connectRateLimitRedis(url: string): Redis {
-  const redis = new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 500,
-    connectTimeout: 2_000,
-    connectionName: 'tessera-rate-limits',
-  });
-  // Connection errors surface through failed counts (logged once per outage); without a listener ioredis prints each one.
-  redis.on('error', () => {});
-  return redis;
-}
-
-/** Resolves once the client can take commands; rejects on a connection error or after `timeoutMs`. */
-export async function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
-  if (redis.status === 'ready') return;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis not ready within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    await Promise.race([once(redis, 'ready'), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

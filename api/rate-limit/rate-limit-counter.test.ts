@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { testServices } from '../../test/support/services.js';
 import { createInProcessRateLimitCounter } from './in-process-rate-limit-counter.js';
-import { connectRateLimitRedis, waitUntilReady } from './open-rate-limits.js';
+import { connectRateLimitRedis, waitUntilReady } from './rate-limit-redis.js';
 import { describeRateLimitCounterContract } from './rate-limit-counter.contract.js';
 import { createRedisRateLimitCounter } from './redis-rate-limit-counter.js';
 import { withLocalFallback } from './with-local-fallback.js';

@@ -12,7 +12,6 @@ import { createNatsDeltaChannel } from '../../infra/deltas/nats/nats-delta-chann
 import type { DeltaChannel } from '../../infra/deltas/port.js';
 import { withLocalDelivery } from '../../infra/deltas/local-first-delta-channel.js';
 import type { Bus } from '../../infra/bus/port.js';
-import { connectKurrentDbEventStore } from '../../infra/event-store/kurrentdb/index.js';
 import type { EventStore } from '../../infra/event-store/port.js';
 import { observeAppends, type AppendListener } from '../../infra/event-store/append-observer.js';
 import { withEventSchemas } from '../../infra/event-store/schema-checked-event-store.js';
@@ -25,7 +24,7 @@ import type { ModelRegistry } from '../../gateway/model-registry.js';
 import { LocalTurnDrives } from '../../handlers/turn/turn-pipeline-context.js';
 import { ensureDatabaseExists } from './ensure-database.js';
 import { openResponseCache } from './response-cache.js';
-import type { ResponseCache } from '../../gateway/cache/index.js';
+import type { ResponseCache } from '../../gateway/cache/response-cache.js';
 import { createBudgetGuard, type BudgetGuard } from '../../gateway/budgets/index.js';
 import { createModels } from './models.js';
 import { loadPriceTable } from './price-table.js';
@@ -49,7 +48,7 @@ export interface Backend {
   /** Budgets of this process: one guard, so its caches serve the API's checks and the model calls alike. */
   budgetGuard(): BudgetGuard;
   /** The exact-match response cache (Redis in the services profile), opened on first use; none when disabled. */
-  responseCache(): ResponseCache | undefined;
+  responseCache(): Promise<ResponseCache | undefined>;
   /** Turns the API of this process is driving, so this process's workers wait for them. */
   turnDrives: LocalTurnDrives;
   /** Every projection, built from this configuration (the cost ledger's prices). */
@@ -70,7 +69,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
   const metrics = config.metricsEnabled ? createPrometheusMetrics() : undefined;
   const gatewayMetrics = metrics && createGatewayMetrics(metrics.meter('tessera-gateway'));
   let models: ModelRegistry | undefined;
-  let responseCache: ResponseCache | undefined;
+  let responseCache: Promise<ResponseCache | undefined> | undefined;
   let budgetGuard: BudgetGuard | undefined;
   return {
     ...backend,
@@ -89,7 +88,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
         onAttempt: gatewayMetrics?.attempted,
       })),
     async close() {
-      await responseCache?.close();
+      await (await responseCache)?.close();
       await backend.close();
       await metrics?.shutdown();
     },
@@ -107,11 +106,11 @@ async function openStorage(config: Config, logger: Logger, projections: readonly
     const directory = inMemory ? undefined : resolve(config.dataDirectory, 'pglite');
     if (directory) mkdirSync(directory, { recursive: true });
     logger.info({ directory: directory ?? 'in memory' }, 'embedded profile: opening PGlite');
-    const pglite = await openPglite(directory);
+    const pglite = await openPglite(directory, { sharedBuffersMb: config.embeddedSharedBuffersMb });
     await migratePgliteEventLog(pglite);
     const readModels = createPgliteKysely<ReadModelDatabase>(pglite);
     await migrateProjections(readModels, projections);
-    const store = chooseStore(config, () => createPgliteEventStore(pglite, { pollIntervalMs }));
+    const store = await chooseStore(config, () => createPgliteEventStore(pglite, { pollIntervalMs }));
     let bus: Bus | undefined;
     let deltas: DeltaChannel | undefined;
     return {
@@ -137,7 +136,7 @@ async function openStorage(config: Config, logger: Logger, projections: readonly
   const readModels = createPostgresKysely<ReadModelDatabase>(readModelPool);
   closers.push(() => readModels.destroy());
   await migrateProjections(readModels, projections);
-  const store = chooseStore(config, () =>
+  const store = await chooseStore(config, () =>
     createPostgresEventStore(new pg.Pool({ connectionString: config.databaseUrl, max: config.databasePoolSize }), {
       ownsPool: true,
       pollIntervalMs,
@@ -177,9 +176,11 @@ async function openStorage(config: Config, logger: Logger, projections: readonly
     },
   };
 
-  function chooseStore(current: Config, sqlStore: () => EventStore): EventStore {
-    if (current.eventStore === 'kurrentdb') return connectKurrentDbEventStore(current.kurrentDbUrl!);
-    return sqlStore();
+  async function chooseStore(current: Config, sqlStore: () => EventStore): Promise<EventStore> {
+    if (current.eventStore !== 'kurrentdb') return sqlStore();
+    // Loaded only when chosen: the gRPC client is a sizeable share of an embedded process's memory.
+    const { connectKurrentDbEventStore } = await import('../../infra/event-store/kurrentdb/index.js');
+    return connectKurrentDbEventStore(current.kurrentDbUrl!);
   }
 }
 

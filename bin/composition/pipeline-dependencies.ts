@@ -17,7 +17,7 @@ export async function pipelineDependencies(backend: Backend, config: Config, log
     logger,
     localDrives: backend.turnDrives,
     modelCallLeaseMs: config.modelCallLeaseMs,
-    responseCache: backend.responseCache(),
+    responseCache: await backend.responseCache(),
     budgets: createTurnBudgets(backend.budgetGuard(), loadGatewayConfig(config)),
     cacheTtlMs: config.cacheTtlMs,
   };

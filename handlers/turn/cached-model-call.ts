@@ -1,5 +1,6 @@
 import type { CompleteModelCall } from '../../domain/turn/turn-command.js';
-import { cacheKeyOf, isCacheable, type CachedResponse } from '../../gateway/cache/index.js';
+import { cacheKeyOf, isCacheable } from '../../gateway/cache/cache-key.js';
+import type { CachedResponse } from '../../gateway/cache/response-cache.js';
 import type { ModelRequest, ModelResult } from '../../gateway/model-spec.js';
 import type { PlannedModelCall } from './call-model-handler.js';
 import type { TurnPipelineDependencies } from './turn-pipeline-context.js';

@@ -5,7 +5,7 @@ import type { CompleteModelCall, FailModelCall, FailTurn, StartModelCall } from 
 import type { TurnState } from '../../domain/turn/turn-state.js';
 import { ModelCallError } from '../../gateway/model-call-error.js';
 import type { LanguageModel, ModelRequest, ModelResult, ModelStreamPart, ModelToolCall } from '../../gateway/model-spec.js';
-import type { CachedResponse } from '../../gateway/cache/index.js';
+import type { CachedResponse } from '../../gateway/cache/response-cache.js';
 import { holdBudget, settleBudget } from './budgeted-call.js';
 import { cachedCompletion, lookUpCachedAnswer, rememberAnswer, type CacheLookup } from './cached-model-call.js';
 import type { BudgetExhaustedError } from '../../gateway/budgets/index.js';

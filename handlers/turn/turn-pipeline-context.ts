@@ -5,7 +5,7 @@ import { idOf, streamId } from '../../domain/shared/stream-id.js';
 import { turnDecider } from '../../domain/turn/decide-turn.js';
 import type { TurnCommand } from '../../domain/turn/turn-command.js';
 import type { TurnState } from '../../domain/turn/turn-state.js';
-import type { ResponseCache } from '../../gateway/cache/index.js';
+import type { ResponseCache } from '../../gateway/cache/response-cache.js';
 import type { TurnBudgets } from './budgeted-call.js';
 import type { ModelRegistry } from '../../gateway/model-registry.js';
 import type { DeltaChannel } from '../../infra/deltas/port.js';

@@ -36,6 +36,8 @@ export const settings = {
     '`embedded`: PGlite on disk and an in-process bus, zero setup. `services`: PostgreSQL + NATS JetStream (+ Redis).'),
   dataDirectory: setting('TESSERA_DATA_DIR', z.string().min(1).default('.data'), '.data',
     'Embedded profile: directory of the PGlite database; `:memory:` keeps it in memory.'),
+  embeddedSharedBuffersMb: setting('TESSERA_EMBEDDED_SHARED_BUFFERS_MB', count.max(4_096).default(16), '16',
+    'Embedded profile: PostgreSQL shared buffers of the PGlite database, in MB; they live in the process\'s own memory.'),
   eventStore: setting('TESSERA_EVENT_STORE', z.enum(['pglite', 'postgres', 'kurrentdb']).optional(), 'by profile',
     'Event store adapter; defaults to `pglite` (embedded) or `postgres` (services).'),
   databaseUrl: setting('TESSERA_DATABASE_URL', url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/tessera'),
