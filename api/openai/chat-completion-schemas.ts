@@ -1,4 +1,4 @@
-import { featureTagSchema } from '../../domain/turn/events/turn-requested.js';
+import { featureTagSchema, taskSchema } from '../../domain/turn/events/turn-requested.js';
 import { z } from 'zod';
 
 /** Text parts are accepted; other modalities are refused by name rather than dropped. */
@@ -66,6 +66,7 @@ export type ChatCompletionBody = z.infer<typeof chatCompletionBody>;
 
 export const chatCompletionHeaders = z.object({
   'x-tessera-conversation-id': z.uuid().optional().describe('Record the call in this conversation instead of a new one'),
+  'x-tessera-task': taskSchema.optional().describe('The kind of work (classify, summarize, reason…): routed to the alias configured for the task instead of `model`'),
   'x-tessera-feature': featureTagSchema.optional().describe('Feature tag: usage and cost are reported per feature (GET /v1/usage)'),
 });
 

@@ -63,7 +63,9 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
             message: mapped.lastUserMessage,
             mode: 'chat',
             stream: body.stream === true,
-            model: body.model,
+            // A task header routes by task; the model named in the body (checked above) is then only the fallback name.
+            model: request.headers['x-tessera-task'] ? undefined : body.model,
+            task: request.headers['x-tessera-task'],
             source: 'openai-compatible',
             feature: request.headers['x-tessera-feature'],
             keyId: request.principal.keyId,

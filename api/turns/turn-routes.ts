@@ -69,6 +69,7 @@ export function turnRoutes(dependencies: TurnRouteDependencies) {
               model: body.model,
               source: 'api',
               feature: body.feature,
+              task: body.task,
               keyId: request.principal.keyId,
               cacheBypass: wantsFreshAnswer(request.headers['cache-control']) || undefined,
               limits: body.maxOutputTokens ? { maxOutputTokens: body.maxOutputTokens } : undefined,

@@ -1,4 +1,4 @@
-import { featureTagSchema } from '../../domain/turn/events/turn-requested.js';
+import { featureTagSchema, taskSchema } from '../../domain/turn/events/turn-requested.js';
 import { z } from 'zod';
 
 export const requestTurnBody = z
@@ -7,6 +7,7 @@ export const requestTurnBody = z
     mode: z.enum(['chat', 'rag']).default('chat').describe('rag retrieves context before the prompt is built'),
     stream: z.boolean().default(false).describe('true: the response is an SSE stream of the turn; false: 202 with the turn id'),
     model: z.string().min(1).max(200).optional().describe('A model alias such as chat/default'),
+    task: taskSchema.optional().describe('The kind of work (classify, summarize, reason…): without `model`, the gateway routes it to the alias configured for the task'),
     userId: z.string().min(1).max(200).optional(),
     maxOutputTokens: z.number().int().min(1).max(32_768).optional(),
     temperature: z.number().min(0).max(2).optional(),

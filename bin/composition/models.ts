@@ -3,6 +3,7 @@ import { createLocalEmbeddingModel, createLocalModel } from '../../gateway/provi
 import { createOpenAiCompatibleEmbeddingModel, createOpenAiCompatibleModel } from '../../gateway/providers/openai-compatible/index.js';
 import type { Config } from '../../infra/config/settings.js';
 import { createGateway, type GatewayOptions } from '../../gateway/resilience/index.js';
+import { aliasForTask } from '../../gateway/routing/index.js';
 import { loadGatewayConfig } from './gateway-config.js';
 
 /** What the process watches the gateway through: logs and metrics. */
@@ -16,9 +17,11 @@ export function createModels(config: Config, hooks: GatewayHooks = {}): ModelReg
   const gatewayConfig = loadGatewayConfig(config);
   if (gatewayConfig) {
     const gateway = createGateway(gatewayConfig, hooks);
-    return createModelRegistry(gateway.languageModels(), {
-      [DEFAULT_EMBEDDING_ALIAS]: createLocalEmbeddingModel({ dimensions: config.embeddingDimensions }),
-    });
+    return createModelRegistry(
+      gateway.languageModels(),
+      { [DEFAULT_EMBEDDING_ALIAS]: createLocalEmbeddingModel({ dimensions: config.embeddingDimensions }) },
+      (task) => aliasForTask(gatewayConfig, task),
+    );
   }
   if (!config.modelBaseUrl) {
     return createModelRegistry(

@@ -50,7 +50,8 @@ export function planModelCall(
   if (nextAction(state) !== 'call-model' || state.status === 'none') return undefined;
   const prompt = promptEvent.data;
   if (prompt.step !== state.step) return undefined;
-  const alias = state.request.model ?? 'chat/default';
+  const { model: named, task } = state.request;
+  const alias = named ?? (task ? dependencies.models.aliasForTask(task) : 'chat/default');
   try {
     const model = dependencies.models.languageModel(alias);
     return {

@@ -325,7 +325,7 @@ describe('API guarantees (embedded profile)', () => {
       const turn = bodySchema('/v1/conversations/{id}/turns', 'post');
       expect(turn).toMatchObject({ type: 'object', additionalProperties: false, required: expect.arrayContaining(['message']) as unknown });
       expect(Object.keys(turn?.properties ?? {}).sort()).toEqual(
-        ['feature', 'maxOutputTokens', 'message', 'mode', 'model', 'seed', 'stream', 'temperature', 'userId'].sort(),
+        ['feature', 'maxOutputTokens', 'message', 'mode', 'model', 'seed', 'stream', 'task', 'temperature', 'userId'].sort(),
       );
       expect(turn?.properties?.mode).toMatchObject({ enum: ['chat', 'rag'] });
       const feedback = bodySchema('/v1/turns/{id}/feedback', 'post');

@@ -20,13 +20,48 @@ describe('turns through the gateway', () => {
     upstream = await startFakeUpstream();
     const file = join(mkdtempSync(join(tmpdir(), 'tessera-gateway-')), 'gateway.json');
     const deployment = (name: string, model: string) => ({ name, provider: 'openai-compatible', baseUrl: upstream.url, apiKey: 'k', model, contextWindow: 100_000, prices });
-    writeFileSync(file, JSON.stringify({ aliases: { 'chat/default': { deployments: [deployment('primary', 'fake-fail-500'), deployment('fallback', 'fake-backup')] } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        aliases: {
+          'chat/default': { deployments: [deployment('primary', 'fake-fail-500'), deployment('fallback', 'fake-backup')] },
+          'chat/cheap': { deployments: [deployment('cheap', 'fake-cheap')] },
+          'chat/reasoning': { deployments: [deployment('strong', 'fake-strong')] },
+        },
+        tasks: { extract: 'chat/reasoning' },
+      }),
+    );
     tessera = await startTessera('embedded', { TESSERA_GATEWAY_CONFIG_FILE: file });
     api = apiClient(tessera);
   });
   afterAll(async () => {
     await tessera.close();
     await upstream.close();
+  });
+
+  const completedCall = async (turnId: string) => {
+    const { events } = await tessera.backend.store.readStream(streamId('turn', turnId));
+    return events.find((event) => event.type === 'ModelCallCompleted')!.data as ModelCallCompletedData;
+  };
+
+  it('routes a turn by its task: the default routes, the configured ones, and chat/default for the rest', async () => {
+    const conversationId = await api.startConversation();
+    for (const [task, deployment] of [['classify', 'cheap'], ['reason', 'strong'], ['extract', 'strong'], ['translate', 'fallback']] as const) {
+      const turn = await api.waitForTurn(await api.sendTurn(conversationId, `Do it [[fake: reply="${task}"]]`, { task }));
+      expect(turn.status).toBe('completed');
+      expect((await completedCall(turn.id)).routing?.chosen, task).toBe(deployment);
+    }
+  });
+
+  it('routes a chat completion by its x-tessera-task header', async () => {
+    const response = await fetch(`${tessera.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tessera.tenant.key}`, 'content-type': 'application/json', 'x-tessera-task': 'summarize' },
+      body: JSON.stringify({ model: 'chat/default', messages: [{ role: 'user', content: 'Sum up [[fake: reply="short"]]' }] }),
+    });
+    expect(response.status).toBe(200);
+    const completed = await completedCall(response.headers.get('x-tessera-turn-id')!);
+    expect(completed.routing).toMatchObject({ alias: 'chat/cheap', chosen: 'cheap' });
   });
 
   it('falls back from a 5xx deployment and records the routing and the cost in ModelCallCompleted', async () => {

@@ -20,6 +20,7 @@ export const turnParametersSchema = modelParametersSchema.omit({ maxOutputTokens
 
 export const turnModeSchema = z.enum(['chat', 'rag']);
 export const turnSourceSchema = z.enum(['api', 'openai-compatible']);
+export const taskSchema = z.string().regex(/^[a-z][a-z0-9-]{0,49}$/, 'lower-case letters, digits and `-`, at most 50');
 export const featureTagSchema = z.string().min(1).max(100).regex(/^[A-Za-z0-9._:/-]+$/, 'letters, digits, `.`, `_`, `:`, `/` or `-`');
 
 export const TurnRequested = defineEventType({
@@ -50,6 +51,8 @@ export const TurnRequested = defineEventType({
     parameters: turnParametersSchema.optional(),
     /** What the caller's product calls the feature making the request: the cost ledger groups by it. */
     feature: featureTagSchema.optional(),
+    /** The kind of work (classify, summarize, reason…): routes to its configured alias when no model is named. */
+    task: taskSchema.optional(),
     /** The API key that asked: its own budgets apply to the turn's model calls besides the tenant's. */
     keyId: z.string().min(1).max(200).optional(),
     /** The caller sent `Cache-Control: no-cache`: the model is called even when the cache holds the answer. */
