@@ -32,7 +32,7 @@ export interface RequestedTurn {
   /** Revision of TurnRequested in its stream; -1 while it is not appended yet. */
   revision: number;
   state: TurnState;
-  /** Set when the caller asked to defer the append: the driver's first append carries it. */
+  /** Set when the caller asked to defer the append: the driver's first append carries it (and empties this). */
   unsaved?: NewEvent[];
 }
 

@@ -1,8 +1,17 @@
-import type { ReadModels } from '../../projections/read-model-database.js';
+import type { Transaction } from 'kysely';
+import type { ReadModelDatabase, ReadModels } from '../../projections/read-model-database.js';
 import type { ConversationView } from './conversation-schemas.js';
 
-/** The tenant filter is part of the query: another tenant's conversation does not exist. */
+/**
+ * The tenant filter is part of the query: another tenant's conversation does not exist.
+ * One snapshot for the header, messages and turns, so a view never shows an answer
+ * whose usage it does not count yet.
+ */
 export async function readConversationView(db: ReadModels, tenantId: string, conversationId: string): Promise<ConversationView | undefined> {
+  return db.transaction().setIsolationLevel('repeatable read').execute((snapshot) => readInSnapshot(snapshot, tenantId, conversationId));
+}
+
+async function readInSnapshot(db: Transaction<ReadModelDatabase>, tenantId: string, conversationId: string): Promise<ConversationView | undefined> {
   const conversation = await db
     .selectFrom('conversations')
     .selectAll()
@@ -10,16 +19,15 @@ export async function readConversationView(db: ReadModels, tenantId: string, con
     .where('tenant_id', '=', tenantId)
     .executeTakeFirst();
   if (!conversation) return undefined;
-  const [messages, turns] = await Promise.all([
-    db.selectFrom('conversation_messages as message')
+  const messages = await db
+    .selectFrom('conversation_messages as message')
       .innerJoin('turns as turn', 'turn.turn_id', 'message.turn_id')
       .select(['message.turn_id', 'message.role', 'message.content', 'message.status', 'message.created_at'])
       .where('message.conversation_id', '=', conversationId)
       .orderBy('turn.requested_at')
       .orderBy('message.part')
-      .execute(),
-    db.selectFrom('turns').selectAll().where('conversation_id', '=', conversationId).orderBy('requested_at').execute(),
-  ]);
+      .execute();
+  const turns = await db.selectFrom('turns').selectAll().where('conversation_id', '=', conversationId).orderBy('requested_at').execute();
   return {
     id: conversation.conversation_id,
     title: conversation.title,

@@ -40,7 +40,8 @@ export async function streamChatCompletion(
   const controller = new AbortController();
   void sse.closed.then(() => controller.abort());
   const ended = turnEnd(controller.signal);
-  void ended.then(() => controller.abort(), () => undefined);
+  const stopFollowing = () => controller.abort();
+  void ended.then(stopFollowing, stopFollowing);
   await sse.send({ data: chunk({ role: 'assistant', content: '' }) });
   let firstStep: number | undefined;
   let sentText = '';

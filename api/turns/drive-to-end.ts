@@ -36,8 +36,8 @@ export async function driveToEnd(
     try {
       reached = await sources.driver.drive(turn);
     } catch (error) {
-      // A deferred turn that failed before its first append does not exist: nothing would ever end it.
-      if (turn.unsaved) throw error;
+      // A deferred turn whose first append never happened does not exist: nothing would ever end it.
+      if (turn.unsaved && turn.unsaved.length > 0) throw error;
       onDriveError(error);
     }
     if (reached?.status === 'completed') return { status: 'completed', outcome: reached.outcome };

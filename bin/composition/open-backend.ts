@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -49,6 +51,8 @@ export interface Backend {
   budgetGuard(): BudgetGuard;
   /** The exact-match response cache (Redis in the services profile), opened on first use; none when disabled. */
   responseCache(): Promise<ResponseCache | undefined>;
+  /** Names this process in ModelCallStarted, so it can tell its own calls from another process's. */
+  processId: string;
   /** Turns the API of this process is driving, so this process's workers wait for them. */
   turnDrives: LocalTurnDrives;
   /** Every projection, built from this configuration (the cost ledger's prices). */
@@ -76,6 +80,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
     projections,
     onAppended: observed.onAppended,
     turnDrives: new LocalTurnDrives(),
+    processId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     responseCache: () => (responseCache ??= openResponseCache(config, logger)),
     budgetGuard: () => (budgetGuard ??= createBudgetGuard({ store: backend.store })),
     metrics,
@@ -95,7 +100,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
   };
 }
 
-async function openStorage(config: Config, logger: Logger, projections: readonly Projection[]): Promise<Omit<Backend, 'models' | 'turnDrives' | 'responseCache' | 'budgetGuard' | 'onAppended' | 'projections'>> {
+async function openStorage(config: Config, logger: Logger, projections: readonly Projection[]): Promise<Omit<Backend, 'models' | 'turnDrives' | 'processId' | 'responseCache' | 'budgetGuard' | 'onAppended' | 'projections'>> {
   const registry = createEventRegistry();
   const closers: (() => Promise<void>)[] = [];
   const pollIntervalMs = config.subscriptionPollMs;

@@ -17,6 +17,7 @@ export async function pipelineDependencies(backend: Backend, config: Config, log
     logger,
     localDrives: backend.turnDrives,
     modelCallLeaseMs: config.modelCallLeaseMs,
+    processId: backend.processId,
     responseCache: await backend.responseCache(),
     budgets: createTurnBudgets(backend.budgetGuard(), loadGatewayConfig(config)),
     cacheTtlMs: config.cacheTtlMs,

@@ -58,7 +58,8 @@ function record(turn: StartedTurn, event: TurnEvent): StartedTurn {
       return { ...turn, step: Math.max(turn.step, event.data.step), prompt: event.data };
     case 'ModelCallStarted': {
       if (turn.modelCalls.some((call) => call.callId === event.data.callId)) return turn;
-      const started: TrackedModelCall = { step: event.data.step, callId: event.data.callId, outcome: 'started', startedAt: event.data.startedAt };
+      const { step, callId, startedAt, startedBy } = event.data;
+      const started: TrackedModelCall = { step, callId, outcome: 'started', startedAt, startedBy };
       return { ...turn, modelCalls: [...turn.modelCalls, started] };
     }
     case 'ModelCallCompleted': {

@@ -30,6 +30,7 @@ export interface TrackedModelCall {
   outcome: 'started' | 'completed' | 'failed';
   /** When the call went out (ISO): whoever started it holds the step for a lease from then. */
   startedAt?: string;
+  startedBy?: string;
 }
 
 /** What the model said at a step. */

@@ -5,8 +5,8 @@ import type { ModelRequest, ModelResult } from '../../gateway/model-spec.js';
 import type { PlannedModelCall } from './call-model-handler.js';
 import type { TurnPipelineDependencies } from './turn-pipeline-context.js';
 
-/** Answers worth serving again: complete ones, not those cut short by a filter or an error. */
-const CACHEABLE_FINISHES = new Set<ModelResult['finishReason']>(['stop', 'tool-calls', 'length']);
+/** Answers worth serving again: finished ones, not those cut short by the token cap, a filter or an error. */
+const CACHEABLE_FINISHES = new Set<ModelResult['finishReason']>(['stop', 'tool-calls']);
 
 /** Where the call's answer is (or would be) cached; no key when the call is not cacheable. */
 export interface CacheLookup {
@@ -35,6 +35,7 @@ export async function lookUpCachedAnswer(dependencies: TurnPipelineDependencies,
 
 export function rememberAnswer(dependencies: TurnPipelineDependencies, lookup: CacheLookup, call: PlannedModelCall, result: ModelResult, provider: string, modelId: string): void {
   if (!lookup.key || !dependencies.responseCache || !CACHEABLE_FINISHES.has(result.finishReason)) return;
+  if (asksForJson(call) && !parsesAsJson(result.text)) return;
   const entry: CachedResponse = {
     callId: call.callId,
     text: result.text,
@@ -47,7 +48,9 @@ export function rememberAnswer(dependencies: TurnPipelineDependencies, lookup: C
     createdAt: new Date().toISOString(),
   };
   // Not awaited: the answer is on its way either way, and a cache that cannot be reached drops it.
-  void dependencies.responseCache.set(lookup.key, entry, dependencies.cacheTtlMs ?? 3_600_000);
+  dependencies.responseCache.set(lookup.key, entry, dependencies.cacheTtlMs ?? 3_600_000).catch((error: unknown) => {
+    dependencies.logger.warn({ err: error, callId: call.callId }, 'could not cache a model answer');
+  });
 }
 
 /** A hit recorded as the call's completion: no tokens were spent, so it costs nothing. */
@@ -72,4 +75,19 @@ export function cachedCompletion(call: PlannedModelCall, hit: CachedResponse, la
       now: new Date(),
     },
   };
+}
+
+/** An answer validation would send back for repair must not be served again. */
+function asksForJson(call: PlannedModelCall): boolean {
+  const format = call.prompt.parameters.responseFormat?.type;
+  return format === 'json_object' || format === 'json_schema';
+}
+
+function parsesAsJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

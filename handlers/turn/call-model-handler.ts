@@ -11,14 +11,15 @@ import { cachedCompletion, lookUpCachedAnswer, rememberAnswer, type CacheLookup 
 import type { BudgetExhaustedError } from '../../gateway/budgets/index.js';
 import { routingReportOf } from '../../gateway/routing/routing-report.js';
 import { RetryLaterError } from '../../infra/bus/port.js';
+import type { TurnDelta } from '../../infra/deltas/port.js';
 import type { PipelineHandler } from '../pipeline-handler.js';
 import { loadTurnForHandler, runTurnCommand, turnIdOf, type TurnPipelineDependencies } from './turn-pipeline-context.js';
 
 /** Deltas of step n are numbered from n × this, so sequences keep rising across steps. */
 export const DELTAS_PER_STEP = 1_000_000;
 
-/** How long a started call belongs to whoever started it, unless the dependencies say otherwise. */
-export const DEFAULT_MODEL_CALL_LEASE_MS = 65_000;
+/** How long a started call belongs to whoever started it, unless the dependencies say otherwise (as TESSERA_MODEL_CALL_LEASE_MS). */
+export const DEFAULT_MODEL_CALL_LEASE_MS = 150_000;
 
 /** What a model call needs once the turn is known to be waiting for one. */
 export interface PlannedModelCall {
@@ -81,10 +82,10 @@ function mayBeFollowed(request: { source: string; stream: boolean }): boolean {
   return request.stream || request.source !== 'openai-compatible';
 }
 
-export function startModelCallCommand(call: PlannedModelCall): StartModelCall {
+export function startModelCallCommand(call: PlannedModelCall, startedBy: string | undefined): StartModelCall {
   return {
     type: 'StartModelCall',
-    data: { step: call.prompt.step, callId: call.callId, alias: call.alias, provider: call.model.provider, modelId: call.model.modelId, now: new Date() },
+    data: { step: call.prompt.step, callId: call.callId, alias: call.alias, provider: call.model.provider, modelId: call.model.modelId, startedBy, now: new Date() },
   };
 }
 
@@ -120,10 +121,7 @@ export async function performModelCall(
         }
         firstTokenAt ??= performance.now();
         sequence += 1;
-        // Deltas are a courtesy to streaming clients; the answer is recorded whole in ModelCallCompleted.
-        await dependencies.deltas.publish({ turnId, sequence, step: prompt.step, part }).catch((error: unknown) => {
-          dependencies.logger.warn({ err: error, turnId }, 'could not publish a token delta');
-        });
+        await publishDelta(dependencies, { turnId, sequence, step: prompt.step, part });
       }
     }
     if (!result) throw new ModelCallError('disconnected', 'the stream ended without a finish part');
@@ -178,10 +176,15 @@ async function publishWhole(dependencies: TurnPipelineDependencies, call: Planne
   let sequence = prompt.step * DELTAS_PER_STEP;
   for (const part of parts) {
     sequence += 1;
-    await dependencies.deltas.publish({ turnId, sequence, step: prompt.step, part }).catch((error: unknown) => {
-      dependencies.logger.warn({ err: error, turnId }, 'could not publish a token delta');
-    });
+    await publishDelta(dependencies, { turnId, sequence, step: prompt.step, part });
   }
+}
+
+/** Deltas are a courtesy to streaming clients; the answer is recorded whole in ModelCallCompleted. */
+async function publishDelta(dependencies: TurnPipelineDependencies, delta: TurnDelta): Promise<void> {
+  await dependencies.deltas.publish(delta).catch((error: unknown) => {
+    dependencies.logger.warn({ err: error, turnId: delta.turnId }, 'could not publish a token delta');
+  });
 }
 
 /** A hard budget with no room for the call's worst case: the call never goes out. */
@@ -245,9 +248,10 @@ export function createCallModelHandler(dependencies: TurnPipelineDependencies): 
       }
       const { call } = planned;
       const inFlight = state.status === 'none' ? undefined : state.modelCalls.find((tracked) => tracked.callId === call.callId && tracked.outcome === 'started');
-      const leaseLeftMs = inFlight?.startedAt ? Date.parse(inFlight.startedAt) + leaseMs - Date.now() : 0;
+      const startedElsewhere = inFlight !== undefined && inFlight.startedBy !== dependencies.processId;
+      const leaseLeftMs = startedElsewhere && inFlight.startedAt ? Date.parse(inFlight.startedAt) + leaseMs - Date.now() : 0;
       if (leaseLeftMs > 0) throw new RetryLaterError(leaseLeftMs, `model call ${call.callId} is in flight elsewhere`);
-      await runTurnCommand(dependencies.store, event, 'model-call/start', startModelCallCommand(call));
+      await runTurnCommand(dependencies.store, event, 'model-call/start', startModelCallCommand(call, dependencies.processId));
       const outcome = await performModelCall(dependencies, call);
       await runTurnCommand(dependencies.store, event, outcome.type === 'CompleteModelCall' ? 'model-call/complete' : 'model-call/fail', outcome);
     },

@@ -132,7 +132,7 @@ describe('driving a turn inline', () => {
     await vi.waitFor(() => expect(upstreamCallsFor(marker)).toBe(1), { timeout: 5_000, interval: 5 });
     const prompt = (await turnEvents(turn.turnId)).find((event) => event.type === 'PromptBuilt')!;
 
-    const worker = createCallModelHandler({ ...dependencies, localDrives: undefined, modelCallLeaseMs: 60_000 });
+    const worker = createCallModelHandler({ ...dependencies, localDrives: undefined, processId: 'another-process', modelCallLeaseMs: 60_000 });
     const refusal = await worker.handle(prompt).then(() => undefined, (error: unknown) => error);
     expect(refusal).toBeInstanceOf(RetryLaterError);
     expect((refusal as RetryLaterError).delayMs).toBeGreaterThan(55_000);
@@ -151,11 +151,24 @@ describe('driving a turn inline', () => {
     const prompt = (await turnEvents(turn.turnId)).find((event) => event.type === 'PromptBuilt')!;
 
     await new Promise((resolve) => setTimeout(resolve, 60));
-    await createCallModelHandler({ ...dependencies, localDrives: undefined, modelCallLeaseMs: 50 }).handle(prompt);
+    await createCallModelHandler({ ...dependencies, localDrives: undefined, processId: 'another-process', modelCallLeaseMs: 50 }).handle(prompt);
     expect(upstreamCallsFor(marker)).toBe(2);
     await driving;
     const completions = (await turnEvents(turn.turnId)).filter((event) => event.type === 'ModelCallCompleted');
     expect(completions).toHaveLength(1);
+  });
+
+  it('lets the process that started a call take it up again at once, lease or not', async () => {
+    const marker = randomUUID();
+    const turn = await newTurn(`Mine. ${marker} [[fake: reply="Again." delay=300]]`);
+    const driving = createTurnDriver(dependencies, emptyRetriever).drive(turn);
+    await vi.waitFor(() => expect(upstreamCallsFor(marker)).toBe(1), { timeout: 5_000, interval: 5 });
+    const prompt = (await turnEvents(turn.turnId)).find((event) => event.type === 'PromptBuilt')!;
+    // As after a crash of the drive: this process's own worker, not waiting for a drive it does not know of.
+    await createCallModelHandler({ ...dependencies, localDrives: undefined, modelCallLeaseMs: 60_000 }).handle(prompt);
+    expect(upstreamCallsFor(marker)).toBe(2);
+    await driving;
+    expect((await turnEvents(turn.turnId)).filter((event) => event.type === 'ModelCallCompleted')).toHaveLength(1);
   });
 
   it('makes a worker in the same process wait for the drive instead of racing it', async () => {

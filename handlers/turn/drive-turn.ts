@@ -1,6 +1,7 @@
 import { handleCommand } from '../../commands/handle-command.js';
 import type { RequestedTurn, TurnDriver } from '../../commands/turns.js';
 import type { EventMetadataInput, NewEvent } from '../../domain/events/envelope.js';
+import { DomainError } from '../../domain/shared/domain-error.js';
 import { deterministicId, type EventId } from '../../domain/shared/ids.js';
 import { streamId } from '../../domain/shared/stream-id.js';
 import { turnDecider } from '../../domain/turn/decide-turn.js';
@@ -13,7 +14,7 @@ import { buildPromptCommand } from './build-prompt-handler.js';
 import { answerFromCache, modelRequestOf, performModelCall, planModelCall, startModelCallCommand } from './call-model-handler.js';
 import { lookUpCachedAnswer } from './cached-model-call.js';
 import { retrieveCommand, type Retriever } from './retrieve-handler.js';
-import type { TurnPipelineDependencies } from './turn-pipeline-context.js';
+import { metadataCausedBy, type TurnPipelineDependencies } from './turn-pipeline-context.js';
 import { completeCommand, validateCommand } from './validate-handler.js';
 
 /** The event a step reacts to: its id seeds the step's event ids, as on the bus. */
@@ -45,7 +46,8 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
     let revision = turn.revision;
     let cause: Cause = turn.requested;
     const pending: DecidedStep[] = [];
-    const unsaved = [...(turn.unsaved ?? [])];
+    // Emptied by the first append, so the caller can tell whether the turn was ever recorded.
+    const unsaved = turn.unsaved ?? [];
 
     const decide = (step: string, command: TurnCommand, by: Cause = cause): NewEvent[] => {
       const decided = turnDecider.decide(command, state);
@@ -53,7 +55,7 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
         id: deterministicId<EventId>(by.id, `${step}#${index}`),
         type: event.type,
         data: event.data,
-        metadata: causedBy(by),
+        metadata: metadataCausedBy(by),
       }));
       state = decided.reduce((current, event) => turnDecider.evolve(current, event), state);
       pending.push({ cause: by, step, command, events });
@@ -64,17 +66,26 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
     /** False when another writer moved the turn: the drive then stops there. */
     const flush = async (): Promise<boolean> => {
       const steps = pending.splice(0);
-      const events = [...unsaved.splice(0), ...steps.flatMap((decided) => decided.events)];
+      const events = [...unsaved, ...steps.flatMap((decided) => decided.events)];
       if (events.length === 0) return true;
       try {
         revision = (await store.appendToStream(stream, events, { expectedRevision: revision === -1 ? 'no_stream' : revision })).nextRevision;
+        unsaved.length = 0;
         return true;
       } catch (error) {
         // An id already taken means a handler recorded the same step first (at another `now`).
         if (!(error instanceof StreamRevisionConflictError) && !(error instanceof EventIdReusedError)) throw error;
-        // Facts are recorded the ordinary way; the claim on the model call is dropped, since this drive will not make it.
-        for (const decided of steps.filter((step) => step.command.type !== 'StartModelCall')) {
-          state = (await handleCommand(store, stream, turnDecider, decided.command, { step: decided.step, metadata: causedBy(decided.cause) })).state;
+        // What was decided before the claim on the model call is recorded the ordinary way; the claim and
+        // what followed it in this batch (a cached answer) are dropped, since this drive will not go on.
+        const claim = steps.findIndex((step) => step.command.type === 'StartModelCall');
+        for (const decided of claim >= 0 ? steps.slice(0, claim) : steps) {
+          try {
+            state = (await handleCommand(store, stream, turnDecider, decided.command, { step: decided.step, metadata: metadataCausedBy(decided.cause) })).state;
+          } catch (replayError) {
+            // The turn moved past what this drive decided (a worker ended the call): its outcome stands.
+            if (DomainError.isInstance(replayError)) break;
+            throw replayError;
+          }
         }
         return false;
       }
@@ -100,7 +111,7 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
           decide('model-call/unknown-model', planned.failTurn, prompt);
           continue;
         }
-        decide('model-call/start', startModelCallCommand(planned.call), prompt);
+        decide('model-call/start', startModelCallCommand(planned.call, dependencies.processId), prompt);
         // A cached answer costs no call, so start and answer go out in the same append.
         const lookup = await lookUpCachedAnswer(dependencies, planned.call, modelRequestOf(planned.call));
         if (!lookup.hit && !(await flush())) return state;
@@ -127,9 +138,4 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
       return dependencies.localDrives ? dependencies.localDrives.track(turn.turnId, drive) : drive;
     },
   };
-}
-
-function causedBy(cause: Cause): EventMetadataInput {
-  const { tenantId, userId, correlationId, traceparent } = cause.metadata;
-  return { tenantId, userId, correlationId, causationId: cause.id, traceparent };
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { handleCommand, loadState } from '../../commands/handle-command.js';
-import type { RecordedEvent } from '../../domain/events/envelope.js';
+import type { EventMetadataInput, RecordedEvent } from '../../domain/events/envelope.js';
 import { idOf, streamId } from '../../domain/shared/stream-id.js';
 import { turnDecider } from '../../domain/turn/decide-turn.js';
 import type { TurnCommand } from '../../domain/turn/turn-command.js';
@@ -24,6 +24,8 @@ export interface TurnPipelineDependencies {
   /** Exact-match cache of deterministic model calls; none: every call goes to the model. */
   responseCache?: ResponseCache;
   cacheTtlMs?: number;
+  /** This process, as ModelCallStarted names it: a call it started itself it may take up again at once. */
+  processId?: string;
   /** How long a started model call is left to whoever started it before a handler takes it over. */
   modelCallLeaseMs?: number;
   /** Turns this process is driving inline; handlers wait for them instead of racing. */
@@ -43,17 +45,23 @@ export class LocalTurnDrives {
   constructor(private readonly rememberEnded = 10_000) {}
 
   track(turnId: string, drive: Promise<TurnState>): Promise<TurnState> {
-    const settled = drive.then((state) => {
-      if (state.status === 'completed' || state.status === 'failed') this.remember(turnId, state);
-    }).finally(() => {
-      if (this.running.get(turnId) === settled) this.running.delete(turnId);
-    });
+    // The caller handles the drive's failure; this chain only tracks it, so it must never reject.
+    const settled = drive
+      .then(
+        (state) => {
+          if (state.status === 'completed' || state.status === 'failed') this.remember(turnId, state);
+        },
+        () => undefined,
+      )
+      .finally(() => {
+        if (this.running.get(turnId) === settled) this.running.delete(turnId);
+      });
     this.running.set(turnId, settled);
     return drive;
   }
 
   async settled(turnId: string): Promise<void> {
-    await this.running.get(turnId)?.catch(() => undefined);
+    await this.running.get(turnId);
   }
 
   endedState(turnId: string): TurnState | undefined {
@@ -87,12 +95,16 @@ export async function loadTurn(store: EventStore, turnId: string): Promise<TurnS
 export async function runTurnCommand(store: EventStore, cause: RecordedEvent, step: string, command: TurnCommand) {
   return handleCommand(store, streamId('turn', turnIdOf(cause)), turnDecider, command, {
     step,
-    metadata: {
-      tenantId: cause.metadata.tenantId,
-      userId: cause.metadata.userId,
-      correlationId: cause.metadata.correlationId,
-      causationId: cause.id,
-      traceparent: cause.metadata.traceparent,
-    },
+    metadata: metadataCausedBy(cause),
   });
+}
+
+/**
+ * The metadata of what a step appends because of `cause`. Bus handlers and the inline
+ * drive must produce exactly the same, since the store compares a re-appended event's
+ * content with the original.
+ */
+export function metadataCausedBy(cause: { id: string; metadata: EventMetadataInput }): EventMetadataInput {
+  const { tenantId, userId, correlationId, traceparent } = cause.metadata;
+  return { tenantId, userId, correlationId, causationId: cause.id, traceparent };
 }

@@ -54,6 +54,23 @@ describe('deltas delivered locally first, NATS for the rest', () => {
     expect(follower.deltas.map((received) => received.sequence)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
   });
 
+  it('does not let a local delta overtake earlier ones still on their way through NATS', async () => {
+    const turnId = randomUUID();
+    for (let sequence = 1; sequence <= 3; sequence += 1) await here.publish(delta(turnId, sequence));
+    const controller = new AbortController();
+    const received: number[] = [];
+    const done = (async () => {
+      for await (const next of here.follow(turnId, 0, controller.signal)) {
+        received.push(next.sequence);
+        if (received.length === 6) controller.abort();
+      }
+    })();
+    // Published here at once, while 1 to 3 are only reachable through NATS.
+    for (let sequence = 4; sequence <= 6; sequence += 1) await here.publish(delta(turnId, sequence));
+    await done;
+    expect(received).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
   it('brings a follower in another process the same deltas through NATS', async () => {
     const turnId = randomUUID();
     const local = await collect(here, turnId, 10);

@@ -1,10 +1,17 @@
-import type { DeltaChannel, TurnDelta } from './port.js';
+import { followsDirectly, type DeltaChannel, type TurnDelta } from './port.js';
+
+/** How long a delta waits for an earlier one that has not arrived before it is passed on anyway. */
+const GAP_WAIT_MS = 500;
 
 /**
  * A shared channel (NATS) with a shortcut for deltas published in this process: a
  * follower here gets them the moment they are published, and the shared channel's
  * copies, arriving later, are dropped by sequence. Deltas published by other
  * processes still come through the shared channel.
+ *
+ * The two sources race, so deltas are passed on in sequence order: one that arrives
+ * ahead of an earlier one (published here before the follower came, still on its way
+ * through NATS) waits for it, for a while.
  */
 export function withLocalDelivery(shared: DeltaChannel): DeltaChannel {
   const local = new Map<string, Set<(delta: TurnDelta) => void>>();
@@ -18,51 +25,83 @@ export function withLocalDelivery(shared: DeltaChannel): DeltaChannel {
     replay: (turnId, afterSequence) => shared.replay(turnId, afterSequence),
 
     async *follow(turnId, afterSequence, signal) {
-      const queue: TurnDelta[] = [];
+      const pending = new Map<number, TurnDelta>();
       let wake: (() => void) | undefined;
       let sharedError: Error | undefined;
       let sharedDone = false;
-      const push = (delta: TurnDelta) => {
-        queue.push(delta);
+      const receive = (delta: TurnDelta) => {
+        pending.set(delta.sequence, delta);
         wake?.();
       };
       let listeners = local.get(turnId);
       if (!listeners) local.set(turnId, (listeners = new Set()));
-      listeners.add(push);
+      listeners.add(receive);
       const onAbort = () => wake?.();
       signal.addEventListener('abort', onAbort, { once: true });
-      const pump = (async () => {
-        for await (const delta of shared.follow(turnId, afterSequence, signal)) push(delta);
-      })().then(
-        () => (sharedDone = true),
-        (error: unknown) => {
-          sharedError = error instanceof Error ? error : new Error(String(error));
-          sharedDone = true;
-        },
-      ).finally(() => wake?.());
+      void (async () => {
+        for await (const delta of shared.follow(turnId, afterSequence, signal)) receive(delta);
+      })()
+        .then(
+          () => (sharedDone = true),
+          (error: unknown) => {
+            sharedError = error instanceof Error ? error : new Error(String(error));
+            sharedDone = true;
+          },
+        )
+        .finally(() => wake?.());
+
       let last = afterSequence;
-      try {
-        while (!signal.aborted) {
-          const next = queue.shift();
-          if (next) {
-            if (next.sequence > last) {
-              last = next.sequence;
-              yield next;
-            }
+      /** The next delta to pass on: the one right after the last, or after a wait, the earliest one. */
+      const takeNext = (giveUpOnGap: boolean): TurnDelta | undefined => {
+        let earliest: TurnDelta | undefined;
+        for (const [sequence, delta] of pending) {
+          if (sequence <= last) {
+            pending.delete(sequence);
             continue;
           }
-          if (sharedDone) {
+          if (followsDirectly(last, sequence)) {
+            pending.delete(sequence);
+            return delta;
+          }
+          if (!earliest || sequence < earliest.sequence) earliest = delta;
+        }
+        if (!giveUpOnGap || !earliest) return undefined;
+        pending.delete(earliest.sequence);
+        return earliest;
+      };
+      try {
+        while (!signal.aborted) {
+          const next = takeNext(sharedDone);
+          if (next) {
+            last = next.sequence;
+            yield next;
+            continue;
+          }
+          if (sharedDone && pending.size === 0) {
             if (sharedError) throw sharedError;
             return;
           }
-          await new Promise<void>((resolve) => (wake = resolve));
+          const waitingOnGap = pending.size > 0;
+          const timedOut = await new Promise<boolean>((resolve) => {
+            const timer = waitingOnGap ? setTimeout(() => resolve(true), GAP_WAIT_MS) : undefined;
+            wake = () => {
+              clearTimeout(timer);
+              resolve(false);
+            };
+          });
           wake = undefined;
+          if (timedOut) {
+            const late = takeNext(true);
+            if (late) {
+              last = late.sequence;
+              yield late;
+            }
+          }
         }
       } finally {
         signal.removeEventListener('abort', onAbort);
-        listeners.delete(push);
+        listeners.delete(receive);
         if (listeners.size === 0 && local.get(turnId) === listeners) local.delete(turnId);
-        void pump;
       }
     },
 

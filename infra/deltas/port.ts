@@ -5,7 +5,7 @@
  */
 export interface TurnDelta {
   turnId: string;
-  /** 1, 2, 3… per turn, across model steps; resuming clients skip what they saw. */
+  /** Step × 1,000,000 + 1, + 2, … : rising across a turn's model steps; resuming clients skip what they saw. */
   sequence: number;
   step: number;
   part:
@@ -22,4 +22,12 @@ export interface DeltaChannel {
   /** Deltas of a turn still retained after `afterSequence`, then live ones, until `signal` aborts. */
   follow(turnId: string, afterSequence: number, signal: AbortSignal): AsyncIterable<TurnDelta>;
   close(): Promise<void>;
+}
+
+const SEQUENCES_PER_STEP = 1_000_000;
+
+/** True when `next` is the delta right after `previous`: the following one of its step, or the first of a later step. */
+export function followsDirectly(previous: number, next: number): boolean {
+  if (next === previous + 1) return true;
+  return next % SEQUENCES_PER_STEP === 1 && Math.floor(next / SEQUENCES_PER_STEP) > Math.floor(previous / SEQUENCES_PER_STEP);
 }

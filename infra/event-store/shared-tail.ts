@@ -24,7 +24,9 @@ export function withSharedTail(source: PolledSubscriptionSource, capacity = 2_04
   let endBlocked = false;
   let announcements = 0;
   let headRead: { announcement: number; done: Promise<void> } | undefined;
-  const unlistenShared = source.listen(() => (announcements += 1));
+  // Started by the first live subscriber, so a store that never subscribes opens no listener.
+  let listening: Promise<unknown> | undefined;
+  const countAnnouncements = () => (listening ??= source.listen(() => (announcements += 1)));
 
   const readHead = (maxCount: number): Promise<void> => {
     if (headRead && headRead.announcement === announcements) return headRead.done;
@@ -79,7 +81,7 @@ export function withSharedTail(source: PolledSubscriptionSource, capacity = 2_04
     },
     listen: async (onCommit) => {
       // The window's count of announcements must move before any subscriber wakes to read.
-      await unlistenShared;
+      await countAnnouncements();
       return source.listen(onCommit);
     },
   };

@@ -13,6 +13,8 @@ export interface StreamEventHub {
   close(): Promise<void>;
 }
 
+const RETRY_READ_MS = 200;
+
 interface FollowedStream {
   listeners: Set<(event: RecordedEvent) => void>;
   /** Highest revision passed to the listeners. */
@@ -55,8 +57,9 @@ export async function startStreamEventHub(
         for (const event of events) if (event.revision > followed.delivered) deliver(followed, event);
       } while (followed.readAgain && streams.get(streamId) === followed);
     } catch (error) {
-      // The next event of the stream, from either source, reads it again.
       onError(error);
+      // Read again shortly: the event missed may be the stream's last, and nothing else would announce it.
+      setTimeout(() => changed(streamId), RETRY_READ_MS).unref();
     } finally {
       followed.reading = false;
     }

@@ -85,7 +85,7 @@ describe('the conversations projection, batch by batch', () => {
   }
 
   it('records what the log says: statuses, usage, messages and the whole timeline of each turn', async () => {
-    const tables = (await project([log.length])) as { conversations: { title: string | null; status: string; turn_count: number }[]; turns: { status: string; timeline: unknown[]; failure_reason: string | null }[]; messages: unknown[] };
+    const tables = (await project([log.length])) as { conversations: { title: string | null; status: string; turn_count: number; input_tokens: string; updated_at: Date }[]; turns: { status: string; timeline: unknown[]; failure_reason: string | null; input_tokens: string }[]; messages: unknown[] };
     const turnEvents = log.filter((event) => event.streamId.startsWith('turn-'));
     expect(tables.turns).toHaveLength(12);
     expect(tables.turns.filter((turn) => turn.status === 'completed')).toHaveLength(11);
@@ -95,6 +95,12 @@ describe('the conversations projection, batch by batch', () => {
     expect(tables.conversations.map((conversation) => conversation.turn_count)).toEqual([3, 3, 3, 3]);
     expect(tables.conversations.filter((conversation) => conversation.title === 'Renamed')).toHaveLength(1);
     expect(tables.conversations.filter((conversation) => conversation.status === 'archived')).toHaveLength(1);
+    const usage = log.filter((event) => event.type === 'ModelCallCompleted').reduce((sum, event) => sum + (event.data as { usage: { inputTokens: number } }).usage.inputTokens, 0);
+    expect(usage).toBeGreaterThan(0);
+    expect(tables.conversations.reduce((sum, conversation) => sum + Number(conversation.input_tokens), 0)).toBe(usage);
+    expect(tables.turns.reduce((sum, turn) => sum + Number(turn.input_tokens), 0)).toBe(usage);
+    const lastActivity = new Date(Math.max(...log.map((event) => event.occurredAt.getTime())));
+    expect(Math.max(...tables.conversations.map((conversation) => conversation.updated_at.getTime()))).toBeLessThanOrEqual(lastActivity.getTime());
   });
 
   it('gives the same tables for any split of the log into batches as for one event at a time', async () => {

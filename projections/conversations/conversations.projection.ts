@@ -160,14 +160,14 @@ async function updateConversations(db: Writer, plan: ConversationBatchPlan, conv
   for (const [turnId, { event, change }] of plan.requestedTurns) add(turnId, 1, change, event.occurredAt);
   for (const [turnId, change] of plan.changedTurns) add(turnId, 0, change);
   if (totals.size === 0) return;
-  const rows = [...totals].map(([conversationId, total]) => ({ conversation_id: conversationId, ...total }));
+  const rows = [...totals].map(([conversationId, { updatedAt, ...total }]) => ({ conversation_id: conversationId, updated_at: updatedAt, ...total }));
   await sql`
     update conversations as c set
       turn_count = c.turn_count + v.turns,
       input_tokens = c.input_tokens + v.input,
       output_tokens = c.output_tokens + v.output,
       cost_micros = c.cost_micros + v.cost,
-      updated_at = coalesce(v.updated_at, c.updated_at)
+      updated_at = greatest(c.updated_at, coalesce(v.updated_at, c.updated_at))
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(conversation_id text, turns integer, input bigint, output bigint, cost bigint, updated_at timestamptz)
     where c.conversation_id = v.conversation_id`.execute(db);
 }

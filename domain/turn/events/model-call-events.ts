@@ -47,6 +47,8 @@ export const ModelCallStarted = defineEventType({
     deployment: name.optional(),
     provider: name,
     modelId: name,
+    /** The process that made the call: it may take its own call up again at once, others wait out its lease. */
+    startedBy: name.optional(),
     startedAt: z.iso.datetime(),
   }),
 });
