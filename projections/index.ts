@@ -8,6 +8,7 @@ import { streamCatalogProjection } from './stream-catalog/stream-catalog.project
 export { migrateProjections } from './migrate-projections.js';
 export { rebuildProjection, type RebuildProgress } from './runner/rebuild.js';
 export { runProjection, type RunningProjection } from './runner/run-projection.js';
+export { runProjectionGroup } from './runner/run-projection-group.js';
 export type { Projection } from './projection.js';
 export type { ReadModelDatabase, ReadModels } from './read-model-database.js';
 export { createPriceTable, emptyPriceTable, type PricedDeployment, type PriceTable, type TokenPrices } from './cost-ledger/price-table.js';

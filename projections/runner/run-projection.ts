@@ -30,14 +30,7 @@ export function runProjection(
 ): RunningProjection {
   const controller = new AbortController();
 
-  const startPosition = async (): Promise<GlobalPosition> => {
-    const checkpoint = await readCheckpoint(db, projection.name);
-    if (!checkpoint || checkpoint.version !== projection.version) {
-      await resetProjection(db, projection);
-      return (await readCheckpoint(db, projection.name))!.position;
-    }
-    return checkpoint.position;
-  };
+  const startPosition = () => positionToResume(db, projection);
 
   const follow = async () => {
     let position = await startPosition();
@@ -65,4 +58,14 @@ export function runProjection(
       await loop;
     },
   };
+}
+
+/** Where a projection resumes: its checkpoint, or position 0 after a reset when its version changed. */
+export async function positionToResume(db: ReadModels, projection: Projection): Promise<GlobalPosition> {
+  const checkpoint = await readCheckpoint(db, projection.name);
+  if (!checkpoint || checkpoint.version !== projection.version) {
+    await resetProjection(db, projection);
+    return (await readCheckpoint(db, projection.name))!.position;
+  }
+  return checkpoint.position;
 }
