@@ -1,37 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { START_POSITION, type GlobalPosition } from '../../domain/events/global-position.js';
-import { newId } from '../../domain/shared/ids.js';
-import { streamId } from '../../domain/shared/stream-id.js';
-import type { EventStore } from '../../infra/event-store/port.js';
 import { sqlBackends, type SqlBackend } from '../../test/support/sql-backends.js';
-import { itemAdded } from '../../test/support/test-events.js';
+import { appendMany, endOfLog } from '../../test/support/projection-test-log.js';
 import { readCheckpoint, waitForCheckpoint } from '../checkpoints/checkpoint-store.js';
 import { conversationsProjection } from '../conversations/conversations.projection.js';
 import { migrateProjections } from '../migrate-projections.js';
 import { streamCatalogProjection } from '../stream-catalog/stream-catalog.projection.js';
 import { rebuildProjection } from './rebuild.js';
 import { runProjectionGroup } from './run-projection-group.js';
-
-/** The end of the log once every committed event is readable (a gap-free log may hold some back for a moment). */
-async function endOfLog(store: EventStore): Promise<GlobalPosition> {
-  const total = await store.countEvents!();
-  let position = START_POSITION;
-  let seen = 0;
-  for (;;) {
-    const batch = await store.readAll({ after: position });
-    position = batch.lastPosition;
-    seen += batch.events.length;
-    if (batch.isEnd && seen >= total) return position;
-    if (batch.isEnd) await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-async function appendMany(store: EventStore, streams: number, eventsPerStream: number): Promise<void> {
-  const names = Array.from({ length: streams }, () => streamId('cart', newId()));
-  for (let round = 0; round < eventsPerStream; round += 1) {
-    await Promise.all(names.map((name) => store.appendToStream(name, [itemAdded(`r${round}`)])));
-  }
-}
 
 /**
  * Projections run as a group share one subscription and one transaction per batch,
