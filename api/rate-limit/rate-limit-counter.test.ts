@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { testServices } from '../../test/support/services.js';
 import { createInProcessRateLimitCounter } from './in-process-rate-limit-counter.js';
@@ -8,6 +7,8 @@ import { connectRateLimitRedis, waitUntilReady } from './rate-limit-redis.js';
 import { describeRateLimitCounterContract } from './rate-limit-counter.contract.js';
 import { createRedisRateLimitCounter } from './redis-rate-limit-counter.js';
 import { withLocalFallback } from './with-local-fallback.js';
+import { closedPort } from '../../test/support/closed-port.js';
+import { deleteRedisKeys } from '../../test/support/redis-keys.js';
 
 describeRateLimitCounterContract('in-process', async () => {
   const counter = createInProcessRateLimitCounter();
@@ -23,7 +24,7 @@ describeRateLimitCounterContract('redis', async () => {
     counter,
     peer,
     async teardown() {
-      await deleteKeys(keyPrefix);
+      await deleteRedisKeys(keyPrefix);
       await counter.close();
       await peer.close();
     },
@@ -56,7 +57,7 @@ describe('redis counter', () => {
       expect(ttl).toBeLessThanOrEqual(5_000);
       expect(await redis.get(`${keyPrefix}one`)).toBe('2');
     } finally {
-      await deleteKeys(keyPrefix);
+      await deleteRedisKeys(keyPrefix);
       await counter.close();
     }
   });
@@ -89,23 +90,4 @@ async function readyRedis(): Promise<Redis> {
   const redis = connectRateLimitRedis(testServices.redisUrl);
   await waitUntilReady(redis, 5_000);
   return redis;
-}
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(testServices.redisUrl);
-  try {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    await redis.quit();
-  }
 }

@@ -1,33 +1,9 @@
-import { once } from 'node:events';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectFailFastRedis } from '../../infra/redis/fail-fast-redis.js';
 
-/**
- * Fails fast instead of queueing while Redis is unreachable: every request waits on
- * its count, so a queued command would hold the request until Redis came back.
- */
+export { waitUntilReady } from '../../infra/redis/fail-fast-redis.js';
+
+/** Every request waits on its count, so a count slower than this fails (and falls back to counting in this process). */
 export function connectRateLimitRedis(url: string): Redis {
-  const redis = new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 500,
-    connectTimeout: 2_000,
-    connectionName: 'tessera-rate-limits',
-  });
-  // Connection errors surface through failed counts (logged once per outage); without a listener ioredis prints each one.
-  redis.on('error', () => {});
-  return redis;
-}
-
-/** Resolves once the client can take commands; rejects on a connection error or after `timeoutMs`. */
-export async function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
-  if (redis.status === 'ready') return;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis not ready within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    await Promise.race([once(redis, 'ready'), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return connectFailFastRedis(url, { connectionName: 'tessera-rate-limits', commandTimeoutMs: 500 });
 }

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectFailFastRedis } from '../../infra/redis/fail-fast-redis.js';
 import { createOutageReporter } from './outage-reporter.js';
 import type { CachedResponse, CacheHealthListener, ResponseCache } from './response-cache.js';
 
@@ -62,22 +63,9 @@ export interface RedisConnectionOptions {
   commandTimeoutMs?: number;
 }
 
-/**
- * A client that fails fast instead of queueing while Redis is unreachable: a queued
- * lookup would hold the model call until Redis came back, where a miss costs nothing
- * but the call itself.
- */
+/** A lookup that fails or is slow is a miss: it costs nothing but the model call itself. */
 export function connectCacheRedis(url: string, options: RedisConnectionOptions = {}): Redis {
-  const redis = new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: options.commandTimeoutMs ?? 250,
-    connectTimeout: 2_000,
-    connectionName: 'tessera-cache',
-  });
-  // Connection errors surface through the failed commands (reported once per outage); without a listener ioredis prints each one.
-  redis.on('error', () => {});
-  return redis;
+  return connectFailFastRedis(url, { connectionName: 'tessera-cache', commandTimeoutMs: options.commandTimeoutMs ?? 250 });
 }
 
 /** The cache on its own client, as the composition root opens it. */

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import { once } from 'node:events';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { testServices } from '../../test/support/services.js';
 import { createLruResponseCache } from './lru-response-cache.js';
 import { connectCacheRedis, createRedisResponseCache } from './redis-response-cache.js';
+import { waitUntilReady } from '../../infra/redis/fail-fast-redis.js';
 import { cachedResponse, describeResponseCacheContract } from './response-cache.contract.js';
+import { closedPort } from '../../test/support/closed-port.js';
+import { deleteRedisKeys } from '../../test/support/redis-keys.js';
 
 describeResponseCacheContract('in-process LRU', async () => {
   const cache = createLruResponseCache({ maxEntries: 1_000, maxBytes: 1024 * 1024 });
@@ -22,7 +23,7 @@ describeResponseCacheContract('redis', async () => {
     cache,
     peer,
     async teardown() {
-      await deleteKeys(keyPrefix);
+      await deleteRedisKeys(keyPrefix);
       await cache.close();
       await peer.close();
     },
@@ -68,7 +69,7 @@ describe('the Redis cache', () => {
       expect(ttl).toBeGreaterThan(25_000);
       expect(ttl).toBeLessThanOrEqual(30_000);
     } finally {
-      await deleteKeys(keyPrefix);
+      await deleteRedisKeys(keyPrefix);
       await cache.close();
     }
   });
@@ -83,7 +84,7 @@ describe('the Redis cache', () => {
       expect(await cache.get('garbled')).toBeUndefined();
       expect(errors).toEqual(['get']);
     } finally {
-      await deleteKeys(keyPrefix);
+      await deleteRedisKeys(keyPrefix);
       await cache.close();
     }
   });
@@ -112,25 +113,6 @@ describe('the Redis cache', () => {
 
 async function readyRedis(): Promise<Redis> {
   const redis = connectCacheRedis(testServices.redisUrl);
-  if (redis.status !== 'ready') await once(redis, 'ready');
+  await waitUntilReady(redis, 5_000);
   return redis;
-}
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(testServices.redisUrl);
-  try {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    await redis.quit();
-  }
 }

@@ -1,12 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../bin/composition/build-api.js';
@@ -16,6 +14,8 @@ import { loadConfig } from '../../infra/config/load-config.js';
 import { projectKeys } from '../support/project-keys.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-database.js';
 import { testServices } from '../support/services.js';
+import { closedPort } from '../support/closed-port.js';
+import { deleteRedisKeys } from '../support/redis-keys.js';
 
 const TESSERA = fileURLToPath(new URL('../../bin/tessera', import.meta.url));
 const KEY_LIMIT = 6;
@@ -212,15 +212,6 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function deleteNatsStreams(stream: string): Promise<void> {
   const connection = await connect({ servers: testServices.natsUrl });
   try {
@@ -228,15 +219,5 @@ async function deleteNatsStreams(stream: string): Promise<void> {
     for (const name of [stream, `${stream}_DELTAS`, `${stream}_DEAD_LETTERS`]) await manager.streams.delete(name).catch(() => false);
   } finally {
     await connection.close();
-  }
-}
-
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(testServices.redisUrl);
-  try {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    await redis.quit();
   }
 }

@@ -9,6 +9,7 @@ import { catchUpProjection } from '../../projections/index.js';
 import { testServices } from '../support/services.js';
 import { startTessera, type RunningTessera } from '../support/tessera-harness.js';
 import { apiClient, expectProblem, poll } from './tessera-api.js';
+import { deleteRedisKeys } from '../support/redis-keys.js';
 
 const KEY_TOKENS = 1_000;
 const TENANT_TOKENS = 1_500;
@@ -35,10 +36,7 @@ describe('model tokens per minute (services profile, counters in Redis)', () => 
 
   afterAll(async () => {
     await tessera?.close();
-    const redis = new Redis(testServices.redisUrl);
-    const keys = await redis.keys(`${redisKeyPrefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    await deleteRedisKeys(redisKeyPrefix);
   });
 
   it('counts the prompt and the output asked for, refusing the completion that would pass the key limit as the OpenAI SDK expects', async () => {
