@@ -4,9 +4,8 @@ import { createOpenAiCompatibleModel } from '../providers/openai-compatible/inde
 import { parseGatewayConfig } from '../routing/deployments.js';
 import { routingReportOf } from '../routing/routing-report.js';
 import { createManualClock } from './clock.js';
-import { createGateway, type GatewayOptions } from './create-gateway.js';
-import type { GatewayModel } from './gateway-call-error.js';
-import { ask, failure, fakeDeployment, modelsSince as requestedSince, scenario, streamed, type DeploymentInput } from './gateway-test-helpers.js';
+import { createGateway } from './create-gateway.js';
+import { ask, failure, fakeDeployment, gatewayModelOver, modelsSince as requestedSince, scenario, streamed, type DeploymentInput } from './gateway-test-helpers.js';
 import { createRetryBudget } from './retry-budget.js';
 
 let upstream: FakeUpstream;
@@ -18,15 +17,11 @@ afterAll(() => upstream.close());
 const deployment = (name: string, overrides: Partial<DeploymentInput> = {}): DeploymentInput => fakeDeployment(upstream, name, overrides);
 const modelsSince = (mark: number): string[] => requestedSince(upstream, mark);
 
-function gatewayModel(deployments: DeploymentInput[], options: GatewayOptions = {}): GatewayModel {
-  const config = parseGatewayConfig({ aliases: { 'chat/default': { deployments } } });
-  return createGateway(config, { clock: createManualClock(), random: () => 0.5, ...options }).languageModel('chat/default');
-}
 
 describe('retries and fallback', () => {
   it('waits out every Retry-After of a 429 storm, then lets the fallback serve once retries run out', async () => {
     const clock = createManualClock();
-    const model = gatewayModel([deployment('primary', scenario('status=429 retry-after=1')), deployment('backup')], {
+    const model = gatewayModelOver([deployment('primary', scenario('status=429 retry-after=1')), deployment('backup')], {
       clock,
       retry: { maxRetries: 2, baseDelayMs: 100 },
     });
@@ -55,7 +50,7 @@ describe('retries and fallback', () => {
   it('falls back at once when the retry budget is spent', async () => {
     const clock = createManualClock();
     const budget = createRetryBudget({ capacity: 0, ratio: 0, minimumPerSecond: 0, clock });
-    const model = gatewayModel([deployment('primary', scenario('status=429 retry-after=1')), deployment('backup')], { clock, budget });
+    const model = gatewayModelOver([deployment('primary', scenario('status=429 retry-after=1')), deployment('backup')], { clock, budget });
     const mark = upstream.requests.length;
     const { report } = await streamed(model, ask('hello'));
     expect(modelsSince(mark)).toEqual(['fake-primary', 'fake-backup']);
@@ -64,7 +59,7 @@ describe('retries and fallback', () => {
   });
 
   it('falls back from a deployment answering 500, and the generate result carries the report', async () => {
-    const model = gatewayModel([deployment('broken', { model: 'fake-fail-500' }), deployment('backup')], { retry: { maxRetries: 1 } });
+    const model = gatewayModelOver([deployment('broken', { model: 'fake-fail-500' }), deployment('backup')], { retry: { maxRetries: 1 } });
     const result = await model.generate(ask('hello'));
     expect(result.text).toBe('echo: hello');
     expect(routingReportOf(result)).toBe(result.routing);
@@ -85,7 +80,7 @@ describe('retries and fallback', () => {
   });
 
   it('neither retries nor falls back on a 400', async () => {
-    const model = gatewayModel([deployment('primary'), deployment('backup')]);
+    const model = gatewayModelOver([deployment('primary'), deployment('backup')]);
     const mark = upstream.requests.length;
     const error = await failure(() => streamed(model, ask('[[fake: status=400]]')));
     expect(error.kind).toBe('bad-request');
@@ -100,7 +95,7 @@ describe('context windows', () => {
 
   it('skips a deployment too small for prompt plus output, before calling it, and records why', async () => {
     const small = deployment('small', { model: 'fake-context-50', contextWindow: 50 });
-    const model = gatewayModel([small, deployment('large')]);
+    const model = gatewayModelOver([small, deployment('large')]);
     const mark = upstream.requests.length;
     const { report } = await streamed(model, { ...ask(longPrompt), maxOutputTokens: 200 });
     expect(modelsSince(mark)).toEqual(['fake-large']);
@@ -114,7 +109,7 @@ describe('context windows', () => {
   });
 
   it('fails with context-overflow, sending nothing, when no deployment has room', async () => {
-    const model = gatewayModel([deployment('tiny', { contextWindow: 40 }), deployment('small', { contextWindow: 60 })]);
+    const model = gatewayModelOver([deployment('tiny', { contextWindow: 40 }), deployment('small', { contextWindow: 60 })]);
     const mark = upstream.requests.length;
     const error = await failure(() => model.generate(ask(longPrompt)));
     expect(error.kind).toBe('context-overflow');

@@ -3,9 +3,8 @@ import { startFakeUpstream, type FakeUpstream } from '../../test/support/fake-up
 import { parseGatewayConfig } from '../routing/deployments.js';
 import { routingReportOf } from '../routing/routing-report.js';
 import { createManualClock, systemClock } from './clock.js';
-import { createGateway, type GatewayOptions } from './create-gateway.js';
-import type { GatewayModel } from './gateway-call-error.js';
-import { ask, failure, fakeDeployment, modelsSince as requestedSince, scenario, streamed, type DeploymentInput } from './gateway-test-helpers.js';
+import { createGateway } from './create-gateway.js';
+import { ask, failure, fakeDeployment, gatewayModelOver, modelsSince as requestedSince, scenario, streamed, type DeploymentInput } from './gateway-test-helpers.js';
 
 let upstream: FakeUpstream;
 beforeAll(async () => {
@@ -16,14 +15,10 @@ afterAll(() => upstream.close());
 const deployment = (name: string, overrides: Partial<DeploymentInput> = {}): DeploymentInput => fakeDeployment(upstream, name, overrides);
 const modelsSince = (mark: number): string[] => requestedSince(upstream, mark);
 
-function gatewayModel(deployments: DeploymentInput[], options: GatewayOptions = {}): GatewayModel {
-  const config = parseGatewayConfig({ aliases: { 'chat/default': { deployments } } });
-  return createGateway(config, { clock: createManualClock(), random: () => 0.5, ...options }).languageModel('chat/default');
-}
 
 describe('timeouts and streamed output', () => {
   it('falls back when the first token does not come in time', async () => {
-    const model = gatewayModel(
+    const model = gatewayModelOver(
       [deployment('hanging', { ...scenario('hang-before-first-token=5000'), timeouts: { firstTokenMs: 150 } }), deployment('backup')],
       { retry: { maxRetries: 1 } },
     );
@@ -39,7 +34,7 @@ describe('timeouts and streamed output', () => {
   });
 
   it('ends a stream cut mid-answer with the partial text, without retrying or falling back', async () => {
-    const model = gatewayModel([deployment('flaky', scenario('disconnect-after-chunks=3')), deployment('backup')]);
+    const model = gatewayModelOver([deployment('flaky', scenario('disconnect-after-chunks=3')), deployment('backup')]);
     const mark = upstream.requests.length;
     const received: string[] = [];
     const error = await failure(async () => {
@@ -59,7 +54,7 @@ describe('timeouts and streamed output', () => {
   it('ends a stream that goes quiet after its first words with a timeout keeping them, without falling back', async () => {
     const slow = await startFakeUpstream({ chunkDelayMs: 300 });
     try {
-      const model = gatewayModel([
+      const model = gatewayModelOver([
         deployment('slow', { baseUrl: slow.url, timeouts: { firstTokenMs: 2_000, idleMs: 100 } }),
         deployment('backup'),
       ]);

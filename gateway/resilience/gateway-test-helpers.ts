@@ -1,7 +1,9 @@
 import type { FakeUpstream } from '../../test/support/fake-upstream/index.js';
 import { ModelCallError } from '../model-call-error.js';
 import type { ModelRequest } from '../model-spec.js';
-import type { GatewayConfigInput } from '../routing/deployments.js';
+import { parseGatewayConfig, type GatewayConfigInput } from '../routing/deployments.js';
+import { createManualClock } from './clock.js';
+import { createGateway, type GatewayOptions } from './create-gateway.js';
 import type { RoutingReport } from '../routing/routing-report.js';
 import type { GatewayModel, GatewayStreamPart } from './gateway-call-error.js';
 
@@ -53,4 +55,10 @@ export async function failure(call: () => Promise<unknown>): Promise<ModelCallEr
   );
   if (!ModelCallError.isInstance(error)) throw new Error(`expected a ModelCallError, got ${String(error)}`);
   return error;
+}
+
+/** `chat/default` over the given deployments, on a manual clock with jitter pinned to the middle unless `options` say otherwise. */
+export function gatewayModelOver(deployments: DeploymentInput[], options: GatewayOptions = {}): GatewayModel {
+  const config = parseGatewayConfig({ aliases: { 'chat/default': { deployments } } });
+  return createGateway(config, { clock: createManualClock(), random: () => 0.5, ...options }).languageModel('chat/default');
 }
