@@ -24,6 +24,13 @@ export function observeAppends(store: EventStore): ObservedEventStore {
         for (const listener of listeners) listener(streamId);
         return result;
       },
+      appendToStreams: store.appendToStreams
+        ? async (appends) => {
+            const results = await store.appendToStreams!(appends);
+            for (const append of appends) for (const listener of listeners) listener(append.streamId);
+            return results;
+          }
+        : undefined,
     },
     onAppended(listener) {
       listeners.add(listener);

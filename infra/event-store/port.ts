@@ -22,6 +22,14 @@ export interface AppendResult {
   alreadyAppended: boolean;
 }
 
+/** One stream's part of a multi-stream append. */
+export interface StreamAppend {
+  streamId: StreamId;
+  events: readonly NewEvent[];
+  /** Defaults to 'any'. */
+  expectedRevision?: ExpectedRevision;
+}
+
 export interface ReadStreamOptions {
   direction?: 'forwards' | 'backwards';
   /** First revision to return (inclusive); defaults to the start or, backwards, the end. */
@@ -75,6 +83,14 @@ export interface EventStore {
    * the same content returns the original result.
    */
   appendToStream(streamId: StreamId, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+
+  /**
+   * Appends to several streams in one atomic commit: every stream's expected revision
+   * holds and all events are written, or nothing is (the first failing check's error is
+   * thrown). Results come in the order of `appends`. Stores that cannot commit several
+   * streams at once leave it out; `appendInOrder` then writes them one after another.
+   */
+  appendToStreams?(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
 
   /** Reads one stream forwards or backwards from a revision. */
   readStream(streamId: StreamId, options?: ReadStreamOptions): Promise<ReadStreamResult>;

@@ -43,6 +43,12 @@ export function withEventSchemas(store: EventStore, registry: EventRegistry): Ev
       const checked = events.map((event, index) => encode(registry, event, index));
       return store.appendToStream(checkedStream, checked, options);
     },
+    appendToStreams: store.appendToStreams
+      ? async (appends) =>
+          store.appendToStreams!(
+            appends.map((append) => ({ ...append, streamId: toStreamId(append.streamId), events: append.events.map((event, index) => encode(registry, event, index)) })),
+          )
+      : undefined,
     async readStream(streamId: StreamId, options) {
       const result = await store.readStream(toStreamId(streamId), options);
       return { ...result, events: result.events.map(decode) };

@@ -6,6 +6,7 @@ import { START_POSITION, type GlobalPosition } from '../../domain/events/global-
 import { newId, type EventId } from '../../domain/shared/ids.js';
 import { InvalidStreamIdError, streamId, type StreamId } from '../../domain/shared/stream-id.js';
 import { EventIdReusedError, StreamRevisionConflictError } from '../../infra/event-store/errors.js';
+import { appendInOrder } from '../../infra/event-store/append-in-order.js';
 import type { EventStore, ReadAllResult } from '../../infra/event-store/port.js';
 import { InvalidEventEnvelopeError, withEventSchemas } from '../../infra/event-store/schema-checked-event-store.js';
 import { recordAdapterCovered } from '../support/adapter-coverage.js';
@@ -15,6 +16,8 @@ import { itemAdded, testRegistry } from '../support/test-events.js';
 export interface EventStoreContractQuirks {
   /** False where the store has no global index of event ids (KurrentDB). */
   detectsIdReuseAcrossStreams: boolean;
+  /** True where one commit can span several streams (`appendToStreams`). */
+  appendsToSeveralStreams: boolean;
 }
 
 export interface EventStoreUnderTest {
@@ -194,6 +197,83 @@ export function describeEventStoreContract(
         const other = aStream();
         await expect(store.appendToStream(other, [event])).rejects.toBeInstanceOf(EventIdReusedError);
         expect((await store.readStream(other)).currentRevision).toBe(-1);
+      });
+    });
+
+    describe('append to several streams', () => {
+      it('says whether it commits several streams at once, as the quirks say', () => {
+        expect(store.appendToStreams !== undefined).toBe(quirks.appendsToSeveralStreams);
+      });
+
+      it('writes every stream, in order, whether in one commit or one after another', async () => {
+        const [first, second] = [aStream(), aStream()];
+        const after = await endOfLog(store);
+        const results = await appendInOrder(store, [
+          { streamId: second, events: [itemAdded('a'), itemAdded('b')], expectedRevision: 'no_stream' },
+          { streamId: first, events: [itemAdded('c')] },
+        ]);
+        expect(results.map((result) => [result.nextRevision, result.alreadyAppended])).toEqual([[1, false], [0, false]]);
+        expect((await store.readStream(second)).events.at(-1)?.position).toBe(results[0]!.position);
+        const { events } = await readAllUntil(store, after, (seen) => seen.filter((event) => event.streamId === first || event.streamId === second).length === 3);
+        const ours = events.filter((event) => event.streamId === first || event.streamId === second);
+        expect(ours.map((event) => [event.streamId, event.revision])).toEqual([[second, 0], [second, 1], [first, 0]]);
+      });
+
+      it.runIf(quirks.appendsToSeveralStreams)('writes nothing when one stream refuses its expected revision', async () => {
+        const [fresh, existing] = [aStream(), aStream()];
+        await store.appendToStream(existing, [itemAdded('a')]);
+        const refused = store.appendToStreams!([
+          { streamId: fresh, events: [itemAdded('b')], expectedRevision: 'no_stream' },
+          { streamId: existing, events: [itemAdded('c')], expectedRevision: 'no_stream' },
+        ]);
+        await expect(refused).rejects.toBeInstanceOf(StreamRevisionConflictError);
+        await expect(refused).rejects.toMatchObject({ streamId: existing, expectedRevision: 'no_stream', actualRevision: 0 });
+        expect((await store.readStream(fresh)).currentRevision).toBe(-1);
+        expect((await store.readStream(existing)).currentRevision).toBe(0);
+      });
+
+      it.runIf(quirks.appendsToSeveralStreams)('writes nothing when one stream reuses an id with other content', async () => {
+        const [fresh, existing] = [aStream(), aStream()];
+        const original = itemAdded('a', 1);
+        await store.appendToStream(existing, [original]);
+        const refused = store.appendToStreams!([
+          { streamId: fresh, events: [itemAdded('b')] },
+          { streamId: existing, events: [{ ...original, data: { sku: 'a', quantity: 2 } }] },
+        ]);
+        await expect(refused).rejects.toBeInstanceOf(EventIdReusedError);
+        expect((await store.readStream(fresh)).currentRevision).toBe(-1);
+      });
+
+      it.runIf(quirks.appendsToSeveralStreams)('treats a repeat of the same appends as a no-op returning the original results', async () => {
+        const appends = [
+          { streamId: aStream(), events: [itemAdded('a')], expectedRevision: 'no_stream' as const },
+          { streamId: aStream(), events: [itemAdded('b'), itemAdded('c')], expectedRevision: 'no_stream' as const },
+        ];
+        const first = await store.appendToStreams!(appends);
+        const again = await store.appendToStreams!(appends);
+        expect(again).toEqual(first.map((result) => ({ ...result, alreadyAppended: true })));
+        expect((await store.readStream(appends[1]!.streamId)).currentRevision).toBe(1);
+      });
+
+      it.runIf(quirks.appendsToSeveralStreams)('lets concurrent appends to overlapping streams in any order all land, each stream contiguous', async () => {
+        const streams = [aStream(), aStream(), aStream()];
+        const writers = Array.from({ length: 12 }, (_, writer) => {
+          const order = writer % 2 === 0 ? streams : [...streams].reverse();
+          return store.appendToStreams!(order.map((stream) => ({ streamId: stream, events: [itemAdded(`w${writer}`)] })));
+        });
+        await Promise.all(writers);
+        for (const stream of streams) {
+          const { events } = await store.readStream(stream);
+          expect(events.map((event) => event.revision)).toEqual(Array.from({ length: 12 }, (_, index) => index));
+        }
+      });
+
+      it.runIf(quirks.appendsToSeveralStreams)('refuses a stream named twice and appends nothing', async () => {
+        const stream = aStream();
+        await expect(store.appendToStreams!([{ streamId: stream, events: [itemAdded('a')] }, { streamId: stream, events: [itemAdded('b')] }])).rejects.toMatchObject({
+          code: 'TESSERA_INVALID_APPEND',
+        });
+        expect((await store.readStream(stream)).currentRevision).toBe(-1);
       });
     });
 

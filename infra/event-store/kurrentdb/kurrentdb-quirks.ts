@@ -10,6 +10,12 @@ export const kurrentDbQuirks = {
    */
   detectsIdReuseAcrossStreams: false,
   /**
+   * KurrentDB's multi-stream append (server 25.1 and later) takes only flat string
+   * metadata, and this adapter's idempotency check reads one stream at a time, so
+   * `appendToStreams` is left out: `appendInOrder` writes the streams one after another.
+   */
+  appendsToSeveralStreams: false,
+  /**
    * Within a stream, ids are looked for among its last `idempotencyWindow` events and
    * where the expected revision places them; an id used further back goes unnoticed.
    */

@@ -2,7 +2,7 @@ import type { NewEvent } from '../../../domain/events/envelope.js';
 import { toGlobalPosition } from '../../../domain/events/global-position.js';
 import type { StreamId } from '../../../domain/shared/stream-id.js';
 import { EventIdReusedError, InvalidAppendError, StreamRevisionConflictError } from '../errors.js';
-import type { AppendOptions, AppendResult, ExpectedRevision } from '../port.js';
+import type { AppendOptions, AppendResult, ExpectedRevision, StreamAppend } from '../port.js';
 import type { SqlExecutor } from './sql-executor.js';
 
 const MAX_EVENTS_PER_APPEND = 1_000;
@@ -50,6 +50,54 @@ export async function appendToStream(
     case 'id_reused':
       throw new EventIdReusedError(row.detail ?? '', streamId);
   }
+}
+
+interface StreamAppendRow extends Omit<AppendRow, 'detail' | 'outcome'> {
+  stream_id: string;
+  outcome: 'appended' | 'duplicate';
+}
+
+/** Raised by tessera_append_streams so that a refused stream rolls back the others. */
+const REFUSED = { conflict: 'TS409', idReused: 'TS422' } as const;
+
+/** Several streams in one statement, so in one transaction: all are written or none. */
+export async function appendToStreams(executor: SqlExecutor, appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+  if (appends.length === 0) throw new InvalidAppendError('an append needs at least one stream', 'appends');
+  if (new Set(appends.map((append) => append.streamId)).size !== appends.length) {
+    throw new InvalidAppendError('a stream appears twice in one append', 'appends.streamId');
+  }
+  for (const append of appends) checkShape(append.events, append.expectedRevision ?? 'any');
+  const allIds = appends.flatMap((append) => append.events.map((event) => event.id));
+  if (new Set(allIds).size !== allIds.length) throw new InvalidAppendError('event ids repeat within one append', 'events.id');
+  const payload = JSON.stringify(
+    appends.map((append) => ({ streamId: append.streamId, expected: encodeExpected(append.expectedRevision ?? 'any'), events: append.events.map(toStoredJson) })),
+  );
+  const append = (checkFirst: boolean) => executor.query<StreamAppendRow>('select * from tessera_append_streams($1::jsonb, $2)', [payload, checkFirst]);
+  let rows: StreamAppendRow[];
+  try {
+    try {
+      rows = await append(false);
+    } catch (error) {
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      rows = await append(true);
+    }
+  } catch (error) {
+    throw refusal(error, appends) ?? error;
+  }
+  return rows.map((row) => ({
+    nextRevision: Number(row.next_revision),
+    position: toGlobalPosition(row.commit_position ?? '0', row.prepare_position ?? '0'),
+    alreadyAppended: row.outcome === 'duplicate',
+  }));
+}
+
+function refusal(error: unknown, appends: readonly StreamAppend[]): Error | undefined {
+  const { code, detail } = error as { code?: string; detail?: string };
+  if (code !== REFUSED.conflict && code !== REFUSED.idReused) return undefined;
+  const refused = JSON.parse(detail ?? '{}') as { streamId: string; nextRevision: number | null; eventId: string | null };
+  if (code === REFUSED.idReused) return new EventIdReusedError(refused.eventId ?? '', refused.streamId);
+  const expected = appends.find((append) => append.streamId === refused.streamId)?.expectedRevision ?? 'any';
+  return new StreamRevisionConflictError(refused.streamId, expected, Number(refused.nextRevision ?? -1));
 }
 
 function checkShape(events: readonly NewEvent[], expected: ExpectedRevision): void {

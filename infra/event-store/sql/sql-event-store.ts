@@ -1,7 +1,7 @@
 import type { EventStore } from '../port.js';
 import { createPolledSubscription, type PolledSubscriptionSettings } from '../polled-subscription.js';
 import { withSharedTail } from '../shared-tail.js';
-import { appendToStream } from './append.js';
+import { appendToStream, appendToStreams } from './append.js';
 import { headPosition, readAll } from './read-all.js';
 import { readStream } from './read-stream.js';
 import type { SqlExecutor } from './sql-executor.js';
@@ -46,6 +46,11 @@ export function createSqlEventStore(executor: SqlExecutor, options: SqlEventStor
       const result = await appendToStream(executor, streamId, events, appendOptions);
       if (!result.alreadyAppended) announceCommit();
       return result;
+    },
+    appendToStreams: async (appends) => {
+      const results = await appendToStreams(executor, appends);
+      if (results.some((result) => !result.alreadyAppended)) announceCommit();
+      return results;
     },
     readStream: (streamId, readOptions) => readStream(executor, streamId, readOptions),
     readAll: async (readOptions) => {
