@@ -1,7 +1,8 @@
 import { conversationDecider, type ConversationState } from '../domain/conversation/conversation-decider.js';
-import { newId } from '../domain/shared/ids.js';
+import type { NewEvent } from '../domain/events/envelope.js';
+import { newId, type EventId } from '../domain/shared/ids.js';
 import { streamId } from '../domain/shared/stream-id.js';
-import type { EventStore } from '../infra/event-store/port.js';
+import type { EventStore, StreamAppend } from '../infra/event-store/port.js';
 import { handleCommand } from './handle-command.js';
 
 export interface StartConversationInput {
@@ -19,29 +20,41 @@ export async function startConversation(store: EventStore, input: StartConversat
   return (await openConversation(store, input)).conversationId;
 }
 
-/** Starts a conversation and returns its state too, so a turn requested next need not read it back. */
-export async function openConversation(store: EventStore, input: StartConversationInput): Promise<{ conversationId: string; state: ConversationState }> {
+export interface OpenedConversation {
+  conversationId: string;
+  state: ConversationState;
+  /** With `deferAppend`: the events still to append, for the caller to commit with its own. */
+  unsaved?: StreamAppend;
+}
+
+/**
+ * Starts a conversation and returns its state too, so a turn requested next need not
+ * read it back. `deferAppend` decides the start without writing it, for a caller that
+ * commits it together with the conversation's first turn.
+ */
+export async function openConversation(store: EventStore, input: StartConversationInput, options: { deferAppend?: boolean } = {}): Promise<OpenedConversation> {
   const conversationId = input.conversationId ?? newId();
-  const { state } = await handleCommand(
-    store,
-    streamId('conversation', conversationId),
-    conversationDecider,
-    {
-      type: 'StartConversation',
-      data: {
-        conversationId,
-        tenantId: input.tenantId,
-        userId: input.userId,
-        title: input.title,
-        promptName: input.promptName,
-        metadata: input.metadata,
-        now: new Date(),
-      },
+  const stream = streamId('conversation', conversationId);
+  const command = {
+    type: 'StartConversation' as const,
+    data: {
+      conversationId,
+      tenantId: input.tenantId,
+      userId: input.userId,
+      title: input.title,
+      promptName: input.promptName,
+      metadata: input.metadata,
+      now: new Date(),
     },
-    {
-      metadata: { tenantId: input.tenantId, userId: input.userId, correlationId: input.correlationId, causationId: input.correlationId },
-      newStream: input.conversationId === undefined,
-    },
-  );
+  };
+  const metadata = { tenantId: input.tenantId, userId: input.userId, correlationId: input.correlationId, causationId: input.correlationId };
+  if (options.deferAppend && input.conversationId === undefined) {
+    const initial = conversationDecider.initialState();
+    const decided = conversationDecider.decide(command, initial);
+    const events = decided.map((event): NewEvent => ({ id: newId<EventId>(), type: event.type, data: event.data, metadata }));
+    const state = decided.reduce((current, event) => conversationDecider.evolve(current, event), initial);
+    return { conversationId, state, unsaved: { streamId: stream, events, expectedRevision: 'no_stream' } };
+  }
+  const { state } = await handleCommand(store, stream, conversationDecider, command, { metadata, newStream: input.conversationId === undefined });
   return { conversationId, state };
 }

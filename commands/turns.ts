@@ -7,7 +7,7 @@ import { turnDecider } from '../domain/turn/decide-turn.js';
 import type { RecordFeedback, TurnCommand } from '../domain/turn/turn-command.js';
 import type { NewEvent } from '../domain/events/envelope.js';
 import type { TurnState } from '../domain/turn/turn-state.js';
-import type { EventStore } from '../infra/event-store/port.js';
+import type { EventStore, StreamAppend } from '../infra/event-store/port.js';
 import { handleCommand, loadState } from './handle-command.js';
 
 export interface TurnDefaults {
@@ -34,6 +34,15 @@ export interface RequestedTurn {
   state: TurnState;
   /** Set when the caller asked to defer the append: the driver's first append carries it (and empties this). */
   unsaved?: NewEvent[];
+  /** Other streams' events committed with the driver's first append (and emptied by it): the conversation a chat completion starts. */
+  alongside?: StreamAppend[];
+  /**
+   * The turn is appended once, when the drive ends, rather than before and after its
+   * model call: for a caller that answers only after that append, so an answer is never
+   * given for a turn that is not recorded. A turn whose process dies mid-call is then
+   * not recorded at all (nor answered).
+   */
+  recordWhenEnded?: boolean;
 }
 
 /**
@@ -54,6 +63,10 @@ export interface RequestTurnOptions {
    * turn nobody drove is never recorded.
    */
   deferAppend?: boolean;
+  /** With `deferAppend`: streams to commit with the turn (see RequestedTurn.alongside). */
+  alongside?: StreamAppend[];
+  /** With `deferAppend`: see RequestedTurn.recordWhenEnded. */
+  recordWhenEnded?: boolean;
 }
 
 /** Appends TurnRequested after checking the conversation belongs to the tenant and takes turns. */
@@ -85,7 +98,15 @@ export async function requestTurn(store: EventStore, input: RequestTurnInput, de
     const state = turnDecider.initialState();
     const [decided] = turnDecider.decide(command, state);
     const requested: NewEvent = { id: newId<EventId>(), type: decided!.type, data: decided!.data, metadata };
-    return { turnId, requested, revision: -1, state: turnDecider.evolve(state, decided!), unsaved: [requested] };
+    return {
+      turnId,
+      requested,
+      revision: -1,
+      state: turnDecider.evolve(state, decided!),
+      unsaved: [requested],
+      alongside: options.alongside ? [...options.alongside] : undefined,
+      recordWhenEnded: options.recordWhenEnded,
+    };
   }
   const result = await handleCommand(store, streamId('turn', turnId), turnDecider, command, { metadata, newStream: input.turnId === undefined });
   return { turnId, requested: result.events[0]!, revision: result.nextRevision, state: result.state };

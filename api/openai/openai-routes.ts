@@ -50,9 +50,11 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
         await dependencies.budgets?.ensureAvailable(tenantId, request.principal.keyId);
         const mapped = mapChatRequest(body);
         const givenConversationId = request.headers['x-tessera-conversation-id'];
+        // Driven here, the answer waits for the drive: the conversation and TurnRequested go out with the turn's first steps.
+        const deferAppend = dependencies.driver !== undefined;
         const started = givenConversationId
           ? undefined
-          : await openConversation(dependencies.store, { tenantId, userId: body.user, correlationId: request.id, metadata: { source: 'openai-compatible' } });
+          : await openConversation(dependencies.store, { tenantId, userId: body.user, correlationId: request.id, metadata: { source: 'openai-compatible' } }, { deferAppend });
         const conversationId = givenConversationId ?? started!.conversationId;
         const turn = await asRouteError(() => requestTurn(
           dependencies.store,
@@ -77,8 +79,13 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
             correlationId: request.id,
           },
           dependencies.turnDefaults,
-          // The answer waits for the drive, so TurnRequested can go out with its first steps.
-          { conversation: started?.state, deferAppend: dependencies.driver !== undefined },
+          {
+            conversation: started?.state,
+            deferAppend,
+            alongside: started?.unsaved ? [started.unsaved] : undefined,
+            // A non-streaming answer is given only after the turn's append, so nothing needs recording before the call.
+            recordWhenEnded: body.stream !== true,
+          },
         ), 'headers.x-tessera-conversation-id');
         const { turnId } = turn;
         void reply.header('x-tessera-turn-id', turnId).header('x-tessera-conversation-id', conversationId);

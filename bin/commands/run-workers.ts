@@ -34,6 +34,7 @@ export async function runWorkers(backend: Backend, config: Config, logger: Logge
   const startOne = () =>
     startForwarder(backend.store, bus, forwarderCheckpoints(backend.readModels), {
       batchSize: config.forwarderBatchSize,
+      eventTypes: config.forwardEvents === 'consumed' ? new Set(handlers.flatMap((handler) => handler.eventTypes)) : undefined,
       subjectPrefix: config.natsSubjectPrefix,
       onError: (error) => log.error({ err: error }, 'forwarding failed; retrying'),
       onPublished: (count) => (published += count),

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IN_MEMORY, openBackend, type Backend } from '../../bin/composition/open-backend.js';
 import { pipelineDependencies } from '../../bin/composition/pipeline-dependencies.js';
-import { startConversation } from '../../commands/conversations.js';
+import { openConversation, startConversation } from '../../commands/conversations.js';
 import { requestTurn, type RequestedTurn } from '../../commands/turns.js';
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import { streamId } from '../../domain/shared/stream-id.js';
@@ -69,6 +69,57 @@ describe('driving a turn inline', () => {
     expect(byType.get('PromptBuilt')!.metadata.causationId).toBe(byType.get('TurnRequested')!.id);
     expect(byType.get('ModelCallCompleted')!.metadata.causationId).toBe(byType.get('PromptBuilt')!.id);
     expect(byType.get('TurnCompleted')!.metadata.causationId).toBe(byType.get('ModelCallCompleted')!.id);
+  });
+
+  it('records a turn nobody else can see yet in one append with its conversation, once it ended, a refused call too, and nothing when the append fails', async () => {
+    const start = async (message: string) => {
+      const opened = await openConversation(backend.store, { tenantId, correlationId: randomUUID() }, { deferAppend: true });
+      const turn = await requestTurn(
+        backend.store,
+        { conversationId: opened.conversationId, tenantId, message, mode: 'chat', stream: false, source: 'openai-compatible', correlationId: randomUUID() },
+        defaults,
+        { conversation: opened.state, deferAppend: true, alongside: [opened.unsaved!], recordWhenEnded: true },
+      );
+      return { conversationId: opened.conversationId, turn };
+    };
+    const marker = randomUUID();
+    const { conversationId, turn } = await start(`Whole. ${marker} [[fake: reply="All at once."]]`);
+    expect((await backend.store.readStream(streamId('conversation', conversationId))).currentRevision).toBe(-1);
+    const single = vi.spyOn(dependencies.store, 'appendToStream');
+    const several = vi.spyOn(dependencies.store, 'appendToStreams');
+    const reached = await createTurnDriver(dependencies, emptyRetriever).drive(turn);
+    const calls = [single.mock.calls.length, several.mock.calls.length];
+    single.mockRestore();
+    several.mockRestore();
+
+    expect(reached.status).toBe('completed');
+    expect(calls).toEqual([0, 1]);
+    expect(turn.unsaved).toEqual([]);
+    const events = await turnEvents(turn.turnId);
+    expect(events.map((event) => event.type)).toEqual([
+      'TurnRequested', 'PromptBuilt', 'ModelCallStarted', 'ModelCallCompleted', 'OutputValidated', 'TurnCompleted',
+    ]);
+    const conversation = (await backend.store.readStream(streamId('conversation', conversationId))).events;
+    expect(conversation.map((event) => event.type)).toEqual(['ConversationStarted']);
+    // One commit: the conversation and the whole turn share its transaction.
+    expect(new Set([...conversation, ...events].map((event) => event.position.split(':')[0])).size).toBe(1);
+    expect(upstreamCallsFor(marker)).toBe(1);
+
+    // A refused call is an outcome: it is recorded the same way, ending in TurnFailed.
+    const refused = await start(`Refused. ${randomUUID()} [[fake: status=400]]`);
+    expect((await createTurnDriver(dependencies, emptyRetriever).drive(refused.turn)).status).toBe('failed');
+    expect((await turnEvents(refused.turn.turnId)).map((event) => event.type)).toEqual([
+      'TurnRequested', 'PromptBuilt', 'ModelCallStarted', 'ModelCallFailed', 'TurnFailed',
+    ]);
+
+    // A store that cannot take the append leaves no trace of the turn or its conversation.
+    const broken = await start(`Broken. ${randomUUID()}`);
+    const down = vi.spyOn(dependencies.store, 'appendToStreams').mockRejectedValue(new Error('the database is down'));
+    await expect(createTurnDriver(dependencies, emptyRetriever).drive(broken.turn)).rejects.toThrow('the database is down');
+    down.mockRestore();
+    expect(broken.turn.unsaved).toHaveLength(1);
+    expect((await backend.store.readStream(streamId('turn', broken.turn.turnId))).currentRevision).toBe(-1);
+    expect((await backend.store.readStream(streamId('conversation', broken.conversationId))).currentRevision).toBe(-1);
   });
 
   it('records a cached answer in one append, the call never going out', async () => {

@@ -9,6 +9,7 @@ import type { PromptBuiltData } from '../../domain/turn/events/prompt-built.js';
 import { nextAction } from '../../domain/turn/next-action.js';
 import type { TurnCommand } from '../../domain/turn/turn-command.js';
 import type { TurnState } from '../../domain/turn/turn-state.js';
+import { appendInOrder } from '../../infra/event-store/append-in-order.js';
 import { EventIdReusedError, StreamRevisionConflictError } from '../../infra/event-store/errors.js';
 import { buildPromptCommand } from './build-prompt-handler.js';
 import { answerFromCache, modelRequestOf, performModelCall, planModelCall, startModelCallCommand } from './call-model-handler.js';
@@ -35,7 +36,9 @@ interface DecidedStep {
  * the same commands, and event ids derive from the same (causing event, step) pairs as
  * the bus handlers', so a handler that also gets to a step appends nothing new. Steps
  * before the model call go out in one append (ending with ModelCallStarted, which must
- * be durable before the call), and those after it in another.
+ * be durable before the call), and those after it in another. A turn nobody else can
+ * see yet (`recordWhenEnded`) needs no claim before its call: all of it goes out in one
+ * append at the end.
  */
 export function createTurnDriver(dependencies: TurnPipelineDependencies, retriever: Retriever): TurnDriver {
   const { store } = dependencies;
@@ -48,6 +51,7 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
     const pending: DecidedStep[] = [];
     // Emptied by the first append, so the caller can tell whether the turn was ever recorded.
     const unsaved = turn.unsaved ?? [];
+    const alongside = turn.alongside ?? [];
 
     const decide = (step: string, command: TurnCommand, by: Cause = cause): NewEvent[] => {
       const decided = turnDecider.decide(command, state);
@@ -69,8 +73,10 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
       const events = [...unsaved, ...steps.flatMap((decided) => decided.events)];
       if (events.length === 0) return true;
       try {
-        revision = (await store.appendToStream(stream, events, { expectedRevision: revision === -1 ? 'no_stream' : revision })).nextRevision;
+        const results = await appendInOrder(store, [...alongside, { streamId: stream, events, expectedRevision: revision === -1 ? 'no_stream' : revision }]);
+        revision = results.at(-1)!.nextRevision;
         unsaved.length = 0;
+        alongside.length = 0;
         return true;
       } catch (error) {
         // An id already taken means a handler recorded the same step first (at another `now`).
@@ -114,7 +120,7 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
         decide('model-call/start', startModelCallCommand(planned.call, dependencies.processId), prompt);
         // A cached answer costs no call, so start and answer go out in the same append.
         const lookup = await lookUpCachedAnswer(dependencies, planned.call, modelRequestOf(planned.call));
-        if (!lookup.hit && !(await flush())) return state;
+        if (!lookup.hit && !turn.recordWhenEnded && !(await flush())) return state;
         const outcome = lookup.hit ? await answerFromCache(dependencies, planned.call, lookup.hit) : await performModelCall(dependencies, planned.call, lookup);
         const recorded = decide(outcome.type === 'CompleteModelCall' ? 'model-call/complete' : 'model-call/fail', outcome, prompt);
         answerEvent = recorded.find((event) => event.type === 'ModelCallCompleted');

@@ -64,6 +64,8 @@ export const settings = {
     'Most events a projection applies in one transaction.'),
   forwarderBatchSize: setting('TESSERA_FORWARDER_BATCH_SIZE', count.max(10_000).default(256), '256',
     'Most events the forwarder publishes before it waits for acknowledgements.'),
+  forwardEvents: setting('TESSERA_FORWARD_EVENTS', z.enum(['consumed', 'all']).default('consumed'), 'consumed',
+    'Which events the forwarder puts on NATS: `consumed`, the types a pipeline handler consumes; `all`, every event (for consumers outside Tessera).'),
   gatewayConfigFile: setting('TESSERA_GATEWAY_CONFIG_FILE', z.string().min(1).optional(), '—',
     'JSON file of model aliases → ordered deployments (provider, base URL, model, context window, prices, timeouts), task routes and strategies. Takes precedence over `TESSERA_MODEL_*`.'),
   modelBaseUrl: setting('TESSERA_MODEL_BASE_URL', url(['http:', 'https:']).optional(), '—',

@@ -27,3 +27,12 @@ export function itemAdded(sku: string, quantity = 1, id: EventId = newId<EventId
     metadata: { tenantId: 'tenant-test', correlationId: id, causationId: id },
   };
 }
+
+export function itemRemoved(sku: string, id: EventId = newId<EventId>()): NewEvent<'ItemRemoved'> {
+  return {
+    id,
+    type: 'ItemRemoved',
+    data: { sku },
+    metadata: { tenantId: 'tenant-test', correlationId: id, causationId: id },
+  };
+}

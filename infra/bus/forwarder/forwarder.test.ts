@@ -3,7 +3,7 @@ import { START_POSITION, type GlobalPosition } from '../../../domain/events/glob
 import { newId } from '../../../domain/shared/ids.js';
 import { streamId } from '../../../domain/shared/stream-id.js';
 import { sqlBackends, type SqlBackend } from '../../../test/support/sql-backends.js';
-import { itemAdded } from '../../../test/support/test-events.js';
+import { itemAdded, itemRemoved } from '../../../test/support/test-events.js';
 import { createInProcessBus } from '../in-process/index.js';
 import type { Bus } from '../port.js';
 import { fromEventMessage } from './event-message.js';
@@ -93,5 +93,36 @@ describe('forwarder (in-process bus, PGlite log)', () => {
     await forwarder.stop();
     await consumer.stop();
     await slowBus.close();
+  });
+
+  it('publishes only the named event types, and checkpoints past the others once what came before is settled', async () => {
+    const filteredBus = createInProcessBus();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const received: string[] = [];
+    const consumer = await filteredBus.consume({
+      consumer: 'filtered',
+      subjects: ['tessera.events.>'],
+      handler: async (delivery) => {
+        await gate;
+        received.push(fromEventMessage(delivery.message).type);
+      },
+    });
+    const checkpoints = memoryCheckpoints();
+    const before = (await backend.store.readAll({ after: START_POSITION, maxCount: 10_000 })).lastPosition;
+    checkpoints.saved.set('forwarder', before);
+    const forwarder = startForwarder(backend.store, filteredBus, checkpoints, { checkpointIntervalMs: 5, eventTypes: new Set(['ItemAdded']) });
+    const stream = streamId('cart', newId());
+    await backend.store.appendToStream(stream, [itemAdded('kept'), itemRemoved('passed over')]);
+    const { position: end } = await backend.store.appendToStream(stream, [itemRemoved('passed over too')]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The passed-over events sit behind one still unsettled: the checkpoint waits for it.
+    expect(checkpoints.saved.get('forwarder')).toBe(before);
+    release();
+    await eventually(() => checkpoints.saved.get('forwarder') === end);
+    await forwarder.stop();
+    await consumer.stop();
+    await filteredBus.close();
+    expect(received).toEqual(['ItemAdded']);
   });
 });

@@ -17,6 +17,11 @@ export interface ForwarderOptions {
   batchSize?: number;
   /** Subjects are `<prefix>.<category>.<type>`; defaults to `tessera.events`. */
   subjectPrefix?: string;
+  /**
+   * Only events of these types go onto the bus (all when unset): the types some
+   * consumer subscribes to. The others are passed over, their positions still counted.
+   */
+  eventTypes?: ReadonlySet<string>;
   /** How often the checkpoint is written while events flow. */
   checkpointIntervalMs?: number;
   onError?: (error: unknown) => void;
@@ -47,6 +52,7 @@ export function startForwarder(
 ): RunningForwarder {
   const name = options.name ?? 'forwarder';
   const prefix = options.subjectPrefix ?? DEFAULT_EVENT_SUBJECT_PREFIX;
+  const eventTypes = options.eventTypes;
   const controller = new AbortController();
   const inFlight: InFlight[] = [];
   let saved: GlobalPosition | undefined;
@@ -82,15 +88,18 @@ export function startForwarder(
     });
     try {
       for await (const batch of microBatches(subscription, options.batchSize ?? 256)) {
-        const results = await Promise.all(batch.map((event) => bus.publish(toEventMessage(event, prefix))));
+        const forwarded = eventTypes ? batch.filter((event) => eventTypes.has(event.type)) : batch;
+        const results = await Promise.all(forwarded.map((event) => bus.publish(toEventMessage(event, prefix))));
         results.forEach((result, index) => {
-          const entry: InFlight = { position: batch[index]!.position, settled: false };
+          const entry: InFlight = { position: forwarded[index]!.position, settled: false };
           inFlight.push(entry);
           // A bus that closes abandons what is unsettled: it stays unsettled, so a restart re-publishes it.
           result.settled.then(() => (entry.settled = true), () => undefined);
         });
+        // The batch's end counts as settled once what came before it is: passed-over events need no acknowledgement.
+        if (forwarded.length < batch.length) inFlight.push({ position: batch.at(-1)!.position, settled: true });
         resumeFrom = batch.at(-1)!.position;
-        options.onPublished?.(batch.length, resumeFrom);
+        options.onPublished?.(forwarded.length, resumeFrom);
       }
     } finally {
       await subscription.close();
