@@ -1,9 +1,9 @@
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import { streamId } from '../../domain/shared/stream-id.js';
+import { TURN_END_EVENT_TYPES } from '../../domain/turn/turn-end-events.js';
 import type { EventStore } from '../../infra/event-store/port.js';
 import type { StreamEventHub } from '../../infra/event-store/stream-event-hub.js';
 
-const TERMINAL = new Set(['TurnCompleted', 'TurnFailed']);
 
 /** Resolves with the turn's events once it has completed or failed (the last event is the terminal one). */
 export async function awaitTurnEnd(store: EventStore, hub: StreamEventHub, turnId: string, signal: AbortSignal): Promise<RecordedEvent[]> {
@@ -11,7 +11,7 @@ export async function awaitTurnEnd(store: EventStore, hub: StreamEventHub, turnI
   let wake = () => {};
   const onWake = () => wake();
   const unlisten = hub.listen(stream, (event) => {
-    if (TERMINAL.has(event.type)) onWake();
+    if (TURN_END_EVENT_TYPES.has(event.type)) onWake();
   });
   signal.addEventListener('abort', onWake, { once: true });
   try {
@@ -19,7 +19,7 @@ export async function awaitTurnEnd(store: EventStore, hub: StreamEventHub, turnI
       // Armed before the read, so an end committed while reading is not missed.
       const woken = new Promise<void>((resolve) => (wake = resolve));
       const { events } = await store.readStream(stream);
-      const terminalIndex = events.findIndex((event) => TERMINAL.has(event.type));
+      const terminalIndex = events.findIndex((event) => TURN_END_EVENT_TYPES.has(event.type));
       if (terminalIndex >= 0) return events.slice(0, terminalIndex + 1);
       if (signal.aborted) throw signal.reason ?? new Error('aborted');
       await woken;

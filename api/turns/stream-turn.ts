@@ -1,12 +1,12 @@
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import { streamId } from '../../domain/shared/stream-id.js';
+import { TURN_END_EVENT_TYPES } from '../../domain/turn/turn-end-events.js';
 import type { DeltaChannel, TurnDelta } from '../../infra/deltas/port.js';
 import type { EventStore } from '../../infra/event-store/port.js';
 import type { StreamEventHub } from '../../infra/event-store/stream-event-hub.js';
 import type { SseWriter } from '../sse/sse-writer.js';
 import { formatCursor, type TurnCursor } from './turn-cursor.js';
 
-const TERMINAL = new Set(['TurnCompleted', 'TurnFailed']);
 
 export interface TurnStreamSources {
   store: EventStore;
@@ -44,7 +44,7 @@ export async function streamTurn(
   const sendEvent = async (event: RecordedEvent) => {
     if (event.revision <= cursor.revision || ended) return;
     cursor.revision = event.revision;
-    ended = TERMINAL.has(event.type);
+    ended = TURN_END_EVENT_TYPES.has(event.type);
     await sse.send({
       id: formatCursor(cursor),
       event: event.type,
@@ -60,7 +60,7 @@ export async function streamTurn(
 
   try {
     const history = await sources.store.readStream(stream, { fromRevision: cursor.revision + 1 });
-    const terminal = history.events.find((event) => TERMINAL.has(event.type));
+    const terminal = history.events.find((event) => TURN_END_EVENT_TYPES.has(event.type));
     for (const event of history.events) if (event !== terminal) await sendEvent(event);
     if (terminal) {
       // A client back after the end still gets the deltas it missed, then the end.

@@ -9,6 +9,7 @@ import { pipelineDependencies } from '../composition/pipeline-dependencies.js';
 import { startPipelineHandlers } from '../../handlers/pipeline-handler.js';
 import { emptyRetriever, turnPipelineHandlers } from '../../handlers/turn/index.js';
 import { startDeadlineSweeper } from '../../handlers/turn/deadline-sweeper.js';
+import { TURN_END_EVENT_TYPES } from '../../domain/turn/turn-end-events.js';
 
 /**
  * The worker side: the forwarder (one leader across processes when they share a
@@ -35,6 +36,7 @@ export async function runWorkers(backend: Backend, config: Config, logger: Logge
     startForwarder(backend.store, bus, forwarderCheckpoints(backend.readModels), {
       batchSize: config.forwarderBatchSize,
       eventTypes: config.forwardEvents === 'consumed' ? new Set(handlers.flatMap((handler) => handler.eventTypes)) : undefined,
+      endTypes: TURN_END_EVENT_TYPES,
       subjectPrefix: config.natsSubjectPrefix,
       onError: (error) => log.error({ err: error }, 'forwarding failed; retrying'),
       onPublished: (count) => (published += count),

@@ -20,7 +20,8 @@ const envelopeSchema = z.object({
 /**
  * The store as the rest of Tessera sees it: stream names and envelopes are checked,
  * data is validated against its registered schema before anything is written, and
- * events read back are upcast to the current version and validated again.
+ * events read back are upcast to the current version and validated again (for a
+ * subscription, when their data is first read).
  */
 export function withEventSchemas(store: EventStore, registry: EventRegistry): EventStore {
   const decode = (event: RecordedEvent): RecordedEvent => ({
@@ -29,12 +30,29 @@ export function withEventSchemas(store: EventStore, registry: EventRegistry): Ev
     metadata: { ...event.metadata, schemaVersion: registry.currentVersion(event.type) },
   });
   // Live subscribers of a process are handed the very same event objects (one shared
-  // read of the log's tail), so each is checked and upcast once, not once per subscriber.
+  // read of the log's tail), so each is checked and upcast once, not once per subscriber;
+  // and only when its data is read, since most subscribers pass most events over by
+  // stream or type (the turn hub, the forwarder, projections).
   const decodedOnce = new WeakMap<RecordedEvent, RecordedEvent>();
   const decodeShared = (event: RecordedEvent): RecordedEvent => {
     let decoded = decodedOnce.get(event);
-    if (!decoded) decodedOnce.set(event, (decoded = decode(event)));
+    if (!decoded) decodedOnce.set(event, (decoded = decodeOnRead(event)));
     return decoded;
+  };
+  const decodeOnRead = (event: RecordedEvent): RecordedEvent => {
+    let data: unknown;
+    let decoded = false;
+    const lazy = { ...event, metadata: { ...event.metadata, schemaVersion: registry.currentVersion(event.type) } };
+    return Object.defineProperty(lazy, 'data', {
+      enumerable: true,
+      get() {
+        if (!decoded) {
+          data = registry.decode(event.type, event.metadata.schemaVersion, event.data);
+          decoded = true;
+        }
+        return data;
+      },
+    });
   };
 
   return {

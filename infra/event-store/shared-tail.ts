@@ -52,7 +52,7 @@ export function withSharedTail(source: PolledSubscriptionSource, capacity = 2_04
   const fromWindow = (after: GlobalPosition, maxCount: number): Batch | undefined => {
     if (windowStart === undefined || windowEnd === undefined) return undefined;
     if (isAfter(windowStart, after) || !isAfter(windowEnd, after)) return undefined;
-    const first = window.findIndex((event) => isAfter(event.position, after));
+    const first = firstAfter(window, after);
     const events = window.slice(first, first + maxCount);
     return { events, lastPosition: events.at(-1)!.position, isEnd: false };
   };
@@ -85,4 +85,16 @@ export function withSharedTail(source: PolledSubscriptionSource, capacity = 2_04
       return source.listen(onCommit);
     },
   };
+}
+
+/** Index of the first event after `position` in a window ordered by position (binary search: the window holds thousands). */
+function firstAfter(window: readonly RecordedEvent[], position: GlobalPosition): number {
+  let low = 0;
+  let high = window.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (isAfter(window[middle]!.position, position)) high = middle;
+    else low = middle + 1;
+  }
+  return low;
 }

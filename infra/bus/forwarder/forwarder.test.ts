@@ -125,4 +125,27 @@ describe('forwarder (in-process bus, PGlite log)', () => {
     await filteredBus.close();
     expect(received).toEqual(['ItemAdded']);
   });
+
+  it("passes over a stream's events that reach it together with the stream's end, and still forwards those that came before", async () => {
+    const endBus = createInProcessBus();
+    const received: string[] = [];
+    const consumer = await endBus.consume({
+      consumer: 'ends',
+      subjects: ['tessera.events.>'],
+      handler: async (delivery) => void received.push((fromEventMessage(delivery.message).data as { sku: string }).sku),
+    });
+    const checkpoints = memoryCheckpoints();
+    checkpoints.saved.set('forwarder', (await backend.store.readAll({ after: START_POSITION, maxCount: 10_000 })).lastPosition);
+    const forwarder = startForwarder(backend.store, endBus, checkpoints, { checkpointIntervalMs: 5, eventTypes: new Set(['ItemAdded']), endTypes: new Set(['ItemRemoved']) });
+    const [endedAtOnce, endedLater] = [streamId('cart', newId()), streamId('cart', newId())];
+    await backend.store.appendToStream(endedAtOnce, [itemAdded('with its end'), itemRemoved('end')]);
+    await backend.store.appendToStream(endedLater, [itemAdded('before its end')]);
+    await eventually(() => received.length > 0);
+    const { position: end } = await backend.store.appendToStream(endedLater, [itemAdded('with the later end'), itemRemoved('end')]);
+    await eventually(() => checkpoints.saved.get('forwarder') === end);
+    await forwarder.stop();
+    await consumer.stop();
+    await endBus.close();
+    expect(received).toEqual(['before its end']);
+  });
 });

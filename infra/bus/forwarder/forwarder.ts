@@ -1,3 +1,4 @@
+import type { RecordedEvent } from '../../../domain/events/envelope.js';
 import { START_POSITION, type GlobalPosition } from '../../../domain/events/global-position.js';
 import { microBatches } from '../../event-store/micro-batches.js';
 import { keepRunning } from '../../keep-running.js';
@@ -22,6 +23,14 @@ export interface ForwarderOptions {
    * consumer subscribes to. The others are passed over, their positions still counted.
    */
   eventTypes?: ReadonlySet<string>;
+  /**
+   * Event types after which their stream needs no handler (a turn's end). The events
+   * of such a stream that reach the forwarder in the same batch as its end are passed
+   * over: every step they would start is already recorded, so a handler would only
+   * read the stream to find nothing to do. Only with `eventTypes`, since a consumer
+   * outside Tessera may want them all.
+   */
+  endTypes?: ReadonlySet<string>;
   /** How often the checkpoint is written while events flow. */
   checkpointIntervalMs?: number;
   onError?: (error: unknown) => void;
@@ -88,7 +97,7 @@ export function startForwarder(
     });
     try {
       for await (const batch of microBatches(subscription, options.batchSize ?? 256)) {
-        const forwarded = eventTypes ? batch.filter((event) => eventTypes.has(event.type)) : batch;
+        const forwarded = eventTypes ? toForward(batch, eventTypes, options.endTypes) : batch;
         const results = await Promise.all(forwarded.map((event) => bus.publish(toEventMessage(event, prefix))));
         results.forEach((result, index) => {
           const entry: InFlight = { position: forwarded[index]!.position, settled: false };
@@ -121,4 +130,9 @@ export function startForwarder(
       await saveCheckpoint().catch((error: unknown) => options.onError?.(error));
     },
   };
+}
+
+function toForward(batch: readonly RecordedEvent[], eventTypes: ReadonlySet<string>, endTypes: ReadonlySet<string> | undefined): RecordedEvent[] {
+  const ended = endTypes ? new Set(batch.filter((event) => endTypes.has(event.type)).map((event) => event.streamId)) : undefined;
+  return batch.filter((event) => eventTypes.has(event.type) && !ended?.has(event.streamId));
 }
