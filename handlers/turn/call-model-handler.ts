@@ -98,6 +98,8 @@ export async function performModelCall(
   dependencies: TurnPipelineDependencies,
   call: PlannedModelCall,
   lookup?: CacheLookup,
+  /** The call's start, being recorded while the call goes out: no delta is published before it is durable, and its failure fails the call. */
+  startRecorded?: Promise<void>,
 ): Promise<CompleteModelCall | FailModelCall> {
   const { turnId, callId, prompt, model } = call;
   const started = performance.now();
@@ -120,6 +122,10 @@ export async function performModelCall(
           continue;
         }
         firstTokenAt ??= performance.now();
+        if (startRecorded) {
+          await startRecorded;
+          startRecorded = undefined;
+        }
         sequence += 1;
         await publishDelta(dependencies, { turnId, sequence, step: prompt.step, part });
       }

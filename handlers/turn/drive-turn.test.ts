@@ -122,6 +122,36 @@ describe('driving a turn inline', () => {
     expect((await backend.store.readStream(streamId('conversation', broken.conversationId))).currentRevision).toBe(-1);
   });
 
+  it('sends the streamed call of a turn nobody has seen while its claim is written, and publishes no delta before the claim is durable', async () => {
+    const marker = randomUUID();
+    const opened = await openConversation(backend.store, { tenantId, correlationId: randomUUID() }, { deferAppend: true });
+    const turn = await requestTurn(
+      backend.store,
+      { conversationId: opened.conversationId, tenantId, message: `Stream. ${marker} [[fake: reply="one two three"]]`, mode: 'chat', stream: true, source: 'openai-compatible', correlationId: randomUUID() },
+      defaults,
+      { conversation: opened.state, deferAppend: true, alongside: [opened.unsaved!] },
+    );
+    const timeline: string[] = [];
+    const appendToStreams = dependencies.store.appendToStreams!.bind(dependencies.store);
+    const slowClaim = vi.spyOn(dependencies.store, 'appendToStreams').mockImplementation(async (appends) => {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      timeline.push(`claim durable, upstream calls ${upstreamCallsFor(marker)}`);
+      return appendToStreams(appends);
+    });
+    const publish = vi.spyOn(dependencies.deltas, 'publish').mockImplementation(async (delta) => void timeline.push(`delta ${delta.sequence}`));
+    const reached = await createTurnDriver(dependencies, emptyRetriever).drive(turn);
+    slowClaim.mockRestore();
+    publish.mockRestore();
+
+    expect(reached.status).toBe('completed');
+    expect(timeline[0]).toBe('claim durable, upstream calls 1');
+    expect(timeline.slice(1).every((entry) => entry.startsWith('delta'))).toBe(true);
+    expect(timeline.length).toBeGreaterThan(2);
+    expect((await turnEvents(turn.turnId)).map((event) => event.type)).toEqual([
+      'TurnRequested', 'PromptBuilt', 'ModelCallStarted', 'ModelCallCompleted', 'OutputValidated', 'TurnCompleted',
+    ]);
+  });
+
   it('records a cached answer in one append, the call never going out', async () => {
     const marker = randomUUID();
     const ask = async () => {

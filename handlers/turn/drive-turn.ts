@@ -120,8 +120,26 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
         decide('model-call/start', startModelCallCommand(planned.call, dependencies.processId), prompt);
         // A cached answer costs no call, so start and answer go out in the same append.
         const lookup = await lookUpCachedAnswer(dependencies, planned.call, modelRequestOf(planned.call));
-        if (!lookup.hit && !turn.recordWhenEnded && !(await flush())) return state;
-        const outcome = lookup.hit ? await answerFromCache(dependencies, planned.call, lookup.hit) : await performModelCall(dependencies, planned.call, lookup);
+        let claim: Promise<boolean> | undefined;
+        let claimDurable: Promise<void> | undefined;
+        if (!lookup.hit && !turn.recordWhenEnded) {
+          // A turn not recorded yet is seen by nobody else, so no one can race for its call:
+          // the call goes out while its claim is written, and its first token waits for the claim.
+          const seenByNobody = unsaved.length > 0;
+          claim = flush();
+          if (seenByNobody) {
+            claimDurable = claim.then((recorded) => {
+              if (!recorded) throw new Error(`turn ${turn.turnId} moved on before its model call was recorded`);
+            });
+            claimDurable.catch(() => undefined);
+          } else if (!(await claim)) {
+            return state;
+          }
+        }
+        const outcome = lookup.hit
+          ? await answerFromCache(dependencies, planned.call, lookup.hit)
+          : await performModelCall(dependencies, planned.call, lookup, claimDurable);
+        if (claim && !(await claim)) return state;
         const recorded = decide(outcome.type === 'CompleteModelCall' ? 'model-call/complete' : 'model-call/fail', outcome, prompt);
         answerEvent = recorded.find((event) => event.type === 'ModelCallCompleted');
         promptEvent = undefined;
