@@ -6,7 +6,9 @@ import type { TurnState } from '../../domain/turn/turn-state.js';
 import { ModelCallError } from '../../gateway/model-call-error.js';
 import type { LanguageModel, ModelRequest, ModelResult, ModelStreamPart, ModelToolCall } from '../../gateway/model-spec.js';
 import type { CachedResponse } from '../../gateway/cache/response-cache.js';
+import { microBatches } from '../../infra/event-store/micro-batches.js';
 import { holdBudget, settleBudget } from './budgeted-call.js';
+import { coalesceParts } from './stream-bursts.js';
 import { cachedCompletion, lookUpCachedAnswer, rememberAnswer, type CacheLookup } from './cached-model-call.js';
 import type { BudgetExhaustedError } from '../../gateway/budgets/index.js';
 import { routingReportOf } from '../../gateway/routing/routing-report.js';
@@ -17,6 +19,9 @@ import { loadTurnForHandler, runTurnCommand, turnIdOf, type TurnPipelineDependen
 
 /** Deltas of step n are numbered from n × this, so sequences keep rising across steps. */
 export const DELTAS_PER_STEP = 1_000_000;
+
+/** Most stream parts taken together before their deltas are published. */
+const MAX_PARTS_PER_BURST = 256;
 
 /** How long a started call belongs to whoever started it, unless the dependencies say otherwise (as TESSERA_MODEL_CALL_LEASE_MS). */
 export const DEFAULT_MODEL_CALL_LEASE_MS = 150_000;
@@ -116,18 +121,21 @@ export async function performModelCall(
     if (!call.streamed) {
       result = await model.generate(request);
     } else {
-      for await (const part of model.stream(request)) {
-        if (part.type === 'finish') {
-          result = part.result;
-          continue;
-        }
+      // What the stream has on hand at once (a fast model's burst) goes out as few deltas.
+      for await (const burst of microBatches(model.stream(request), MAX_PARTS_PER_BURST)) {
+        const finish = burst.find((part) => part.type === 'finish');
+        if (finish) result = finish.result;
+        const parts = coalesceParts(burst.filter((part) => part.type !== 'finish'));
+        if (parts.length === 0) continue;
         firstTokenAt ??= performance.now();
         if (startRecorded) {
           await startRecorded;
           startRecorded = undefined;
         }
-        sequence += 1;
-        await publishDelta(dependencies, { turnId, sequence, step: prompt.step, part });
+        for (const part of parts) {
+          sequence += 1;
+          await publishDelta(dependencies, { turnId, sequence, step: prompt.step, part });
+        }
       }
     }
     if (!result) throw new ModelCallError('disconnected', 'the stream ended without a finish part');

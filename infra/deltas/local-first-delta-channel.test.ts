@@ -46,12 +46,28 @@ describe('deltas delivered locally first, NATS for the rest', () => {
     return { deltas, stop: () => controller.abort(), done };
   }
 
-  it('gives a follower in the publishing process each delta once, in order, though NATS brings each a second time', async () => {
+  const consumersOnStream = async () => (await (await jetstreamManager(connection)).streams.info(stream)).state.consumer_count;
+
+  it('gives a follower in the publishing process each delta once, in order, without a NATS consumer while they flow', async () => {
     const turnId = randomUUID();
     const follower = await collect(here, turnId, 20);
-    for (let sequence = 1; sequence <= 20; sequence += 1) await here.publish(delta(turnId, sequence));
+    for (let sequence = 1; sequence <= 20; sequence += 1) {
+      await here.publish(delta(turnId, sequence));
+      if (sequence === 10) expect(await consumersOnStream()).toBe(0);
+    }
     await follower.done;
     expect(follower.deltas.map((received) => received.sequence)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
+    expect(await consumersOnStream()).toBe(0);
+  });
+
+  it('opens NATS for a follower here once local deltas stop, and gets the ones another process publishes, once each', async () => {
+    const turnId = randomUUID();
+    const follower = await collect(here, turnId, 6);
+    for (let sequence = 1; sequence <= 3; sequence += 1) await here.publish(delta(turnId, sequence));
+    // The rest of the turn is answered by another process (a worker took over).
+    for (let sequence = 4; sequence <= 6; sequence += 1) await elsewhere.publish(delta(turnId, sequence));
+    await follower.done;
+    expect(follower.deltas.map((received) => received.sequence)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('does not let a local delta overtake earlier ones still on their way through NATS', async () => {

@@ -3,6 +3,9 @@ import { followsDirectly, type DeltaChannel, type TurnDelta } from './port.js';
 /** How long a delta waits for an earlier one that has not arrived before it is passed on anyway. */
 const GAP_WAIT_MS = 500;
 
+/** How long a follower goes without a delta published in this process before it follows the shared channel too. */
+const SHARED_AFTER_IDLE_MS = 250;
+
 /**
  * A shared channel (NATS) with a shortcut for deltas published in this process: a
  * follower here gets them the moment they are published, and the shared channel's
@@ -12,8 +15,13 @@ const GAP_WAIT_MS = 500;
  * The two sources race, so deltas are passed on in sequence order: one that arrives
  * ahead of an earlier one (published here before the follower came, still on its way
  * through NATS) waits for it, for a while.
+ *
+ * A follower opens the shared channel only once no delta has been published here for
+ * `sharedAfterIdleMs`, or one arrives after a gap: a turn answered by this process then
+ * costs no NATS consumer, and one answered elsewhere reaches its follower that much later.
  */
-export function withLocalDelivery(shared: DeltaChannel): DeltaChannel {
+export function withLocalDelivery(shared: DeltaChannel, options: { sharedAfterIdleMs?: number } = {}): DeltaChannel {
+  const sharedAfterIdleMs = options.sharedAfterIdleMs ?? SHARED_AFTER_IDLE_MS;
   const local = new Map<string, Set<(delta: TurnDelta) => void>>();
 
   return {
@@ -29,26 +37,49 @@ export function withLocalDelivery(shared: DeltaChannel): DeltaChannel {
       let wake: (() => void) | undefined;
       let sharedError: Error | undefined;
       let sharedDone = false;
+      let sharedStarted = false;
+      let idleTimer: NodeJS.Timeout | undefined;
+      const startShared = () => {
+        clearTimeout(idleTimer);
+        if (sharedStarted || signal.aborted) return;
+        sharedStarted = true;
+        void (async () => {
+          for await (const delta of shared.follow(turnId, afterSequence, signal)) receive(delta);
+        })()
+          .then(
+            () => (sharedDone = true),
+            (error: unknown) => {
+              sharedError = error instanceof Error ? error : new Error(String(error));
+              sharedDone = true;
+            },
+          )
+          .finally(() => wake?.());
+      };
+      // A turn driven in this process publishes here: the shared channel (a NATS consumer
+      // per follower) is opened only when the deltas stop coming locally for a while, or
+      // one arrives after a gap; it replays from the start, so waiting loses nothing.
+      const restartIdleTimer = () => {
+        if (sharedStarted) return;
+        clearTimeout(idleTimer);
+        idleTimer = setTimeout(startShared, sharedAfterIdleMs);
+      };
       const receive = (delta: TurnDelta) => {
         pending.set(delta.sequence, delta);
         wake?.();
       };
+      const receiveLocal = (delta: TurnDelta) => {
+        restartIdleTimer();
+        receive(delta);
+      };
       let listeners = local.get(turnId);
       if (!listeners) local.set(turnId, (listeners = new Set()));
-      listeners.add(receive);
-      const onAbort = () => wake?.();
+      listeners.add(receiveLocal);
+      const onAbort = () => {
+        clearTimeout(idleTimer);
+        wake?.();
+      };
       signal.addEventListener('abort', onAbort, { once: true });
-      void (async () => {
-        for await (const delta of shared.follow(turnId, afterSequence, signal)) receive(delta);
-      })()
-        .then(
-          () => (sharedDone = true),
-          (error: unknown) => {
-            sharedError = error instanceof Error ? error : new Error(String(error));
-            sharedDone = true;
-          },
-        )
-        .finally(() => wake?.());
+      restartIdleTimer();
 
       let last = afterSequence;
       /** The next delta to pass on: the one right after the last, or after a wait, the earliest one. */
@@ -82,6 +113,7 @@ export function withLocalDelivery(shared: DeltaChannel): DeltaChannel {
             return;
           }
           const waitingOnGap = pending.size > 0;
+          if (waitingOnGap) startShared();
           const timedOut = await new Promise<boolean>((resolve) => {
             const timer = waitingOnGap ? setTimeout(() => resolve(true), GAP_WAIT_MS) : undefined;
             wake = () => {
@@ -99,8 +131,9 @@ export function withLocalDelivery(shared: DeltaChannel): DeltaChannel {
           }
         }
       } finally {
+        clearTimeout(idleTimer);
         signal.removeEventListener('abort', onAbort);
-        listeners.delete(receive);
+        listeners.delete(receiveLocal);
         if (listeners.size === 0 && local.get(turnId) === listeners) local.delete(turnId);
       }
     },
