@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 export const requestTurnBody = z
   .object({
-    message: z.string().min(1).max(100_000).describe('The user message'),
+    message: z.string().min(1).max(100_000).refine((message) => message.trim() !== '', 'the message is empty').describe('The user message'),
     mode: z.enum(['chat', 'rag']).default('chat').describe('rag retrieves context before the prompt is built'),
     stream: z.boolean().default(false).describe('true: the response is an SSE stream of the turn; false: 202 with the turn id'),
     model: z.string().min(1).max(200).optional().describe('A model alias such as chat/default'),

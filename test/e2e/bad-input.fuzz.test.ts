@@ -196,7 +196,8 @@ describe('bad input to the creating routes (embedded profile, fast-check)', () =
         refused += 1;
         expect(await countEvents(tessera), `${label}: events appended by a refused request`).toBe(before);
       }),
-      { numRuns: RUNS, endOnFailure: true },
+      // A message of blanks once passed the schema and was refused by the domain, naming no request field.
+      { numRuns: RUNS, endOnFailure: true, examples: [[{ path: `/v1/conversations/${conversationId}/turns`, body: { message: ' \t ' }, idempotencyKey: undefined }]] },
     );
     // The property means something only if both outcomes were exercised.
     expect(accepted).toBeGreaterThan(0);
