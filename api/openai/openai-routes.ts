@@ -50,7 +50,7 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
         await dependencies.budgets?.ensureAvailable(tenantId, request.principal.keyId);
         const mapped = mapChatRequest(body);
         const givenConversationId = request.headers['x-tessera-conversation-id'];
-        // Driven here, the answer waits for the drive: the conversation and TurnRequested go out with the turn's first steps.
+        // Driven here, the answer waits for the drive: the new conversation and TurnRequested go out in the drive's first append.
         const deferAppend = dependencies.driver !== undefined;
         const started = givenConversationId
           ? undefined

@@ -67,7 +67,8 @@ export const IN_MEMORY = ':memory:';
 
 export async function openBackend(config: Config, logger: Logger): Promise<Backend> {
   const projections = configuredProjections({ prices: loadPriceTable(config) });
-  const storage = await openStorage(config, logger, projections);
+  const turnDrives = new LocalTurnDrives();
+  const storage = await openStorage(config, logger, projections, turnDrives);
   const observed = observeAppends(storage.store);
   const backend = { ...storage, store: observed.store };
   const metrics = config.metricsEnabled ? createPrometheusMetrics() : undefined;
@@ -79,7 +80,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
     ...backend,
     projections,
     onAppended: observed.onAppended,
-    turnDrives: new LocalTurnDrives(),
+    turnDrives,
     processId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     responseCache: () => (responseCache ??= openResponseCache(config, logger)),
     budgetGuard: () => (budgetGuard ??= createBudgetGuard({ store: backend.store })),
@@ -100,7 +101,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
   };
 }
 
-async function openStorage(config: Config, logger: Logger, projections: readonly Projection[]): Promise<Omit<Backend, 'models' | 'turnDrives' | 'processId' | 'responseCache' | 'budgetGuard' | 'onAppended' | 'projections'>> {
+async function openStorage(config: Config, logger: Logger, projections: readonly Projection[], turnDrives: LocalTurnDrives): Promise<Omit<Backend, 'models' | 'turnDrives' | 'processId' | 'responseCache' | 'budgetGuard' | 'onAppended' | 'projections'>> {
   const registry = createEventRegistry();
   const closers: (() => Promise<void>)[] = [];
   const pollIntervalMs = config.subscriptionPollMs;
@@ -169,10 +170,11 @@ async function openStorage(config: Config, logger: Logger, projections: readonly
     deltas: () =>
       (deltas ??= (async () => {
         deltaConnection = connect({ servers: config.natsUrl, name: 'tessera-deltas', maxReconnectAttempts: -1 });
-        return withLocalDelivery(await createNatsDeltaChannel(await deltaConnection, {
+        const nats = await createNatsDeltaChannel(await deltaConnection, {
           stream: `${config.natsStream}_DELTAS`,
           subjectPrefix: `${config.natsSubjectPrefix}-deltas`,
-        }));
+        });
+        return withLocalDelivery(nats, { drivenHere: (turnId) => turnDrives.driving(turnId) });
       })()),
     async close() {
       if (bus) await (await bus).close();

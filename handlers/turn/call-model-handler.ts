@@ -113,7 +113,7 @@ export async function performModelCall(
   let result: ModelResult | undefined;
   const request = modelRequestOf(call);
   const cached = lookup ?? (await lookUpCachedAnswer(dependencies, call, request));
-  if (cached.hit) return answerFromCache(dependencies, call, cached.hit, started);
+  if (cached.hit) return answerFromCache(dependencies, call, cached.hit, { started });
   const hold = await holdBudget(dependencies.budgets, call, request);
   if (hold && 'refused' in hold) return budgetRefusal(call, hold.refused);
   try {
@@ -121,8 +121,11 @@ export async function performModelCall(
     if (!call.streamed) {
       result = await model.generate(request);
     } else {
+      // A claim that cannot be recorded stops the call at once, rather than at its next token.
+      const unclaimed = new AbortController();
+      startRecorded?.catch(() => unclaimed.abort());
       // What the stream has on hand at once (a fast model's burst) goes out as few deltas.
-      for await (const burst of microBatches(model.stream(request), MAX_PARTS_PER_BURST)) {
+      for await (const burst of microBatches(model.stream({ ...request, abortSignal: unclaimed.signal }), MAX_PARTS_PER_BURST)) {
         const finish = burst.find((part) => part.type === 'finish');
         if (finish) result = finish.result;
         const parts = coalesceParts(burst.filter((part) => part.type !== 'finish'));
@@ -175,8 +178,14 @@ export function modelRequestOf(call: PlannedModelCall): ModelRequest {
 }
 
 /** A cache hit as the call's completion; streaming clients get it as deltas like any answer. */
-export async function answerFromCache(dependencies: TurnPipelineDependencies, call: PlannedModelCall, hit: CachedResponse, started = performance.now()): Promise<CompleteModelCall> {
-  if (call.streamed) await publishWhole(dependencies, call, hit);
+export async function answerFromCache(
+  dependencies: TurnPipelineDependencies,
+  call: PlannedModelCall,
+  hit: CachedResponse,
+  options: { started?: number; publishDeltas?: boolean } = {},
+): Promise<CompleteModelCall> {
+  const started = options.started ?? performance.now();
+  if (call.streamed && options.publishDeltas !== false) await publishWhole(dependencies, call, hit);
   return cachedCompletion(call, hit, Math.round(performance.now() - started));
 }
 

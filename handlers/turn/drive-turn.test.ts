@@ -135,8 +135,10 @@ describe('driving a turn inline', () => {
     const appendToStreams = dependencies.store.appendToStreams!.bind(dependencies.store);
     const slowClaim = vi.spyOn(dependencies.store, 'appendToStreams').mockImplementation(async (appends) => {
       await new Promise((resolve) => setTimeout(resolve, 150));
-      timeline.push(`claim durable, upstream calls ${upstreamCallsFor(marker)}`);
-      return appendToStreams(appends);
+      const calls = upstreamCallsFor(marker);
+      const results = await appendToStreams(appends);
+      timeline.push(`claim durable, upstream calls ${calls}`);
+      return results;
     });
     const published: string[] = [];
     const publish = vi.spyOn(dependencies.deltas, 'publish').mockImplementation(async (delta) => {
@@ -155,6 +157,29 @@ describe('driving a turn inline', () => {
     expect((await turnEvents(turn.turnId)).map((event) => event.type)).toEqual([
       'TurnRequested', 'PromptBuilt', 'ModelCallStarted', 'ModelCallCompleted', 'OutputValidated', 'TurnCompleted',
     ]);
+  });
+
+  it('fails a drive whose call cannot start only once its claim has landed, so the caller sees what is recorded', async () => {
+    const opened = await openConversation(backend.store, { tenantId, correlationId: randomUUID() }, { deferAppend: true });
+    const turn = await requestTurn(
+      backend.store,
+      { conversationId: opened.conversationId, tenantId, message: `Held. ${randomUUID()}`, mode: 'chat', stream: true, source: 'openai-compatible', correlationId: randomUUID() },
+      defaults,
+      { conversation: opened.state, deferAppend: true, alongside: [opened.unsaved!] },
+    );
+    const appendToStreams = dependencies.store.appendToStreams!.bind(dependencies.store);
+    const slowClaim = vi.spyOn(dependencies.store, 'appendToStreams').mockImplementation(async (appends) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return appendToStreams(appends);
+    });
+    const budgetsDown = { guard: { reserve: async () => Promise.reject(new Error('the budget store is down')) }, worstCaseMicros: () => 1 };
+    const driver = createTurnDriver({ ...dependencies, budgets: budgetsDown as unknown as TurnPipelineDependencies['budgets'] }, emptyRetriever);
+    await expect(driver.drive(turn)).rejects.toThrow('the budget store is down');
+    slowClaim.mockRestore();
+
+    // The claim is in the log, and the drive said so: the pipeline carries the turn on after the lease.
+    expect(turn.unsaved).toEqual([]);
+    expect((await turnEvents(turn.turnId)).map((event) => event.type)).toEqual(['TurnRequested', 'PromptBuilt', 'ModelCallStarted']);
   });
 
   it('records a cached answer in one append, the call never going out', async () => {

@@ -1,4 +1,4 @@
-import { handleCommand } from '../../commands/handle-command.js';
+import { handleCommand, loadState } from '../../commands/handle-command.js';
 import type { RequestedTurn, TurnDriver } from '../../commands/turns.js';
 import type { EventMetadataInput, NewEvent } from '../../domain/events/envelope.js';
 import { DomainError } from '../../domain/shared/domain-error.js';
@@ -35,10 +35,11 @@ interface DecidedStep {
  * The pipeline's steps without the hops between them. The same step functions decide
  * the same commands, and event ids derive from the same (causing event, step) pairs as
  * the bus handlers', so a handler that also gets to a step appends nothing new. Steps
- * before the model call go out in one append (ending with ModelCallStarted, which must
- * be durable before the call), and those after it in another. A turn nobody else can
- * see yet (`recordWhenEnded`) needs no claim before its call: all of it goes out in one
- * append at the end.
+ * before the model call go out in one append (ending with ModelCallStarted, the claim
+ * on the call), and those after it in another. The claim must be durable before the
+ * call of a turn others can see; a turn not recorded yet is seen by nobody, so its call
+ * goes out while the claim is written (its first token waits for it), or, with
+ * `recordWhenEnded`, all of it goes out in one append at the end.
  */
 export function createTurnDriver(dependencies: TurnPipelineDependencies, retriever: Retriever): TurnDriver {
   const { store } = dependencies;
@@ -81,6 +82,8 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
       } catch (error) {
         // An id already taken means a handler recorded the same step first (at another `now`).
         if (!(error instanceof StreamRevisionConflictError) && !(error instanceof EventIdReusedError)) throw error;
+        // A turn none of which is recorded has nothing to carry on from: its caller must fail, not answer.
+        if (unsaved.length > 0) throw error;
         // What was decided before the claim on the model call is recorded the ordinary way; the claim and
         // what followed it in this batch (a cached answer) are dropped, since this drive will not go on.
         const claim = steps.findIndex((step) => step.command.type === 'StartModelCall');
@@ -93,6 +96,8 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
             throw replayError;
           }
         }
+        // What this drive decided past the conflict is not what the log holds; the log's state is the one to report.
+        state = (await loadState(store, stream, turnDecider)).state;
         return false;
       }
     };
@@ -136,9 +141,17 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
             return state;
           }
         }
-        const outcome = lookup.hit
-          ? await answerFromCache(dependencies, planned.call, lookup.hit)
-          : await performModelCall(dependencies, planned.call, lookup, claimDurable);
+        let outcome;
+        try {
+          outcome = lookup.hit
+            ? // Tokens of a turn not recorded yet are not published: the answer reaches its follower whole, from the record.
+              await answerFromCache(dependencies, planned.call, lookup.hit, { publishDeltas: unsaved.length === 0 })
+            : await performModelCall(dependencies, planned.call, lookup, claimDurable);
+        } catch (error) {
+          // The caller decides from what was recorded, so the claim must have landed or failed first.
+          await claim?.catch(() => undefined);
+          throw error;
+        }
         if (claim && !(await claim)) return state;
         const recorded = decide(outcome.type === 'CompleteModelCall' ? 'model-call/complete' : 'model-call/fail', outcome, prompt);
         answerEvent = recorded.find((event) => event.type === 'ModelCallCompleted');

@@ -64,6 +64,11 @@ export class LocalTurnDrives {
     await this.running.get(turnId);
   }
 
+  /** The drive of the turn under way in this process (settling, never rejecting, when it ends), if any. */
+  driving(turnId: string): Promise<unknown> | undefined {
+    return this.running.get(turnId);
+  }
+
   endedState(turnId: string): TurnState | undefined {
     return this.ended.get(turnId);
   }

@@ -41,7 +41,7 @@ describe('deltas delivered locally first, NATS for the rest', () => {
         if (deltas.length === count) controller.abort();
       }
     })();
-    // The NATS consumer needs a moment to exist before it sees live messages.
+    // A follower elsewhere opens its NATS consumer when nothing comes locally; publish once it can have.
     await new Promise((resolve) => setTimeout(resolve, 100));
     return { deltas, stop: () => controller.abort(), done };
   }
@@ -95,5 +95,37 @@ describe('deltas delivered locally first, NATS for the rest', () => {
     await Promise.all([local.done, remote.done]);
     expect(remote.deltas.map((received) => received.sequence)).toEqual(local.deltas.map((received) => received.sequence));
     expect(remote.deltas).toHaveLength(10);
+  });
+
+  it('keeps NATS closed for as long as this process drives the turn, however slow the model, and opens it after', async () => {
+    const turnId = randomUUID();
+    const consumersBefore = await consumersOnStream();
+    let endDrive!: () => void;
+    const drive = new Promise<void>((resolve) => (endDrive = resolve));
+    const driven = withLocalDelivery(await createNatsDeltaChannel(connection, { stream, subjectPrefix: `test${suffix}.deltas` }), {
+      sharedAfterIdleMs: 30,
+      drivenHere: (id) => (id === turnId ? drive : undefined),
+    });
+    const controller = new AbortController();
+    const received: number[] = [];
+    const done = (async () => {
+      for await (const next of driven.follow(turnId, 0, controller.signal)) {
+        received.push(next.sequence);
+        if (received.length === 4) controller.abort();
+      }
+    })();
+    // A slow first token, then slow tokens: ten times the idle time, and still no consumer.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await driven.publish(delta(turnId, 1));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await driven.publish(delta(turnId, 2));
+    const consumersWhileDriving = await consumersOnStream();
+    // The drive ends short of the answer; another process publishes the rest.
+    endDrive();
+    await elsewhere.publish(delta(turnId, 3));
+    await elsewhere.publish(delta(turnId, 4));
+    await done;
+    expect(consumersWhileDriving).toBe(consumersBefore);
+    expect(received).toEqual([1, 2, 3, 4]);
   });
 });

@@ -17,10 +17,21 @@ const SHARED_AFTER_IDLE_MS = 250;
  * through NATS) waits for it, for a while.
  *
  * A follower opens the shared channel only once no delta has been published here for
- * `sharedAfterIdleMs`, or one arrives after a gap: a turn answered by this process then
- * costs no NATS consumer, and one answered elsewhere reaches its follower that much later.
+ * `sharedAfterIdleMs` (counted from the end of the turn's drive, when this process
+ * drives it), or one arrives after a gap: a turn answered by this process then costs no
+ * NATS consumer, and one answered elsewhere reaches its follower that much later.
  */
-export function withLocalDelivery(shared: DeltaChannel, options: { sharedAfterIdleMs?: number } = {}): DeltaChannel {
+export interface LocalDeliveryOptions {
+  /** Defaults to 250 ms. */
+  sharedAfterIdleMs?: number;
+  /**
+   * The drive of a turn running in this process, if any: its deltas are published here,
+   * so however long the model takes, the shared channel waits until the drive has ended.
+   */
+  drivenHere?: (turnId: string) => Promise<unknown> | undefined;
+}
+
+export function withLocalDelivery(shared: DeltaChannel, options: LocalDeliveryOptions = {}): DeltaChannel {
   const sharedAfterIdleMs = options.sharedAfterIdleMs ?? SHARED_AFTER_IDLE_MS;
   const local = new Map<string, Set<(delta: TurnDelta) => void>>();
 
@@ -39,6 +50,8 @@ export function withLocalDelivery(shared: DeltaChannel, options: { sharedAfterId
       let sharedDone = false;
       let sharedStarted = false;
       let idleTimer: NodeJS.Timeout | undefined;
+      const drive = options.drivenHere?.(turnId);
+      let driving = drive !== undefined;
       const startShared = () => {
         clearTimeout(idleTimer);
         if (sharedStarted || signal.aborted) return;
@@ -59,7 +72,7 @@ export function withLocalDelivery(shared: DeltaChannel, options: { sharedAfterId
       // per follower) is opened only when the deltas stop coming locally for a while, or
       // one arrives after a gap; it replays from the start, so waiting loses nothing.
       const restartIdleTimer = () => {
-        if (sharedStarted) return;
+        if (sharedStarted || driving) return;
         clearTimeout(idleTimer);
         idleTimer = setTimeout(startShared, sharedAfterIdleMs);
       };
@@ -79,7 +92,12 @@ export function withLocalDelivery(shared: DeltaChannel, options: { sharedAfterId
         wake?.();
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      restartIdleTimer();
+      const driveEnded = () => {
+        driving = false;
+        restartIdleTimer();
+      };
+      if (drive) void drive.then(driveEnded, driveEnded);
+      else restartIdleTimer();
 
       let last = afterSequence;
       /** The next delta to pass on: the one right after the last, or after a wait, the earliest one. */

@@ -1,8 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Appends to several streams in one transaction. Every stream's lock is taken, in
- * stream-id order, before the first write: the transaction's id (the first part of the
+ * Appends to several streams in one transaction. Every stream's lock is taken, in a
+ * fixed order, before the first write: the transaction's id (the first part of the
  * global order) is then assigned only once all its streams are ours, so each stream
  * stays in revision order in $all, and two multi-stream appends cannot deadlock.
  *
@@ -18,9 +18,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     declare
       v_append jsonb;
       v_row record;
+      v_lock bigint;
     begin
-      perform pg_advisory_xact_lock(hashtextextended(s.id, 0))
-         from (select distinct a->>'streamId' as id from jsonb_array_elements(p_appends) a order by 1) s;
+      -- Locks are keyed by the stream id's hash (as tessera_append takes them) and taken in the
+      -- order of that key, one at a time, so two streams sharing a key cannot invert the order.
+      for v_lock in select distinct hashtextextended(a->>'streamId', 0) from jsonb_array_elements(p_appends) a order by 1 loop
+        perform pg_advisory_xact_lock(v_lock);
+      end loop;
       for v_append in select value from jsonb_array_elements(p_appends) loop
         select * into v_row
           from tessera_append(v_append->>'streamId', (v_append->>'expected')::bigint, v_append->'events',
