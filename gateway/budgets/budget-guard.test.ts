@@ -178,6 +178,27 @@ describe.each<BudgetTestBackend>(['postgresql', 'pglite'])('budget guard (%s)', 
     });
   });
 
+  it('checks availability from what it knows, reading the window again only once that is older than the limit', async () => {
+    await budget({ scope: 'tenant', period: 'monthly', limitMicros: 4_000, enforcement: 'hard' });
+    let clock = 0;
+    const { store: counted, counts } = countingStore(store);
+    const guard = createBudgetGuard({ store: counted, standingMaxAgeMs: 1_000, clock: () => clock });
+    const elsewhere = createBudgetGuard({ store });
+    await guard.ensureAvailable(tenantId, keyId, now);
+    expect(counts.budgetReads).toBe(1);
+    // Its own holds and settlements keep it current: no read per request.
+    await guard.settle(await guard.reserve({ tenantId, callId: callId(), worstCaseMicros: 1_000, now }), 1_000, now);
+    for (let index = 0; index < 5; index += 1) await guard.ensureAvailable(tenantId, keyId, now);
+    expect(counts.budgetReads).toBe(1);
+    // Another process spends the rest: counted once the standing is older than the limit.
+    await elsewhere.settle(await elsewhere.reserve({ tenantId, callId: callId(), worstCaseMicros: 3_000, now }), 3_000, now);
+    clock = 999;
+    await guard.ensureAvailable(tenantId, keyId, now);
+    clock = 1_001;
+    await expect(guard.ensureAvailable(tenantId, keyId, now)).rejects.toMatchObject({ code: 'TESSERA_BUDGET_EXHAUSTED', remainingMicros: 0 });
+    expect(counts.budgetReads).toBe(2);
+  });
+
   it('settles a call against the window it reserved in, and starts the next window empty', async () => {
     await budget({ scope: 'tenant', period: 'daily', limitMicros: 10_000, enforcement: 'hard' });
     const guard = createBudgetGuard({ store });

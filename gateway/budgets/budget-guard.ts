@@ -35,7 +35,7 @@ export interface BudgetGuard {
   remaining(tenantId: string, keyId?: string, now?: Date): Promise<BudgetStanding[]>;
   /** Every budget of the tenant, its keys' included, with what is left of each. */
   standings(tenantId: string, now?: Date): Promise<BudgetStanding[]>;
-  /** Throws BudgetExhaustedError when a hard budget that applies has nothing left: the cheap check before accepting work. */
+  /** Throws BudgetExhaustedError when a hard budget that applies has nothing left (as known within `standingMaxAgeMs`): the cheap check before accepting work. */
   ensureAvailable(tenantId: string, keyId?: string, now?: Date): Promise<void>;
   /** Reads the tenant's budgets again on next use (this process just set one). */
   forget(tenantId: string): void;
@@ -45,25 +45,30 @@ export interface BudgetGuardOptions {
   store: EventStore;
   /** How long budgets read from the tenant stream are trusted; a budget set elsewhere applies within this. Default 2 s. */
   definitionsMaxAgeMs?: number;
-  /** Monotonic milliseconds for that cache; injected by tests. */
+  /**
+   * How stale a window's standing may be for `ensureAvailable`, the early refusal before
+   * any work: what this process itself held and settled is always counted, another
+   * process's spending within this. The hold before each call is exact. Default 1 s.
+   */
+  standingMaxAgeMs?: number;
+  /** Monotonic milliseconds for these caches; injected by tests. */
   clock?: () => number;
 }
 
 export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
-  const definitions = createBudgetDefinitionsCache(options.store, {
-    maxAgeMs: options.definitionsMaxAgeMs ?? 2_000,
-    clock: options.clock ?? (() => performance.now()),
-  });
-  const accounts = createBudgetWindowAccounts(options.store);
+  const clock = options.clock ?? (() => performance.now());
+  const definitions = createBudgetDefinitionsCache(options.store, { maxAgeMs: options.definitionsMaxAgeMs ?? 2_000, clock });
+  const accounts = createBudgetWindowAccounts(options.store, { clock });
+  const standingMaxAgeMs = options.standingMaxAgeMs ?? 1_000;
 
   const holdOf = (tenantId: string, budget: BudgetSetData, now: Date): BudgetHold => {
     const window = windowOf(budget, now);
     return { streamId: budgetStreamId(tenantId, window), window, limitMicros: budget.limitMicros, enforcement: budget.enforcement };
   };
 
-  const standingOf = async (tenantId: string, budget: BudgetSetData, now: Date): Promise<BudgetStanding> => {
+  const standingOf = async (tenantId: string, budget: BudgetSetData, now: Date, maxAgeMs?: number): Promise<BudgetStanding> => {
     const { streamId, window } = holdOf(tenantId, budget, now);
-    const state = await accounts.current(streamId);
+    const state = maxAgeMs === undefined ? await accounts.current(streamId) : await accounts.recent(streamId, maxAgeMs);
     return {
       ...budget,
       window: window.label,
@@ -148,7 +153,9 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
     },
 
     async ensureAvailable(tenantId, keyId, now = new Date()) {
-      const exhausted = (await guard.remaining(tenantId, keyId, now)).filter(
+      const budgets = (await definitions.budgetsOf(tenantId)).filter((budget) => appliesToKey(budget, keyId));
+      const standings = await Promise.all(budgets.map((budget) => standingOf(tenantId, budget, now, standingMaxAgeMs)));
+      const exhausted = standings.filter(
         (standing) => standing.enforcement === 'hard' && standing.remainingMicros === 0,
       );
       if (exhausted.length === 0) return;

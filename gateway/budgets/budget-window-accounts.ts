@@ -20,6 +20,8 @@ export interface BudgetWindowAccounts {
   execute(stream: StreamId, command: BudgetWindowCommand, metadata: BudgetEventMetadata): Promise<BudgetWindowState>;
   /** The window as the log holds it now: the cached fold plus whatever was appended since. */
   current(stream: StreamId): Promise<BudgetWindowState>;
+  /** The cached fold when this process read or wrote the window within `maxAgeMs`; otherwise `current`. */
+  recent(stream: StreamId, maxAgeMs: number): Promise<BudgetWindowState>;
 }
 
 export interface BudgetWindowAccountsOptions {
@@ -27,6 +29,8 @@ export interface BudgetWindowAccountsOptions {
   maxWindows?: number;
   /** Appends tried before a window that keeps changing under this process gives up. */
   maxAttempts?: number;
+  /** Monotonic milliseconds for `recent`; injected by tests. */
+  clock?: () => number;
 }
 
 interface Pending {
@@ -40,6 +44,8 @@ interface Account {
   state: BudgetWindowState;
   /** Revision of the last event folded into `state`; -1 before the stream exists. */
   revision: number;
+  /** When `state` was last known to match the log (a read, or an append at the expected revision). */
+  confirmedAt: number;
   queue: Pending[];
   writing: boolean;
 }
@@ -51,12 +57,13 @@ const MAX_COMMANDS_PER_APPEND = 100;
 
 export function createBudgetWindowAccounts(store: EventStore, options: BudgetWindowAccountsOptions = {}): BudgetWindowAccounts {
   const maxAttempts = options.maxAttempts ?? 50;
+  const clock = options.clock ?? (() => performance.now());
   const accounts = new LRUCache<StreamId, Account>({ max: options.maxWindows ?? 10_000 });
 
   const accountOf = (stream: StreamId): Account => {
     let account = accounts.get(stream);
     if (!account) {
-      account = { state: budgetWindowDecider.initialState(), revision: -1, queue: [], writing: false };
+      account = { state: budgetWindowDecider.initialState(), revision: -1, confirmedAt: Number.NEGATIVE_INFINITY, queue: [], writing: false };
       accounts.set(stream, account);
     }
     return account;
@@ -64,11 +71,13 @@ export function createBudgetWindowAccounts(store: EventStore, options: BudgetWin
 
   const catchUp = async (stream: StreamId, account: Account): Promise<void> => {
     const from = account.revision;
+    const readAt = clock();
     const { events } = await store.readStream(stream, { fromRevision: from + 1 });
     // An append or another read moved the account meanwhile: it is already as new as this read.
     if (account.revision !== from) return;
     account.state = events.reduce((state, event) => budgetWindowDecider.evolve(state, event as unknown as BudgetWindowEvent), account.state);
     account.revision = events.at(-1)?.revision ?? from;
+    account.confirmedAt = readAt;
   };
 
   const decideAll = (state: BudgetWindowState, batch: readonly Pending[]) => {
@@ -106,6 +115,7 @@ export function createBudgetWindowAccounts(store: EventStore, options: BudgetWin
         const result = await store.appendToStream(stream, decided.events, { expectedRevision });
         account.state = decided.state;
         account.revision = result.nextRevision;
+        account.confirmedAt = clock();
         return decided.outcomes;
       } catch (error) {
         if (!(error instanceof StreamRevisionConflictError) || attempt >= maxAttempts) throw error;
@@ -147,6 +157,11 @@ export function createBudgetWindowAccounts(store: EventStore, options: BudgetWin
     async current(stream) {
       const account = accountOf(stream);
       await catchUp(stream, account);
+      return account.state;
+    },
+    async recent(stream, maxAgeMs) {
+      const account = accountOf(stream);
+      if (clock() - account.confirmedAt > maxAgeMs) await catchUp(stream, account);
       return account.state;
     },
   };
