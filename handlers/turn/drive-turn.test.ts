@@ -71,7 +71,7 @@ describe('driving a turn inline', () => {
     expect(byType.get('TurnCompleted')!.metadata.causationId).toBe(byType.get('ModelCallCompleted')!.id);
   });
 
-  it('records a turn nobody else can see yet in one append with its conversation, once it ended, a refused call too, and nothing when the append fails', async () => {
+  it('records a turn nobody else can see yet in one append with its conversation, once it ended, a refused call too, nothing when the store stays down, and all once when it comes back', async () => {
     const start = async (message: string) => {
       const opened = await openConversation(backend.store, { tenantId, correlationId: randomUUID() }, { deferAppend: true });
       const turn = await requestTurn(
@@ -119,6 +119,15 @@ describe('driving a turn inline', () => {
     down.mockRestore();
     expect(broken.turn.unsaved).toHaveLength(1);
     expect((await backend.store.readStream(streamId('turn', broken.turn.turnId))).currentRevision).toBe(-1);
+
+    // A connection lost once is tried again: the call already paid for is recorded, once.
+    const flakyMarker = randomUUID();
+    const flaky = await start(`Flaky. ${flakyMarker}`);
+    const lostOnce = vi.spyOn(dependencies.store, 'appendToStreams').mockRejectedValueOnce(new Error('Connection terminated unexpectedly'));
+    expect((await createTurnDriver(dependencies, emptyRetriever).drive(flaky.turn)).status).toBe('completed');
+    lostOnce.mockRestore();
+    expect((await turnEvents(flaky.turn.turnId)).at(-1)?.type).toBe('TurnCompleted');
+    expect(upstreamCallsFor(flakyMarker)).toBe(1);
     expect((await backend.store.readStream(streamId('conversation', broken.conversationId))).currentRevision).toBe(-1);
   });
 

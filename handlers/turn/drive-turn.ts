@@ -10,6 +10,7 @@ import { nextAction } from '../../domain/turn/next-action.js';
 import type { TurnCommand } from '../../domain/turn/turn-command.js';
 import type { TurnState } from '../../domain/turn/turn-state.js';
 import { appendInOrder } from '../../infra/event-store/append-in-order.js';
+import type { StreamAppend } from '../../infra/event-store/port.js';
 import { EventIdReusedError, StreamRevisionConflictError } from '../../infra/event-store/errors.js';
 import { buildPromptCommand } from './build-prompt-handler.js';
 import { answerFromCache, modelRequestOf, performModelCall, planModelCall, startModelCallCommand } from './call-model-handler.js';
@@ -17,6 +18,9 @@ import { lookUpCachedAnswer } from './cached-model-call.js';
 import { retrieveCommand, type Retriever } from './retrieve-handler.js';
 import { metadataCausedBy, type TurnPipelineDependencies } from './turn-pipeline-context.js';
 import { completeCommand, validateCommand } from './validate-handler.js';
+
+const APPEND_ATTEMPTS = 4;
+const APPEND_RETRY_DELAY_MS = 250;
 
 /** The event a step reacts to: its id seeds the step's event ids, as on the bus. */
 interface Cause {
@@ -43,6 +47,23 @@ interface DecidedStep {
  */
 export function createTurnDriver(dependencies: TurnPipelineDependencies, retriever: Retriever): TurnDriver {
   const { store } = dependencies;
+
+  /**
+   * A lost connection is tried again: the same ids make a repeat of a write that did land
+   * a no-op, and what is at stake (a call already paid for, a turn nothing else records
+   * yet) is worth a second. Refusals (a conflict, an id reused) are answers, not faults.
+   */
+  const appendRetrying = async (appends: StreamAppend[]) => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await appendInOrder(store, appends);
+      } catch (error) {
+        if (DomainError.isInstance(error) || attempt >= APPEND_ATTEMPTS) throw error;
+        dependencies.logger.warn({ err: error, attempt }, 'recording the turn failed; trying again');
+        await new Promise((resolve) => setTimeout(resolve, APPEND_RETRY_DELAY_MS * attempt));
+      }
+    }
+  };
 
   async function run(turn: RequestedTurn): Promise<TurnState> {
     const stream = streamId('turn', turn.turnId);
@@ -74,7 +95,7 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
       const events = [...unsaved, ...steps.flatMap((decided) => decided.events)];
       if (events.length === 0) return true;
       try {
-        const results = await appendInOrder(store, [...alongside, { streamId: stream, events, expectedRevision: revision === -1 ? 'no_stream' : revision }]);
+        const results = await appendRetrying([...alongside, { streamId: stream, events, expectedRevision: revision === -1 ? 'no_stream' : revision }]);
         revision = results.at(-1)!.nextRevision;
         unsaved.length = 0;
         alongside.length = 0;
