@@ -177,7 +177,7 @@ export function modelRequestOf(call: PlannedModelCall): ModelRequest {
   return { messages: prompt.messages, tools: prompt.tools, ...prompt.parameters };
 }
 
-/** A cache hit as the call's completion; streaming clients get it as deltas like any answer. */
+/** A cache hit as the call's completion; streaming clients get it as deltas like any answer, unless `publishDeltas` is false. */
 export async function answerFromCache(
   dependencies: TurnPipelineDependencies,
   call: PlannedModelCall,

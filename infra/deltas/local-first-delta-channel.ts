@@ -6,6 +6,16 @@ const GAP_WAIT_MS = 500;
 /** How long a follower goes without a delta published in this process before it follows the shared channel too. */
 const SHARED_AFTER_IDLE_MS = 250;
 
+export interface LocalDeliveryOptions {
+  /** Defaults to 250 ms. */
+  sharedAfterIdleMs?: number;
+  /**
+   * The drive of a turn running in this process, if any: its deltas are published here,
+   * so however long the model takes, the shared channel waits until the drive has ended.
+   */
+  drivenHere?: (turnId: string) => Promise<unknown> | undefined;
+}
+
 /**
  * A shared channel (NATS) with a shortcut for deltas published in this process: a
  * follower here gets them the moment they are published, and the shared channel's
@@ -21,16 +31,6 @@ const SHARED_AFTER_IDLE_MS = 250;
  * drives it), or one arrives after a gap: a turn answered by this process then costs no
  * NATS consumer, and one answered elsewhere reaches its follower that much later.
  */
-export interface LocalDeliveryOptions {
-  /** Defaults to 250 ms. */
-  sharedAfterIdleMs?: number;
-  /**
-   * The drive of a turn running in this process, if any: its deltas are published here,
-   * so however long the model takes, the shared channel waits until the drive has ended.
-   */
-  drivenHere?: (turnId: string) => Promise<unknown> | undefined;
-}
-
 export function withLocalDelivery(shared: DeltaChannel, options: LocalDeliveryOptions = {}): DeltaChannel {
   const sharedAfterIdleMs = options.sharedAfterIdleMs ?? SHARED_AFTER_IDLE_MS;
   const local = new Map<string, Set<(delta: TurnDelta) => void>>();
@@ -68,11 +68,9 @@ export function withLocalDelivery(shared: DeltaChannel, options: LocalDeliveryOp
           )
           .finally(() => wake?.());
       };
-      // A turn driven in this process publishes here: the shared channel (a NATS consumer
-      // per follower) is opened only when the deltas stop coming locally for a while, or
-      // one arrives after a gap; it replays from the start, so waiting loses nothing.
+      // The shared channel replays from the start, so opening it late loses nothing.
       const restartIdleTimer = () => {
-        if (sharedStarted || driving) return;
+        if (sharedStarted || driving || signal.aborted) return;
         clearTimeout(idleTimer);
         idleTimer = setTimeout(startShared, sharedAfterIdleMs);
       };
