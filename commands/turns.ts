@@ -43,6 +43,10 @@ export interface RequestedTurn {
    * not recorded at all (nor answered).
    */
   recordWhenEnded?: boolean;
+  /** With a deferred append: settles once the driver's first append has landed. */
+  recorded?: Promise<void>;
+  /** Called by the driver when its first append has landed. */
+  markRecorded?: () => void;
 }
 
 /**
@@ -67,6 +71,10 @@ export interface RequestTurnOptions {
   alongside?: StreamAppend[];
   /** With `deferAppend`: see RequestedTurn.recordWhenEnded. */
   recordWhenEnded?: boolean;
+  /** With a deferred append: settles once the driver's first append has landed. */
+  recorded?: Promise<void>;
+  /** Called by the driver when its first append has landed. */
+  markRecorded?: () => void;
 }
 
 /** Appends TurnRequested after checking the conversation belongs to the tenant and takes turns. */
@@ -98,6 +106,8 @@ export async function requestTurn(store: EventStore, input: RequestTurnInput, de
     const state = turnDecider.initialState();
     const [decided] = turnDecider.decide(command, state);
     const requested: NewEvent = { id: newId<EventId>(), type: decided!.type, data: decided!.data, metadata };
+    let markRecorded!: () => void;
+    const recorded = new Promise<void>((resolve) => (markRecorded = resolve));
     return {
       turnId,
       requested,
@@ -106,6 +116,8 @@ export async function requestTurn(store: EventStore, input: RequestTurnInput, de
       unsaved: [requested],
       alongside: options.alongside ? [...options.alongside] : undefined,
       recordWhenEnded: options.recordWhenEnded,
+      recorded,
+      markRecorded,
     };
   }
   const result = await handleCommand(store, streamId('turn', turnId), turnDecider, command, { metadata, newStream: input.turnId === undefined });

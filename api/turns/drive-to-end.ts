@@ -50,3 +50,17 @@ export async function driveToEnd(
   }
   return endingOf(await awaitTurnEnd(sources.store, sources.hub, turn.turnId, signal));
 }
+
+/**
+ * Resolves once a deferred turn's first append has landed (at once for a turn already
+ * recorded); rejects when its drive failed before that, leaving nothing recorded.
+ */
+export async function untilRecorded(turn: RequestedTurn, drive: Promise<unknown>): Promise<void> {
+  if (!turn.recorded) return;
+  await Promise.race([
+    turn.recorded,
+    drive.then(() => {
+      if (turn.unsaved && turn.unsaved.length > 0) throw new Error(`turn ${turn.turnId} ended without being recorded`);
+    }),
+  ]);
+}

@@ -15,6 +15,7 @@ import type { IdempotencyStore } from '../idempotency/idempotency-store.js';
 import { idempotencyHeaders, withIdempotency } from '../idempotency/with-idempotency.js';
 import { wantsFreshAnswer } from '../cache-control.js';
 import { openSse } from '../sse/sse-writer.js';
+import { untilRecorded } from './drive-to-end.js';
 import { streamTurn, type TurnStreamSources } from './stream-turn.js';
 import { parseCursor, START_CURSOR } from './turn-cursor.js';
 import { feedbackBody, requestTurnBody, streamHeaders, turnAccepted, turnIdParams, turnView } from './turn-schemas.js';
@@ -77,10 +78,14 @@ export function turnRoutes(dependencies: TurnRouteDependencies) {
               correlationId: request.id,
             },
             dependencies.turnDefaults,
+            // A chat turn (no retrieval to wait for) is recorded with its first steps, claim included, in one append.
+            { deferAppend: dependencies.driver !== undefined && body.mode === 'chat' },
           ), 'params.id');
           const { turnId } = turn;
-          // Answered at once (202); the drive goes on after the response, and the pipeline finishes whatever it leaves.
-          void dependencies.driver?.drive(turn).catch((error: unknown) => request.log.error({ err: error, turnId }, 'driving the turn failed; the pipeline carries it on'));
+          const drive = dependencies.driver?.drive(turn);
+          void drive?.catch((error: unknown) => request.log.error({ err: error, turnId }, 'driving the turn failed; the pipeline carries it on'));
+          // Answered once the turn is recorded (202); the drive goes on after the response, and the pipeline finishes whatever it leaves.
+          if (drive) await untilRecorded(turn, drive);
           return {
             statusCode: 202,
             body: { id: turnId, conversationId: request.params.id, status: 'requested' as const, streamUrl: `/v1/turns/${turnId}/stream` },

@@ -12,6 +12,8 @@ import { loadConfig } from '../../infra/config/load-config.js';
 import { startFakeUpstream, type FakeUpstream } from '../../test/support/fake-upstream/index.js';
 import { createCallModelHandler } from './call-model-handler.js';
 import { createTurnDriver } from './drive-turn.js';
+import { untilRecorded } from '../../api/turns/drive-to-end.js';
+import { InvalidAppendError } from '../../infra/event-store/errors.js';
 import { emptyRetriever, turnPipelineHandlers, type TurnPipelineDependencies } from './index.js';
 
 const defaults = { maxModelSteps: 4, maxToolCalls: 4, maxOutputTokens: 256, deadlineMs: 60_000 };
@@ -189,6 +191,36 @@ describe('driving a turn inline', () => {
     // The claim is in the log, and the drive said so: the pipeline carries the turn on after the lease.
     expect(turn.unsaved).toEqual([]);
     expect((await turnEvents(turn.turnId)).map((event) => event.type)).toEqual(['TurnRequested', 'PromptBuilt', 'ModelCallStarted']);
+  });
+
+  it('records a deferred REST turn with its first steps, claim included, and says so before the call ends', async () => {
+    const conversationId = await startConversation(backend.store, { tenantId, correlationId: randomUUID() });
+    const marker = randomUUID();
+    const turn = await requestTurn(
+      backend.store,
+      { conversationId, tenantId, message: `Slow. ${marker} [[fake: reply="Late." delay=300]]`, mode: 'chat', stream: false, source: 'api', correlationId: randomUUID() },
+      defaults,
+      { deferAppend: true },
+    );
+    const drive = createTurnDriver(dependencies, emptyRetriever).drive(turn);
+    await untilRecorded(turn, drive);
+    const recorded = await turnEvents(turn.turnId);
+    expect(recorded.map((event) => event.type)).toEqual(['TurnRequested', 'PromptBuilt', 'ModelCallStarted']);
+    expect(new Set(recorded.map((event) => event.position.split(':')[0])).size).toBe(1);
+    expect((await drive).status).toBe('completed');
+
+    // A drive that fails before its first append leaves nothing, and says so.
+    const failing = await requestTurn(
+      backend.store,
+      { conversationId, tenantId, message: `Down. ${randomUUID()}`, mode: 'chat', stream: false, source: 'api', correlationId: randomUUID() },
+      defaults,
+      { deferAppend: true },
+    );
+    const down = vi.spyOn(dependencies.store, 'appendToStream').mockRejectedValue(new InvalidAppendError('the store refuses everything', 'events'));
+    const failedDrive = createTurnDriver(dependencies, emptyRetriever).drive(failing);
+    await expect(untilRecorded(failing, failedDrive)).rejects.toThrow('the store refuses everything');
+    down.mockRestore();
+    expect((await turnEvents(failing.turnId))).toEqual([]);
   });
 
   it('records a cached answer in one append, the call never going out', async () => {

@@ -97,8 +97,10 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
       try {
         const results = await appendRetrying([...alongside, { streamId: stream, events, expectedRevision: revision === -1 ? 'no_stream' : revision }]);
         revision = results.at(-1)!.nextRevision;
+        const first = unsaved.length > 0;
         unsaved.length = 0;
         alongside.length = 0;
+        if (first) turn.markRecorded?.();
         return true;
       } catch (error) {
         // An id already taken means a handler recorded the same step first (at another `now`).
