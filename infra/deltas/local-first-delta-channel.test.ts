@@ -128,4 +128,29 @@ describe('deltas delivered locally first, NATS for the rest', () => {
     expect(consumersWhileDriving).toBe(consumersBefore);
     expect(received).toEqual([1, 2, 3, 4]);
   });
+
+  it('gives a follower that comes after the first deltas were published here all of them, once each, without NATS', async () => {
+    const turnId = randomUUID();
+    const consumersBefore = await consumersOnStream();
+    let endDrive!: () => void;
+    const drive = new Promise<void>((resolve) => (endDrive = resolve));
+    const driven = withLocalDelivery(await createNatsDeltaChannel(connection, { stream, subjectPrefix: `test${suffix}.deltas` }), {
+      drivenHere: (id) => (id === turnId ? drive : undefined),
+    });
+    for (let sequence = 1; sequence <= 3; sequence += 1) await driven.publish(delta(turnId, sequence));
+    const controller = new AbortController();
+    const received: number[] = [];
+    const done = (async () => {
+      for await (const next of driven.follow(turnId, 1, controller.signal)) {
+        received.push(next.sequence);
+        if (received.length === 5) controller.abort();
+      }
+    })();
+    for (let sequence = 4; sequence <= 6; sequence += 1) await driven.publish(delta(turnId, sequence));
+    await done;
+    const consumersAfter = await consumersOnStream();
+    endDrive();
+    expect(received).toEqual([2, 3, 4, 5, 6]);
+    expect(consumersAfter).toBe(consumersBefore);
+  });
 });

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { followsDirectly, type DeltaChannel, type TurnDelta } from './port.js';
 
 /** How long a delta waits for an earlier one that has not arrived before it is passed on anyway. */
@@ -5,6 +6,16 @@ const GAP_WAIT_MS = 500;
 
 /** How long a follower goes without a delta published in this process before it follows the shared channel too. */
 const SHARED_AFTER_IDLE_MS = 250;
+
+/**
+ * The first deltas of each turn published here are kept a few seconds for a follower
+ * that arrives just after them (a client whose stream opens once the turn is recorded,
+ * while the call is already under way). One who comes later finds a gap, and the gap
+ * opens the shared channel. Bounded: turns, seconds, deltas per turn.
+ */
+const RECENT_TURNS = 1_000;
+const RECENT_TTL_MS = 10_000;
+const RECENT_DELTAS_PER_TURN = 256;
 
 export interface LocalDeliveryOptions {
   /** Defaults to 250 ms. */
@@ -34,9 +45,13 @@ export interface LocalDeliveryOptions {
 export function withLocalDelivery(shared: DeltaChannel, options: LocalDeliveryOptions = {}): DeltaChannel {
   const sharedAfterIdleMs = options.sharedAfterIdleMs ?? SHARED_AFTER_IDLE_MS;
   const local = new Map<string, Set<(delta: TurnDelta) => void>>();
+  const recent = new LRUCache<string, TurnDelta[]>({ max: RECENT_TURNS, ttl: RECENT_TTL_MS });
 
   return {
     async publish(delta) {
+      let published = recent.get(delta.turnId);
+      if (!published) recent.set(delta.turnId, (published = []));
+      if (published.length < RECENT_DELTAS_PER_TURN) published.push(delta);
       for (const listener of local.get(delta.turnId) ?? []) listener(delta);
       await shared.publish(delta);
     },
@@ -85,6 +100,7 @@ export function withLocalDelivery(shared: DeltaChannel, options: LocalDeliveryOp
       let listeners = local.get(turnId);
       if (!listeners) local.set(turnId, (listeners = new Set()));
       listeners.add(receiveLocal);
+      for (const delta of recent.get(turnId) ?? []) if (delta.sequence > afterSequence) receive(delta);
       const onAbort = () => {
         clearTimeout(idleTimer);
         wake?.();
