@@ -97,23 +97,35 @@ describe('deltas delivered locally first, NATS for the rest', () => {
     expect(remote.deltas).toHaveLength(10);
   });
 
+  /** A channel of a process that is driving `turnId` until `endDrive` is called. */
+  async function drivingChannel(turnId: string, sharedAfterIdleMs?: number) {
+    let endDrive!: () => void;
+    const drive = new Promise<void>((resolve) => (endDrive = resolve));
+    const channel = withLocalDelivery(await createNatsDeltaChannel(connection, { stream, subjectPrefix: `test${suffix}.deltas` }), {
+      sharedAfterIdleMs,
+      drivenHere: (id) => (id === turnId ? drive : undefined),
+    });
+    return { channel, endDrive };
+  }
+
+  /** Follows until `count` deltas came; resolves with their sequences. */
+  function followFor(channel: DeltaChannel, turnId: string, afterSequence: number, count: number): Promise<number[]> {
+    const controller = new AbortController();
+    return (async () => {
+      const received: number[] = [];
+      for await (const next of channel.follow(turnId, afterSequence, controller.signal)) {
+        received.push(next.sequence);
+        if (received.length === count) controller.abort();
+      }
+      return received;
+    })();
+  }
+
   it('keeps NATS closed for as long as this process drives the turn, however slow the model, and opens it after', async () => {
     const turnId = randomUUID();
     const consumersBefore = await consumersOnStream();
-    let endDrive!: () => void;
-    const drive = new Promise<void>((resolve) => (endDrive = resolve));
-    const driven = withLocalDelivery(await createNatsDeltaChannel(connection, { stream, subjectPrefix: `test${suffix}.deltas` }), {
-      sharedAfterIdleMs: 30,
-      drivenHere: (id) => (id === turnId ? drive : undefined),
-    });
-    const controller = new AbortController();
-    const received: number[] = [];
-    const done = (async () => {
-      for await (const next of driven.follow(turnId, 0, controller.signal)) {
-        received.push(next.sequence);
-        if (received.length === 4) controller.abort();
-      }
-    })();
+    const { channel: driven, endDrive } = await drivingChannel(turnId, 30);
+    const received = followFor(driven, turnId, 0, 4);
     // A slow first token, then slow tokens: ten times the idle time, and still no consumer.
     await new Promise((resolve) => setTimeout(resolve, 300));
     await driven.publish(delta(turnId, 1));
@@ -124,33 +136,19 @@ describe('deltas delivered locally first, NATS for the rest', () => {
     endDrive();
     await elsewhere.publish(delta(turnId, 3));
     await elsewhere.publish(delta(turnId, 4));
-    await done;
+    expect(await received).toEqual([1, 2, 3, 4]);
     expect(consumersWhileDriving).toBe(consumersBefore);
-    expect(received).toEqual([1, 2, 3, 4]);
   });
 
   it('gives a follower that comes after the first deltas were published here all of them, once each, without NATS', async () => {
     const turnId = randomUUID();
     const consumersBefore = await consumersOnStream();
-    let endDrive!: () => void;
-    const drive = new Promise<void>((resolve) => (endDrive = resolve));
-    const driven = withLocalDelivery(await createNatsDeltaChannel(connection, { stream, subjectPrefix: `test${suffix}.deltas` }), {
-      drivenHere: (id) => (id === turnId ? drive : undefined),
-    });
+    const { channel: driven, endDrive } = await drivingChannel(turnId);
     for (let sequence = 1; sequence <= 3; sequence += 1) await driven.publish(delta(turnId, sequence));
-    const controller = new AbortController();
-    const received: number[] = [];
-    const done = (async () => {
-      for await (const next of driven.follow(turnId, 1, controller.signal)) {
-        received.push(next.sequence);
-        if (received.length === 5) controller.abort();
-      }
-    })();
+    const received = followFor(driven, turnId, 1, 5);
     for (let sequence = 4; sequence <= 6; sequence += 1) await driven.publish(delta(turnId, sequence));
-    await done;
-    const consumersAfter = await consumersOnStream();
+    expect(await received).toEqual([2, 3, 4, 5, 6]);
+    expect(await consumersOnStream()).toBe(consumersBefore);
     endDrive();
-    expect(received).toEqual([2, 3, 4, 5, 6]);
-    expect(consumersAfter).toBe(consumersBefore);
   });
 });
