@@ -43,6 +43,8 @@ export interface RequestedTurn {
    * not recorded at all (nor answered).
    */
   recordWhenEnded?: boolean;
+  /** The conversation as the request found it, for the driver's first prompt. */
+  conversation?: ConversationState;
   /** With a deferred append: settles once the driver's first append has landed. */
   recorded?: Promise<void>;
   /** Called by the driver when its first append has landed. */
@@ -71,10 +73,6 @@ export interface RequestTurnOptions {
   alongside?: StreamAppend[];
   /** With `deferAppend`: see RequestedTurn.recordWhenEnded. */
   recordWhenEnded?: boolean;
-  /** With a deferred append: settles once the driver's first append has landed. */
-  recorded?: Promise<void>;
-  /** Called by the driver when its first append has landed. */
-  markRecorded?: () => void;
 }
 
 /** Appends TurnRequested after checking the conversation belongs to the tenant and takes turns. */
@@ -116,12 +114,13 @@ export async function requestTurn(store: EventStore, input: RequestTurnInput, de
       unsaved: [requested],
       alongside: options.alongside ? [...options.alongside] : undefined,
       recordWhenEnded: options.recordWhenEnded,
+      conversation,
       recorded,
       markRecorded,
     };
   }
   const result = await handleCommand(store, streamId('turn', turnId), turnDecider, command, { metadata, newStream: input.turnId === undefined });
-  return { turnId, requested: result.events[0]!, revision: result.nextRevision, state: result.state };
+  return { turnId, requested: result.events[0]!, revision: result.nextRevision, state: result.state, conversation };
 }
 
 export async function recordFeedback(

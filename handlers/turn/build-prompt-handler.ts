@@ -1,3 +1,4 @@
+import type { ConversationState } from '../../domain/conversation/conversation-decider.js';
 import type { ModelMessage } from '../../domain/prompt/model-message.js';
 import { renderPrompt } from '../../domain/prompt/render-prompt.js';
 import { nextAction } from '../../domain/turn/next-action.js';
@@ -26,11 +27,16 @@ export function createBuildPromptHandler(dependencies: TurnPipelineDependencies)
 }
 
 /** The next step's PromptBuilt, when building a prompt is what the turn needs next. */
-export async function buildPromptCommand(state: TurnState, dependencies: TurnPipelineDependencies): Promise<RecordPromptBuilt | undefined> {
+export async function buildPromptCommand(
+  state: TurnState,
+  dependencies: TurnPipelineDependencies,
+  /** The conversation's state when the caller has just read it (the request checked it). */
+  conversation?: ConversationState,
+): Promise<RecordPromptBuilt | undefined> {
   if (nextAction(state) !== 'build-prompt' || state.status === 'none' || state.status === 'completed' || state.status === 'failed') return undefined;
   const step = state.step + 1;
   const { messages, promptName, promptVersion, estimatedInputTokens, templateParameters } =
-    state.prompt && state.answer ? continuePrompt(state, dependencies) : await firstPrompt(state, dependencies);
+    state.prompt && state.answer ? continuePrompt(state, dependencies) : await firstPrompt(state, dependencies, conversation);
   const limit = state.request.limits.maxOutputTokens;
   return {
     type: 'RecordPromptBuilt',
@@ -52,14 +58,14 @@ export async function buildPromptCommand(state: TurnState, dependencies: TurnPip
   };
 }
 
-async function firstPrompt(state: TurnInProgress, dependencies: TurnPipelineDependencies) {
+async function firstPrompt(state: TurnInProgress, dependencies: TurnPipelineDependencies, conversation?: ConversationState) {
   const { request } = state;
   if (request.clientMessages) {
     // OpenAI-compatible calls bring the whole conversation; it is sent as given.
     const messages = [...request.clientMessages];
     return { messages, promptName: 'client', promptVersion: 0, estimatedInputTokens: countMessages(messages, dependencies), templateParameters: {} };
   }
-  const template = await promptTemplateFor(dependencies.store, request.conversationId);
+  const template = await promptTemplateFor(dependencies.store, request.conversationId, conversation);
   const context = state.context?.chunks.map((chunk) => ({ label: chunk.label, text: chunk.text, source: chunk.source }));
   const history = await conversationHistory(dependencies.readModels, request.conversationId, request.turnId);
   const rendered = renderPrompt(template, { history, userMessage: request.message, context, countTokens: dependencies.countTokens });

@@ -202,8 +202,12 @@ describe('driving a turn inline', () => {
       defaults,
       { deferAppend: true },
     );
+    const reads = vi.spyOn(dependencies.store, 'readStream');
     const drive = createTurnDriver(dependencies, emptyRetriever).drive(turn);
     await untilRecorded(turn, drive);
+    // The request read the conversation; the first prompt does not read it again.
+    expect(reads.mock.calls.filter(([stream]) => stream.startsWith('conversation-'))).toEqual([]);
+    reads.mockRestore();
     const recorded = await turnEvents(turn.turnId);
     expect(recorded.map((event) => event.type)).toEqual(['TurnRequested', 'PromptBuilt', 'ModelCallStarted']);
     expect(new Set(recorded.map((event) => event.position.split(':')[0])).size).toBe(1);

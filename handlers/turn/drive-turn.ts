@@ -134,7 +134,8 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
         if (!command) break;
         decide('retrieve', command);
       } else if (action === 'build-prompt') {
-        const command = await buildPromptCommand(state, dependencies);
+        // Only the first prompt reads the conversation, which the request has just read.
+        const command = await buildPromptCommand(state, dependencies, turn.conversation);
         if (!command) break;
         promptEvent = decide(`build-prompt/${command.data.step}`, command).find((event) => event.type === 'PromptBuilt');
       } else if (action === 'call-model' && promptEvent) {

@@ -1,5 +1,5 @@
 import { loadState } from '../../commands/handle-command.js';
-import { conversationDecider } from '../../domain/conversation/conversation-decider.js';
+import { conversationDecider, type ConversationState } from '../../domain/conversation/conversation-decider.js';
 import type { ModelMessage } from '../../domain/prompt/model-message.js';
 import { promptDecider } from '../../domain/prompt/prompt-decider.js';
 import { DEFAULT_PROMPT_TEMPLATE, type PromptTemplate } from '../../domain/prompt/prompt-template.js';
@@ -7,10 +7,13 @@ import { streamId } from '../../domain/shared/stream-id.js';
 import type { EventStore } from '../../infra/event-store/port.js';
 import type { ReadModels } from '../../projections/read-model-database.js';
 
-/** The conversation's prompt: the latest published version of its name, or the built-in default. */
-export async function promptTemplateFor(store: EventStore, conversationId: string): Promise<PromptTemplate> {
-  const conversation = await loadState(store, streamId('conversation', conversationId), conversationDecider);
-  const name = conversation.state.status === 'none' ? undefined : conversation.state.promptName;
+/**
+ * The conversation's prompt: the latest published version of its name, or the built-in
+ * default. `known` is the conversation's state when the caller has just read it.
+ */
+export async function promptTemplateFor(store: EventStore, conversationId: string, known?: ConversationState): Promise<PromptTemplate> {
+  const conversation = known ?? (await loadState(store, streamId('conversation', conversationId), conversationDecider)).state;
+  const name = conversation.status === 'none' ? undefined : conversation.promptName;
   if (!name) return DEFAULT_PROMPT_TEMPLATE;
   // `default` may be published over; until then (and for a name never published) the built-in applies.
   const prompt = await loadState(store, streamId('prompt', name), promptDecider);
