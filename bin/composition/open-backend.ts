@@ -13,6 +13,7 @@ import { createInProcessDeltaChannel } from '../../infra/deltas/in-process/in-pr
 import { createNatsDeltaChannel } from '../../infra/deltas/nats/nats-delta-channel.js';
 import type { DeltaChannel } from '../../infra/deltas/port.js';
 import { withLocalDelivery } from '../../infra/deltas/local-first-delta-channel.js';
+import { hearConnectionErrors } from '../../infra/sql/hear-connection-errors.js';
 import type { Bus } from '../../infra/bus/port.js';
 import type { EventStore } from '../../infra/event-store/port.js';
 import { observeAppends, type AppendListener } from '../../infra/event-store/append-observer.js';
@@ -136,9 +137,8 @@ async function openStorage(config: Config, logger: Logger, projections: readonly
 
   await ensureDatabaseExists(config.databaseUrl);
   await migratePostgresEventLog(config.databaseUrl);
-  const readModelPool = new pg.Pool({ connectionString: config.databaseUrl, max: config.databasePoolSize });
-  // An idle client killed by the server (restart, failover) is replaced on demand; unheard, it would end the process.
-  readModelPool.on('error', onConnectionError);
+  // A client killed by the server (restart, failover) is replaced on demand; unheard, it would end the process.
+  const readModelPool = hearConnectionErrors(new pg.Pool({ connectionString: config.databaseUrl, max: config.databasePoolSize }), onConnectionError);
   const readModels = createPostgresKysely<ReadModelDatabase>(readModelPool);
   closers.push(() => readModels.destroy());
   await migrateProjections(readModels, projections);
