@@ -1,9 +1,8 @@
 import { conversationDecider, type ConversationState } from '../domain/conversation/conversation-decider.js';
-import type { NewEvent } from '../domain/events/envelope.js';
-import { newId, type EventId } from '../domain/shared/ids.js';
+import { newId } from '../domain/shared/ids.js';
 import { streamId } from '../domain/shared/stream-id.js';
 import type { EventStore, StreamAppend } from '../infra/event-store/port.js';
-import { handleCommand } from './handle-command.js';
+import { decideOnNewStream, handleCommand } from './handle-command.js';
 
 export interface StartConversationInput {
   tenantId: string;
@@ -49,10 +48,7 @@ export async function openConversation(store: EventStore, input: StartConversati
   };
   const metadata = { tenantId: input.tenantId, userId: input.userId, correlationId: input.correlationId, causationId: input.correlationId };
   if (options.deferAppend && input.conversationId === undefined) {
-    const initial = conversationDecider.initialState();
-    const decided = conversationDecider.decide(command, initial);
-    const events = decided.map((event): NewEvent => ({ id: newId<EventId>(), type: event.type, data: event.data, metadata }));
-    const state = decided.reduce((current, event) => conversationDecider.evolve(current, event), initial);
+    const { events, state } = decideOnNewStream(conversationDecider, command, metadata);
     return { conversationId, state, unsaved: { streamId: stream, events, expectedRevision: 'no_stream' } };
   }
   const { state } = await handleCommand(store, stream, conversationDecider, command, { metadata, newStream: input.conversationId === undefined });

@@ -59,6 +59,23 @@ export async function handleCommand<Command, State, Event extends DomainEvent>(
   }
 }
 
+/**
+ * What a command decides on a stream that does not exist yet, without appending it:
+ * for a caller that commits the events later, with others.
+ */
+export function decideOnNewStream<Command, State, Event extends DomainEvent>(
+  decider: Decider<Command, State, Event>,
+  command: Command,
+  metadata: CommandContext['metadata'],
+): { events: NewEvent[]; state: State } {
+  const initial = decider.initialState();
+  const decided = decider.decide(command, initial);
+  return {
+    events: decided.map((event): NewEvent => ({ id: newId<EventId>(), type: event.type, data: event.data, metadata })),
+    state: decided.reduce((current, event) => decider.evolve(current, event), initial),
+  };
+}
+
 /** Folds a stream into its current state. */
 export async function loadState<Command, State, Event extends DomainEvent>(
   store: EventStore,

@@ -1,6 +1,6 @@
 import { assertAcceptsTurns, conversationDecider, type ConversationState } from '../domain/conversation/conversation-decider.js';
 import { ConversationNotFoundError } from '../domain/conversation/conversation-errors.js';
-import { newId, type EventId } from '../domain/shared/ids.js';
+import { newId } from '../domain/shared/ids.js';
 import { streamId } from '../domain/shared/stream-id.js';
 import type { TurnRequestedData } from '../domain/turn/events/turn-requested.js';
 import { turnDecider } from '../domain/turn/decide-turn.js';
@@ -8,7 +8,7 @@ import type { RecordFeedback, TurnCommand } from '../domain/turn/turn-command.js
 import type { NewEvent } from '../domain/events/envelope.js';
 import type { TurnState } from '../domain/turn/turn-state.js';
 import type { EventStore, StreamAppend } from '../infra/event-store/port.js';
-import { handleCommand, loadState } from './handle-command.js';
+import { decideOnNewStream, handleCommand, loadState } from './handle-command.js';
 
 export interface TurnDefaults {
   maxModelSteps: number;
@@ -101,16 +101,15 @@ export async function requestTurn(store: EventStore, input: RequestTurnInput, de
   };
   const metadata = { tenantId: input.tenantId, userId: input.userId, correlationId, causationId: correlationId, traceparent };
   if (options.deferAppend && input.turnId === undefined) {
-    const state = turnDecider.initialState();
-    const [decided] = turnDecider.decide(command, state);
-    const requested: NewEvent = { id: newId<EventId>(), type: decided!.type, data: decided!.data, metadata };
+    const { events, state } = decideOnNewStream(turnDecider, command, metadata);
+    const requested = events[0]!;
     let markRecorded!: () => void;
     const recorded = new Promise<void>((resolve) => (markRecorded = resolve));
     return {
       turnId,
       requested,
       revision: -1,
-      state: turnDecider.evolve(state, decided!),
+      state,
       unsaved: [requested],
       alongside: options.alongside ? [...options.alongside] : undefined,
       recordWhenEnded: options.recordWhenEnded,

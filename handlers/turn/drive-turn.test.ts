@@ -46,6 +46,18 @@ describe('driving a turn inline', () => {
     return requestTurn(backend.store, { conversationId, tenantId, message, mode: 'chat', stream: false, source: 'api', correlationId: randomUUID() }, defaults);
   }
 
+  /** A chat completion's turn as the OpenAI route requests it: its new conversation and TurnRequested left to the drive's first append. */
+  async function completionTurn(message: string, options: { stream: boolean; recordWhenEnded?: boolean }) {
+    const opened = await openConversation(backend.store, { tenantId, correlationId: randomUUID() }, { deferAppend: true });
+    const turn = await requestTurn(
+      backend.store,
+      { conversationId: opened.conversationId, tenantId, message, mode: 'chat', stream: options.stream, source: 'openai-compatible', correlationId: randomUUID() },
+      defaults,
+      { conversation: opened.state, deferAppend: true, alongside: [opened.unsaved!], recordWhenEnded: options.recordWhenEnded },
+    );
+    return { conversationId: opened.conversationId, turn };
+  }
+
   const turnEvents = async (turnId: string) => (await backend.store.readStream(streamId('turn', turnId))).events;
   const upstreamCallsFor = (marker: string) =>
     upstream.requests.filter((request) => request.path === '/v1/chat/completions' && JSON.stringify(request.body).includes(marker)).length;
@@ -74,16 +86,7 @@ describe('driving a turn inline', () => {
   });
 
   it('records a turn nobody else can see yet in one append with its conversation, once it ended, a refused call too, nothing when the store stays down, and all once when it comes back', async () => {
-    const start = async (message: string) => {
-      const opened = await openConversation(backend.store, { tenantId, correlationId: randomUUID() }, { deferAppend: true });
-      const turn = await requestTurn(
-        backend.store,
-        { conversationId: opened.conversationId, tenantId, message, mode: 'chat', stream: false, source: 'openai-compatible', correlationId: randomUUID() },
-        defaults,
-        { conversation: opened.state, deferAppend: true, alongside: [opened.unsaved!], recordWhenEnded: true },
-      );
-      return { conversationId: opened.conversationId, turn };
-    };
+    const start = (message: string) => completionTurn(message, { stream: false, recordWhenEnded: true });
     const marker = randomUUID();
     const { conversationId, turn } = await start(`Whole. ${marker} [[fake: reply="All at once."]]`);
     expect((await backend.store.readStream(streamId('conversation', conversationId))).currentRevision).toBe(-1);
@@ -135,13 +138,7 @@ describe('driving a turn inline', () => {
 
   it('sends the streamed call of a turn nobody has seen while its claim is written, and publishes no delta before the claim is durable', async () => {
     const marker = randomUUID();
-    const opened = await openConversation(backend.store, { tenantId, correlationId: randomUUID() }, { deferAppend: true });
-    const turn = await requestTurn(
-      backend.store,
-      { conversationId: opened.conversationId, tenantId, message: `Stream. ${marker} [[fake: reply="one two three"]]`, mode: 'chat', stream: true, source: 'openai-compatible', correlationId: randomUUID() },
-      defaults,
-      { conversation: opened.state, deferAppend: true, alongside: [opened.unsaved!] },
-    );
+    const { turn } = await completionTurn(`Stream. ${marker} [[fake: reply="one two three"]]`, { stream: true });
     const timeline: string[] = [];
     const appendToStreams = dependencies.store.appendToStreams!.bind(dependencies.store);
     const slowClaim = vi.spyOn(dependencies.store, 'appendToStreams').mockImplementation(async (appends) => {
@@ -171,13 +168,7 @@ describe('driving a turn inline', () => {
   });
 
   it('fails a drive whose call cannot start only once its claim has landed, so the caller sees what is recorded', async () => {
-    const opened = await openConversation(backend.store, { tenantId, correlationId: randomUUID() }, { deferAppend: true });
-    const turn = await requestTurn(
-      backend.store,
-      { conversationId: opened.conversationId, tenantId, message: `Held. ${randomUUID()}`, mode: 'chat', stream: true, source: 'openai-compatible', correlationId: randomUUID() },
-      defaults,
-      { conversation: opened.state, deferAppend: true, alongside: [opened.unsaved!] },
-    );
+    const { turn } = await completionTurn(`Held. ${randomUUID()}`, { stream: true });
     const appendToStreams = dependencies.store.appendToStreams!.bind(dependencies.store);
     const slowClaim = vi.spyOn(dependencies.store, 'appendToStreams').mockImplementation(async (appends) => {
       await new Promise((resolve) => setTimeout(resolve, 100));
