@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordedEvent } from '../../../domain/events/envelope.js';
 import { START_POSITION, type GlobalPosition } from '../../../domain/events/global-position.js';
 import { newId } from '../../../domain/shared/ids.js';
 import { streamId } from '../../../domain/shared/stream-id.js';
@@ -66,51 +67,57 @@ describe('forwarder (in-process bus, PGlite log)', () => {
     expect(checkpoints.saved.get('forwarder')).toBeDefined();
   });
 
-  it('checkpoints only what every consumer has settled, so a restart re-publishes the rest', async () => {
-    const slowBus = createInProcessBus();
+  /** A bus whose one consumer settles nothing until released, recording the events it handled. */
+  async function gatedBus() {
+    const gatedBus = createInProcessBus();
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const handled: string[] = [];
-    const consumer = await slowBus.consume({
-      consumer: 'slow',
+    const handled: RecordedEvent[] = [];
+    const consumer = await gatedBus.consume({
+      consumer: 'gated',
       subjects: ['tessera.events.>'],
       handler: async (delivery) => {
         await gate;
-        handled.push(delivery.message.id);
+        handled.push(fromEventMessage(delivery.message));
       },
     });
+    return {
+      bus: gatedBus,
+      release,
+      handled,
+      close: async () => {
+        await consumer.stop();
+        await gatedBus.close();
+      },
+    };
+  }
+
+  /** Checkpoints that start at the end of the log, so a forwarder sees only what a test appends. */
+  async function checkpointsAtEnd() {
     const checkpoints = memoryCheckpoints();
     const before = (await backend.store.readAll({ after: START_POSITION, maxCount: 10_000 })).lastPosition;
     checkpoints.saved.set('forwarder', before);
+    return { checkpoints, before };
+  }
+
+  it('checkpoints only what every consumer has settled, so a restart re-publishes the rest', async () => {
+    const { bus: slowBus, release, handled, close } = await gatedBus();
+    const { checkpoints, before } = await checkpointsAtEnd();
     const forwarder = startForwarder(backend.store, slowBus, checkpoints, { checkpointIntervalMs: 5 });
     const event = itemAdded('held');
     await backend.store.appendToStream(streamId('cart', newId()), [event]);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(checkpoints.saved.get('forwarder')).toBe(before);
     release();
-    await eventually(() => handled.includes(event.id));
+    await eventually(() => handled.some((received) => received.id === event.id));
     await eventually(() => checkpoints.saved.get('forwarder') !== before);
     await forwarder.stop();
-    await consumer.stop();
-    await slowBus.close();
+    await close();
   });
 
   it('publishes only the named event types, and checkpoints past the others once what came before is settled', async () => {
-    const filteredBus = createInProcessBus();
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const received: string[] = [];
-    const consumer = await filteredBus.consume({
-      consumer: 'filtered',
-      subjects: ['tessera.events.>'],
-      handler: async (delivery) => {
-        await gate;
-        received.push(fromEventMessage(delivery.message).type);
-      },
-    });
-    const checkpoints = memoryCheckpoints();
-    const before = (await backend.store.readAll({ after: START_POSITION, maxCount: 10_000 })).lastPosition;
-    checkpoints.saved.set('forwarder', before);
+    const { bus: filteredBus, release, handled, close } = await gatedBus();
+    const { checkpoints, before } = await checkpointsAtEnd();
     const forwarder = startForwarder(backend.store, filteredBus, checkpoints, { checkpointIntervalMs: 5, eventTypes: new Set(['ItemAdded']) });
     const stream = streamId('cart', newId());
     await backend.store.appendToStream(stream, [itemAdded('kept'), itemRemoved('passed over')]);
@@ -121,31 +128,23 @@ describe('forwarder (in-process bus, PGlite log)', () => {
     release();
     await eventually(() => checkpoints.saved.get('forwarder') === end);
     await forwarder.stop();
-    await consumer.stop();
-    await filteredBus.close();
-    expect(received).toEqual(['ItemAdded']);
+    await close();
+    expect(handled.map((event) => event.type)).toEqual(['ItemAdded']);
   });
 
   it("passes over a stream's events that reach it together with the stream's end, and still forwards those that came before", async () => {
-    const endBus = createInProcessBus();
-    const received: string[] = [];
-    const consumer = await endBus.consume({
-      consumer: 'ends',
-      subjects: ['tessera.events.>'],
-      handler: async (delivery) => void received.push((fromEventMessage(delivery.message).data as { sku: string }).sku),
-    });
-    const checkpoints = memoryCheckpoints();
-    checkpoints.saved.set('forwarder', (await backend.store.readAll({ after: START_POSITION, maxCount: 10_000 })).lastPosition);
+    const { bus: endBus, release, handled, close } = await gatedBus();
+    release();
+    const { checkpoints } = await checkpointsAtEnd();
     const forwarder = startForwarder(backend.store, endBus, checkpoints, { checkpointIntervalMs: 5, eventTypes: new Set(['ItemAdded']), endTypes: new Set(['ItemRemoved']) });
     const [endedAtOnce, endedLater] = [streamId('cart', newId()), streamId('cart', newId())];
     await backend.store.appendToStream(endedAtOnce, [itemAdded('with its end'), itemRemoved('end')]);
     await backend.store.appendToStream(endedLater, [itemAdded('before its end')]);
-    await eventually(() => received.length > 0);
+    await eventually(() => handled.length > 0);
     const { position: end } = await backend.store.appendToStream(endedLater, [itemAdded('with the later end'), itemRemoved('end')]);
     await eventually(() => checkpoints.saved.get('forwarder') === end);
     await forwarder.stop();
-    await consumer.stop();
-    await endBus.close();
-    expect(received).toEqual(['before its end']);
+    await close();
+    expect(handled.map((event) => (event.data as { sku: string }).sku)).toEqual(['before its end']);
   });
 });
