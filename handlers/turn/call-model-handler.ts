@@ -122,20 +122,21 @@ export async function performModelCall(
       result = await model.generate(request);
     } else {
       // A claim that cannot be recorded stops the call at once, rather than at its next token.
-      const unclaimed = new AbortController();
-      startRecorded?.catch(() => unclaimed.abort());
+      const unclaimed = startRecorded && new AbortController();
+      startRecorded?.catch(() => unclaimed?.abort());
+      const parts = model.stream(unclaimed ? { ...request, abortSignal: unclaimed.signal } : request);
       // What the stream has on hand at once (a fast model's burst) goes out as few deltas.
-      for await (const burst of microBatches(model.stream({ ...request, abortSignal: unclaimed.signal }), MAX_PARTS_PER_BURST)) {
+      for await (const burst of microBatches(parts, MAX_PARTS_PER_BURST)) {
         const finish = burst.find((part) => part.type === 'finish');
         if (finish) result = finish.result;
-        const parts = coalesceParts(burst.filter((part) => part.type !== 'finish'));
-        if (parts.length === 0) continue;
+        const deltas = coalesceParts(burst.filter((part) => part.type !== 'finish'));
+        if (deltas.length === 0) continue;
         firstTokenAt ??= performance.now();
         if (startRecorded) {
           await startRecorded;
           startRecorded = undefined;
         }
-        for (const part of parts) {
+        for (const part of deltas) {
           sequence += 1;
           await publishDelta(dependencies, { turnId, sequence, step: prompt.step, part });
         }

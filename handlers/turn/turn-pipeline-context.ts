@@ -61,7 +61,7 @@ export class LocalTurnDrives {
   }
 
   async settled(turnId: string): Promise<void> {
-    await this.running.get(turnId);
+    await this.driving(turnId);
   }
 
   /** The drive of the turn under way in this process (settling, never rejecting, when it ends), if any. */
