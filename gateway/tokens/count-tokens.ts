@@ -1,5 +1,4 @@
-import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
-import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
 import type { ModelMessage, ModelRequest } from '../model-spec.js';
 
 /** The byte-pair encodings gpt-tokenizer ships that OpenAI-compatible chat models use. */
@@ -54,14 +53,28 @@ const TOKENS_PER_TOOL = 8;
  */
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
-const COUNTERS: Record<TokenEncodingName, (text: string) => number> = {
-  o200k_base: (text) => countO200k(text, PLAIN_TEXT),
-  cl100k_base: (text) => countCl100k(text, PLAIN_TEXT),
-};
+type CountTokens = (text: string, options: typeof PLAIN_TEXT) => number;
+
+/*
+ * Each encoding's rank table costs about 40 MB of memory once loaded, and most
+ * deployments use one family, so an encoding is loaded when a model first needs it.
+ * Synchronously, because counting sits inside synchronous routing decisions.
+ */
+const loadEncoding = createRequire(import.meta.url);
+const loadedCounters = new Map<TokenEncodingName, CountTokens>();
+
+function counterOf(encoding: TokenEncodingName): CountTokens {
+  let count = loadedCounters.get(encoding);
+  if (!count) {
+    count = (loadEncoding(`gpt-tokenizer/encoding/${encoding}`) as { countTokens: CountTokens }).countTokens;
+    loadedCounters.set(encoding, count);
+  }
+  return count;
+}
 
 export function tokenCounterFor(modelId: string, encoding: TokenEncodingName = encodingForModel(modelId)): TokenCounter {
-  const count = COUNTERS[encoding];
-  const text = (value: string): number => (value.length === 0 ? 0 : count(value));
+  const count = counterOf(encoding);
+  const text = (value: string): number => (value.length === 0 ? 0 : count(value, PLAIN_TEXT));
   const messages = (list: readonly ModelMessage[]): number => {
     let total = list.length === 0 ? 0 : TOKENS_PER_REPLY;
     for (const message of list) {

@@ -1,5 +1,16 @@
+import { setFlagsFromString } from 'node:v8';
 import { PGlite, types } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
+import { ensurePgliteCluster, freshPgliteImage } from './pglite-initdb.js';
+
+/*
+ * V8 compiles PostgreSQL's WebAssembly twice by default: a quick baseline for every
+ * function, then optimized code for the hot ones. The second copy costs about 60 MB of
+ * resident memory, and PostgreSQL's branchy code runs no faster for it (inserts and
+ * point reads measured within a few per cent either way), so only the baseline is kept.
+ * Read when a module is compiled, so it is set before PGlite compiles its own.
+ */
+setFlagsFromString('--liftoff-only');
 
 const DEFAULT_SHARED_BUFFERS_MB = 16;
 
@@ -9,8 +20,9 @@ const DEFAULT_SHARED_BUFFERS_MB = 16;
  * like the `pg` driver, so one kysely schema reads both.
  */
 export async function openPglite(dataDir?: string, options: { sharedBuffersMb?: number } = {}): Promise<PGlite> {
+  if (dataDir !== undefined) await ensurePgliteCluster(dataDir);
   const pglite = await PGlite.create({
-    dataDir,
+    ...(dataDir === undefined ? { loadDataDir: await freshPgliteImage() } : { dataDir }),
     extensions: { vector },
     parsers: { [types.INT8]: (value: string) => value },
     // PostgreSQL's 128 MB of shared buffers sit inside the process's own memory here, for a database that is mostly small.
