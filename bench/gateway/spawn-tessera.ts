@@ -18,6 +18,8 @@ export interface TesseraProcessOptions {
   postgresUrl?: string;
   /** Services profile: the NATS server. */
   natsUrl?: string;
+  /** Embedded profile: TESSERA_DATA_DIR; `:memory:` unless given. */
+  dataDirectory?: string;
   /** More TESSERA_* settings, e.g. a longer model timeout. */
   settings?: Record<string, string>;
   /**
@@ -70,7 +72,7 @@ export async function spawnTessera(options: TesseraProcessOptions): Promise<Tess
     ...options.settings,
   };
   if (options.profile === 'embedded') {
-    environment.TESSERA_DATA_DIR = ':memory:';
+    environment.TESSERA_DATA_DIR = options.dataDirectory ?? ':memory:';
   } else {
     if (!options.postgresUrl || !options.natsUrl) throw new Error('the services profile needs a PostgreSQL and a NATS URL');
     database = await createBenchDatabase(options.postgresUrl, `bench_tessera_${suffix}`);

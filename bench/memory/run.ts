@@ -1,5 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseBenchOptions } from '../support/bench-options.js';
 import { checkMark, formatCount } from '../support/format-figures.js';
 import { formatTable } from '../support/format-table.js';
@@ -12,7 +14,12 @@ import { openHeldStream, type HeldStream } from './held-streams.js';
 import { formatMegabytes, readResidentMemory, settledResidentMemory, type ResidentMemory } from './resident-memory.js';
 import { runBounded } from './run-bounded.js';
 
-const options = parseBenchOptions('Resident memory of bin/tessera all (embedded, in memory) holding open SSE streams', {
+const options = parseBenchOptions('Resident memory of bin/tessera all (embedded) holding open SSE streams', {
+  dataDirectory: {
+    env: 'BENCH_MEMORY_DATA_DIR',
+    default: 'fresh',
+    description: 'TESSERA_DATA_DIR of the server: `fresh` for a new temporary directory (as a first `npm start`), or `:memory:`',
+  },
   streams: { env: 'BENCH_MEMORY_STREAMS', default: 1_000, description: 'turn streams held open at once' },
   warmupTurns: { env: 'BENCH_MEMORY_WARMUP_TURNS', default: 20, description: 'complete turns before the idle figure' },
   concurrency: { env: 'BENCH_MEMORY_CONCURRENCY', default: 20, description: 'requests in flight while turns and streams are opened' },
@@ -38,11 +45,13 @@ async function main(): Promise<void> {
   let holdMaximum = 0;
   let stopNote = '';
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const temporaryDirectory = options.dataDirectory === 'fresh' ? mkdtempSync(join(tmpdir(), 'tessera-bench-memory-')) : undefined;
   try {
-    process.stderr.write('starting the fake upstream and bin/tessera all (embedded, TESSERA_DATA_DIR=:memory:)…\n');
+    process.stderr.write(`starting the fake upstream and bin/tessera all (embedded, TESSERA_DATA_DIR=${dataDirectoryLabel()})…\n`);
     upstream = await spawnFakeUpstream();
     tessera = await spawnTessera({
       profile: 'embedded',
+      dataDirectory: temporaryDirectory ?? options.dataDirectory,
       modelBaseUrl: upstream.url,
       settings: { TESSERA_MODEL_TIMEOUT_MS: String(HOLD_MS), TESSERA_TURN_DEADLINE_MS: String(HOLD_MS) },
     });
@@ -111,9 +120,14 @@ async function main(): Promise<void> {
     await upstream?.stop();
     const stopped = await tessera?.stop();
     if (stopped?.signalled === 'SIGKILL') stopNote = 'tessera did not stop within 20 s of SIGTERM and was killed';
+    if (temporaryDirectory) rmSync(temporaryDirectory, { recursive: true, force: true });
   }
 
   printReport(readings, openAtEnd, holdMaximum, stopNote);
+}
+
+function dataDirectoryLabel(): string {
+  return options.dataDirectory === 'fresh' ? 'a new temporary directory' : options.dataDirectory;
 }
 
 function printReport(readings: readonly Reading[], openAtEnd: number, holdMaximum: number, stopNote: string): void {
@@ -122,7 +136,7 @@ function printReport(readings: readonly Reading[], openAtEnd: number, holdMaximu
   const beforeStreams = byLabel('no streams');
   console.log(
     [
-      'Resident memory: bin/tessera all, embedded profile (TESSERA_DATA_DIR=:memory:), in its own process; VmRSS from /proc/<pid>/status',
+      `Resident memory: bin/tessera all, embedded profile (TESSERA_DATA_DIR=${dataDirectoryLabel()}), in its own process; VmRSS from /proc/<pid>/status`,
       `Node ${process.version}, ${cpus().length} CPUs; held turns: the fake upstream sends headers, then nothing for ${HOLD_MS / 60_000} min ` +
         '(hang-before-first-token); each stream is GET /v1/turns/:id/stream on its own TCP connection',
       `each figure is the median of samples over ${options.settleSeconds} s; VmHWM is the peak since start`,
