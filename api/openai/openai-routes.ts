@@ -2,10 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { openConversation } from '../../commands/conversations.js';
-import { requestTurn, type TurnDefaults, type TurnDriver } from '../../commands/turns.js';
+import { requestTurn, type TurnDefaults } from '../../commands/turns.js';
 import { ModelCallError } from '../../gateway/model-call-error.js';
 import type { ModelRegistry } from '../../gateway/model-registry.js';
 import type { BudgetGuard } from '../../gateway/budgets/index.js';
+import type { TurnDriveSlots } from '../../handlers/turn/drive-slots.js';
 import { problemResponses } from '../app.js';
 import { ApiError } from '../errors/api-error.js';
 import { asRouteError } from '../errors/as-route-error.js';
@@ -22,8 +23,8 @@ export interface OpenAiRouteDependencies extends ChatStreamSources {
   models: ModelRegistry;
   /** Refuses a completion at once when a hard budget that applies has nothing left. */
   budgets?: Pick<BudgetGuard, 'ensureAvailable'>;
-  /** Drives each turn in this process; without one the pipeline workers carry every step. */
-  driver?: TurnDriver;
+  /** Drives turns in this process while a slot is free; otherwise the pipeline workers carry every step. */
+  drives?: TurnDriveSlots;
   turnDefaults: TurnDefaults;
   /** Longest a non-streaming completion waits for its turn. */
   completionTimeoutMs: number;
@@ -48,60 +49,65 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
           throw new ApiError(404, 'TESSERA_MODEL_NOT_FOUND', `model "${body.model}" is not configured; GET /v1/models lists them`, 'body.model');
         }
         await dependencies.budgets?.ensureAvailable(tenantId, request.principal.keyId);
-        const mapped = mapChatRequest(body);
-        const givenConversationId = request.headers['x-tessera-conversation-id'];
-        // Driven here, the answer waits for the drive: the new conversation and TurnRequested go out in the drive's first append.
-        const deferAppend = dependencies.driver !== undefined;
-        const started = givenConversationId
-          ? undefined
-          : await openConversation(dependencies.store, { tenantId, userId: body.user, correlationId: request.id, metadata: { source: 'openai-compatible' } }, { deferAppend });
-        const conversationId = givenConversationId ?? started!.conversationId;
-        const turn = await asRouteError(() => requestTurn(
-          dependencies.store,
-          {
-            conversationId,
-            tenantId,
-            userId: body.user,
-            message: mapped.lastUserMessage,
-            mode: 'chat',
-            stream: body.stream === true,
-            // A task header routes by task; the model named in the body (checked above) is then only the fallback name.
-            model: request.headers['x-tessera-task'] ? undefined : body.model,
-            task: request.headers['x-tessera-task'],
-            source: 'openai-compatible',
-            feature: request.headers['x-tessera-feature'],
-            keyId: request.principal.keyId,
-            cacheBypass: wantsFreshAnswer(request.headers['cache-control']) || undefined,
-            clientMessages: mapped.messages,
-            clientTools: mapped.tools,
-            parameters: mapped.parameters,
-            limits: mapped.maxOutputTokens ? { maxOutputTokens: Math.min(mapped.maxOutputTokens, dependencies.turnDefaults.maxOutputTokens) } : undefined,
-            correlationId: request.id,
-          },
-          dependencies.turnDefaults,
-          {
-            conversation: started?.state,
-            deferAppend,
-            alongside: started?.unsaved ? [started.unsaved] : undefined,
-            // A non-streaming answer is given only after the turn's append, so nothing needs recording before the call.
-            recordWhenEnded: body.stream !== true,
-          },
-        ), 'headers.x-tessera-conversation-id');
-        const { turnId } = turn;
-        void reply.header('x-tessera-turn-id', turnId).header('x-tessera-conversation-id', conversationId);
-        const turnEnd = (signal: AbortSignal) => driveToEnd(dependencies, turn, signal, (error) => request.log.error({ err: error, turnId }, 'driving the turn failed; the pipeline carries it on'));
-        if (body.stream === true) {
-          const sse = openSse(reply);
-          await streamChatCompletion(sse, dependencies, turnId, body.model, body.stream_options?.include_usage === true, (error) =>
-            request.log.error({ err: error, turnId }, 'streamed completion failed'),
-            turnEnd,
-          );
-          return reply;
+        const driver = dependencies.drives?.admit();
+        try {
+          const mapped = mapChatRequest(body);
+          const givenConversationId = request.headers['x-tessera-conversation-id'];
+          // Driven here, the answer waits for the drive: the new conversation and TurnRequested go out in the drive's first append.
+          const deferAppend = driver !== undefined;
+          const started = givenConversationId
+            ? undefined
+            : await openConversation(dependencies.store, { tenantId, userId: body.user, correlationId: request.id, metadata: { source: 'openai-compatible' } }, { deferAppend });
+          const conversationId = givenConversationId ?? started!.conversationId;
+          const turn = await asRouteError(() => requestTurn(
+            dependencies.store,
+            {
+              conversationId,
+              tenantId,
+              userId: body.user,
+              message: mapped.lastUserMessage,
+              mode: 'chat',
+              stream: body.stream === true,
+              // A task header routes by task; the model named in the body (checked above) is then only the fallback name.
+              model: request.headers['x-tessera-task'] ? undefined : body.model,
+              task: request.headers['x-tessera-task'],
+              source: 'openai-compatible',
+              feature: request.headers['x-tessera-feature'],
+              keyId: request.principal.keyId,
+              cacheBypass: wantsFreshAnswer(request.headers['cache-control']) || undefined,
+              clientMessages: mapped.messages,
+              clientTools: mapped.tools,
+              parameters: mapped.parameters,
+              limits: mapped.maxOutputTokens ? { maxOutputTokens: Math.min(mapped.maxOutputTokens, dependencies.turnDefaults.maxOutputTokens) } : undefined,
+              correlationId: request.id,
+            },
+            dependencies.turnDefaults,
+            {
+              conversation: started?.state,
+              deferAppend,
+              alongside: started?.unsaved ? [started.unsaved] : undefined,
+              // A non-streaming answer is given only after the turn's append, so nothing needs recording before the call.
+              recordWhenEnded: body.stream !== true,
+            },
+          ), 'headers.x-tessera-conversation-id');
+          const { turnId } = turn;
+          void reply.header('x-tessera-turn-id', turnId).header('x-tessera-conversation-id', conversationId);
+          const turnEnd = (signal: AbortSignal) => driveToEnd({ ...dependencies, driver }, turn, signal, (error) => request.log.error({ err: error, turnId }, 'driving the turn failed; the pipeline carries it on'));
+          if (body.stream === true) {
+            const sse = openSse(reply);
+            await streamChatCompletion(sse, dependencies, turnId, body.model, body.stream_options?.include_usage === true, (error) =>
+              request.log.error({ err: error, turnId }, 'streamed completion failed'),
+              turnEnd,
+            );
+            return reply;
+          }
+          const created = Math.floor(Date.now() / 1_000);
+          const ending = await turnEnd(AbortSignal.timeout(dependencies.completionTimeoutMs));
+          if (ending.status === 'failed') throw turnFailureError(ending.events);
+          return reply.send(chatCompletion(turnId, body.model, created, ending.outcome));
+        } finally {
+          driver?.release();
         }
-        const created = Math.floor(Date.now() / 1_000);
-        const ending = await turnEnd(AbortSignal.timeout(dependencies.completionTimeoutMs));
-        if (ending.status === 'failed') throw turnFailureError(ending.events);
-        return reply.send(chatCompletion(turnId, body.model, created, ending.outcome));
       },
     );
 

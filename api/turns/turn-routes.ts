@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { foldEvents } from '../../commands/handle-command.js';
-import { recordFeedback, requestTurn, type TurnDefaults, type TurnDriver } from '../../commands/turns.js';
+import { recordFeedback, requestTurn, type TurnDefaults } from '../../commands/turns.js';
 import { streamId } from '../../domain/shared/stream-id.js';
 import { turnDecider } from '../../domain/turn/decide-turn.js';
+import type { TurnDriveSlots } from '../../handlers/turn/drive-slots.js';
 import type { EventStore } from '../../infra/event-store/port.js';
 import type { BudgetGuard } from '../../gateway/budgets/index.js';
 import { problemResponses } from '../app.js';
@@ -24,8 +25,8 @@ export interface TurnRouteDependencies extends TurnStreamSources {
   store: EventStore;
   /** Refuses a turn at once when a hard budget that applies has nothing left. */
   budgets?: Pick<BudgetGuard, 'ensureAvailable'>;
-  /** Drives each accepted turn in this process; without one the pipeline workers carry every step. */
-  driver?: TurnDriver;
+  /** Drives accepted turns in this process while a slot is free; otherwise the pipeline workers carry every step. */
+  drives?: TurnDriveSlots;
   idempotency: IdempotencyStore;
   turnDefaults: TurnDefaults;
 }
@@ -58,39 +59,44 @@ export function turnRoutes(dependencies: TurnRouteDependencies) {
         const body = request.body;
         const create = async () => {
           await dependencies.budgets?.ensureAvailable(request.principal.tenantId, request.principal.keyId);
-          const turn = await asRouteError(() => requestTurn(
-            dependencies.store,
-            {
-              conversationId: request.params.id,
-              tenantId: request.principal.tenantId,
-              userId: body.userId,
-              message: body.message,
-              mode: body.mode,
-              stream: body.stream,
-              model: body.model,
-              source: 'api',
-              feature: body.feature,
-              task: body.task,
-              keyId: request.principal.keyId,
-              cacheBypass: wantsFreshAnswer(request.headers['cache-control']) || undefined,
-              limits: body.maxOutputTokens ? { maxOutputTokens: body.maxOutputTokens } : undefined,
-              parameters: { temperature: body.temperature, seed: body.seed },
-              correlationId: request.id,
-            },
-            dependencies.turnDefaults,
-            // A chat turn (no retrieval to wait for) is recorded with its first steps, claim included, in one append.
-            { deferAppend: dependencies.driver !== undefined && body.mode === 'chat' },
-          ), 'params.id');
-          const { turnId } = turn;
-          const drive = dependencies.driver?.drive(turn);
-          void drive?.catch((error: unknown) => request.log.error({ err: error, turnId }, 'driving the turn failed; the pipeline carries it on'));
-          // Answered once the turn is recorded (202); the drive goes on after the response, and the pipeline finishes whatever it leaves.
-          if (drive) await untilRecorded(turn, drive);
-          return {
-            statusCode: 202,
-            body: { id: turnId, conversationId: request.params.id, status: 'requested' as const, streamUrl: `/v1/turns/${turnId}/stream` },
-            headers: { location: `/v1/turns/${turnId}` },
-          };
+          const driver = dependencies.drives?.admit();
+          try {
+            const turn = await asRouteError(() => requestTurn(
+              dependencies.store,
+              {
+                conversationId: request.params.id,
+                tenantId: request.principal.tenantId,
+                userId: body.userId,
+                message: body.message,
+                mode: body.mode,
+                stream: body.stream,
+                model: body.model,
+                source: 'api',
+                feature: body.feature,
+                task: body.task,
+                keyId: request.principal.keyId,
+                cacheBypass: wantsFreshAnswer(request.headers['cache-control']) || undefined,
+                limits: body.maxOutputTokens ? { maxOutputTokens: body.maxOutputTokens } : undefined,
+                parameters: { temperature: body.temperature, seed: body.seed },
+                correlationId: request.id,
+              },
+              dependencies.turnDefaults,
+              // A chat turn (no retrieval to wait for) is recorded with its first steps, claim included, in one append.
+              { deferAppend: driver !== undefined && body.mode === 'chat' },
+            ), 'params.id');
+            const { turnId } = turn;
+            const drive = driver?.drive(turn);
+            void drive?.catch((error: unknown) => request.log.error({ err: error, turnId }, 'driving the turn failed; the pipeline carries it on'));
+            // Answered once the turn is recorded (202); the drive goes on after the response, and the pipeline finishes whatever it leaves.
+            if (drive) await untilRecorded(turn, drive);
+            return {
+              statusCode: 202,
+              body: { id: turnId, conversationId: request.params.id, status: 'requested' as const, streamUrl: `/v1/turns/${turnId}/stream` },
+              headers: { location: `/v1/turns/${turnId}` },
+            };
+          } finally {
+            driver?.release();
+          }
         };
         const accepted = await withIdempotency(dependencies.idempotency, request, reply, create);
         if (!body.stream) return accepted;

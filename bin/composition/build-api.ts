@@ -14,6 +14,7 @@ import { openRateLimits } from '../../api/rate-limit/open-rate-limits.js';
 import { metricsRoutes } from '../../api/metrics/metrics-routes.js';
 import type { Backend } from './open-backend.js';
 import { createTurnDriver } from '../../handlers/turn/drive-turn.js';
+import { createTurnDriveSlots } from '../../handlers/turn/drive-slots.js';
 import { emptyRetriever } from '../../handlers/turn/index.js';
 import { pipelineDependencies } from './pipeline-dependencies.js';
 
@@ -42,8 +43,8 @@ export async function buildApi(backend: Backend, config: Config, logger: Logger)
     maxOutputTokens: config.turnMaxOutputTokens,
     deadlineMs: config.turnDeadlineMs,
   };
-  const driver = config.turnDriveInline
-    ? createTurnDriver(await pipelineDependencies(backend, config, logger.child({ component: 'driver' })), emptyRetriever)
+  const drives = config.turnDriveInline
+    ? createTurnDriveSlots(createTurnDriver(await pipelineDependencies(backend, config, logger.child({ component: 'driver' })), emptyRetriever), config.turnDriveMaxInFlight)
     : undefined;
   const rateLimits = await openRateLimits({
     limits: {
@@ -66,8 +67,8 @@ export async function buildApi(backend: Backend, config: Config, logger: Logger)
       conversationRoutes({ store: backend.store, readModels: backend.readModels, idempotency }),
       usageRoutes({ readModels: backend.readModels }),
       budgetRoutes({ store: backend.store, guard: backend.budgetGuard() }),
-      turnRoutes({ store: backend.store, idempotency, hub, deltas, turnDefaults, driver, budgets: backend.budgetGuard() }),
-      openAiRoutes({ store: backend.store, hub, deltas, models: backend.models(), turnDefaults, driver, budgets: backend.budgetGuard(), completionTimeoutMs: config.httpRequestTimeoutMs }),
+      turnRoutes({ store: backend.store, idempotency, hub, deltas, turnDefaults, drives, budgets: backend.budgetGuard() }),
+      openAiRoutes({ store: backend.store, hub, deltas, models: backend.models(), turnDefaults, drives, budgets: backend.budgetGuard(), completionTimeoutMs: config.httpRequestTimeoutMs }),
     ],
   });
   app.addHook('onClose', () => hub.close());

@@ -85,6 +85,8 @@ export const settings = {
   turnDeadlineMs: setting('TESSERA_TURN_DEADLINE_MS', milliseconds.default(300_000), '300000', 'A turn not finished this long after it was requested ends in TurnFailed (deadline-exceeded).'),
   turnDriveInline: setting('TESSERA_TURN_DRIVE_INLINE', z.enum(['true', 'false']).default('true').transform((value) => value === 'true'), 'true',
     'The API process carries each turn it accepts through its steps itself, without a bus hop between them; the pipeline workers take over what it leaves (tools, approvals, a crash). `false`: every step goes through the bus.'),
+  turnDriveMaxInFlight: setting('TESSERA_TURN_DRIVE_MAX_IN_FLIGHT', count.max(100_000).default(256), '256',
+    'Turns an API process drives inline at once. Each holds its model call and state in memory until it ends; past this, a turn is recorded and the pipeline workers take it at their own pace.'),
   modelCallLeaseMs: setting('TESSERA_MODEL_CALL_LEASE_MS', milliseconds.default(150_000), '150000',
     'A started model call belongs to the process that started it this long; after that a pipeline worker calls again (the starter is presumed dead). Keep it above the longest call with retries.'),
   handlerConcurrency: setting('TESSERA_HANDLER_CONCURRENCY', count.max(1_000).default(16), '16',

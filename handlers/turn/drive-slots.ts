@@ -1,0 +1,49 @@
+import type { TurnDriver } from '../../commands/turns.js';
+
+/** One admitted drive: a driver for a single turn, holding a slot until its drive settles. */
+export interface AdmittedDrive extends TurnDriver {
+  /** Gives the slot back when the turn was never handed to `drive` (the request failed first); a no-op after. */
+  release(): void;
+}
+
+/**
+ * A bound on the turns an API process drives at once. Each driven turn holds a model
+ * call, its connection and its state in memory until it ends; past the bound, a turn is
+ * recorded and left to the pipeline workers, whose handlers take work at their own pace
+ * (TESSERA_HANDLER_CONCURRENCY), so a burst queues in the bus instead of the heap.
+ */
+export interface TurnDriveSlots {
+  /** A drive when a slot is free, or undefined: then the caller records the turn for the workers. */
+  admit(): AdmittedDrive | undefined;
+  readonly inFlight: number;
+}
+
+export function createTurnDriveSlots(driver: TurnDriver, maxInFlight: number): TurnDriveSlots {
+  let inFlight = 0;
+  return {
+    get inFlight() {
+      return inFlight;
+    },
+    admit() {
+      if (inFlight >= maxInFlight) return undefined;
+      inFlight += 1;
+      let held = true;
+      const release = () => {
+        if (!held) return;
+        held = false;
+        inFlight -= 1;
+      };
+      let handedOver = false;
+      return {
+        drive(turn) {
+          if (handedOver) throw new Error('an admitted drive runs one turn');
+          handedOver = true;
+          return driver.drive(turn).finally(release);
+        },
+        release() {
+          if (!handedOver) release();
+        },
+      };
+    },
+  };
+}
