@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestedTurn, TurnDriver } from '../../commands/turns.js';
 import { createTurnDriveSlots } from './drive-slots.js';
+import type { TurnState } from '../../domain/turn/turn-state.js';
 
 /** A driver whose drives end when the test says, so slots can be watched while they are held. */
 function heldDriver() {
