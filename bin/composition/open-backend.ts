@@ -113,7 +113,7 @@ async function openStorage(config: Config, logger: Logger, projections: readonly
     const directory = inMemory ? undefined : resolve(config.dataDirectory, 'pglite');
     if (directory) mkdirSync(directory, { recursive: true });
     logger.info({ directory: directory ?? 'in memory' }, 'embedded profile: opening PGlite');
-    const pglite = await openPglite(directory, { sharedBuffersMb: config.embeddedSharedBuffersMb });
+    const pglite = await openPglite(directory, { sharedBuffersMb: config.embeddedSharedBuffersMb, optimizeWasm: config.embeddedOptimizeWasm });
     await migratePgliteEventLog(pglite);
     const readModels = createPgliteKysely<ReadModelDatabase>(pglite);
     await migrateProjections(readModels, projections);

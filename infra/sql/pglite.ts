@@ -3,15 +3,6 @@ import { PGlite, types } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { ensurePgliteCluster, freshPgliteImage } from './pglite-initdb.js';
 
-/*
- * V8 compiles PostgreSQL's WebAssembly twice by default: a quick baseline for every
- * function, then optimized code for the hot ones. The second copy costs about 60 MB of
- * resident memory, and PostgreSQL's branchy code runs no faster for it (inserts and
- * point reads measured within a few per cent either way), so only the baseline is kept.
- * Read when a module is compiled, so it is set before PGlite compiles its own.
- */
-setFlagsFromString('--liftoff-only');
-
 const DEFAULT_SHARED_BUFFERS_MB = 16;
 
 /**
@@ -19,7 +10,14 @@ const DEFAULT_SHARED_BUFFERS_MB = 16;
  * part of Tessera expects it: pgvector loaded, and bigints returned as text exactly
  * like the `pg` driver, so one kysely schema reads both.
  */
-export async function openPglite(dataDir?: string, options: { sharedBuffersMb?: number } = {}): Promise<PGlite> {
+export async function openPglite(dataDir?: string, options: { sharedBuffersMb?: number; optimizeWasm?: boolean } = {}): Promise<PGlite> {
+  /*
+   * V8 compiles PostgreSQL's WebAssembly twice by default: a quick baseline for every
+   * function, then optimized code for the hot ones. The second copy costs about 60 MB of
+   * resident memory for about 10 % of the embedded profile's throughput, so by default
+   * only the baseline is kept. Read when a module is compiled, so set before PGlite's is.
+   */
+  setFlagsFromString(options.optimizeWasm ? '--no-liftoff-only' : '--liftoff-only');
   if (dataDir !== undefined) await ensurePgliteCluster(dataDir);
   const pglite = await PGlite.create({
     ...(dataDir === undefined ? { loadDataDir: await freshPgliteImage() } : { dataDir }),
