@@ -46,6 +46,8 @@ describe('turn drive slots', () => {
     unused.release();
     unused.release();
     expect(slots.inFlight).toBe(0);
+    expect(() => unused.drive(turn)).toThrow(/one turn/);
+    expect(slots.inFlight).toBe(0);
 
     const running = slots.admit()!;
     const drive = running.drive(turn);

@@ -27,21 +27,20 @@ export function createTurnDriveSlots(driver: TurnDriver, maxInFlight: number): T
     admit() {
       if (inFlight >= maxInFlight) return undefined;
       inFlight += 1;
-      let held = true;
-      const release = () => {
-        if (!held) return;
-        held = false;
+      let slot: 'held' | 'driving' | 'free' = 'held';
+      // Called once: by the drive when it settles, or by release() when no drive started.
+      const free = () => {
+        slot = 'free';
         inFlight -= 1;
       };
-      let handedOver = false;
       return {
         drive(turn) {
-          if (handedOver) throw new Error('an admitted drive runs one turn');
-          handedOver = true;
-          return driver.drive(turn).finally(release);
+          if (slot !== 'held') throw new Error('an admitted drive runs one turn, while its slot is held');
+          slot = 'driving';
+          return driver.drive(turn).finally(free);
         },
         release() {
-          if (!handedOver) release();
+          if (slot === 'held') free();
         },
       };
     },

@@ -39,7 +39,7 @@ export const settings = {
   embeddedSharedBuffersMb: setting('TESSERA_EMBEDDED_SHARED_BUFFERS_MB', count.max(4_096).default(16), '16',
     'Embedded profile: PostgreSQL shared buffers of the PGlite database, in MB; they live in the process\'s own memory.'),
   embeddedOptimizeWasm: setting('TESSERA_EMBEDDED_OPTIMIZE_WASM', z.enum(['true', 'false']).default('false').transform((value) => value === 'true'), 'false',
-    'Embedded profile: `true` lets V8 also compile PostgreSQL\'s hot WebAssembly functions with its optimizing compiler: about 10 % more throughput for about 60 MB more memory.'),
+    'Embedded profile: `true` lets V8 also compile PostgreSQL\'s hot WebAssembly functions with its optimizing compiler: about 10 % more throughput for about 80 MB more memory.'),
   eventStore: setting('TESSERA_EVENT_STORE', z.enum(['pglite', 'postgres', 'kurrentdb']).optional(), 'by profile',
     'Event store adapter; defaults to `pglite` (embedded) or `postgres` (services).'),
   databaseUrl: setting('TESSERA_DATABASE_URL', url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/tessera'),

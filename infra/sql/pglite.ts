@@ -13,7 +13,7 @@ const DEFAULT_SHARED_BUFFERS_MB = 16;
 export async function openPglite(dataDir?: string, options: { sharedBuffersMb?: number; optimizeWasm?: boolean } = {}): Promise<PGlite> {
   /*
    * V8 compiles PostgreSQL's WebAssembly twice by default: a quick baseline for every
-   * function, then optimized code for the hot ones. The second copy costs about 60 MB of
+   * function, then optimized code for the hot ones. The second copy costs about 80 MB of
    * resident memory for about 10 % of the embedded profile's throughput, so by default
    * only the baseline is kept. Read when a module is compiled, so set before PGlite's is.
    */
