@@ -38,21 +38,14 @@ export async function handleCommand<Command, State, Event extends DomainEvent>(
   for (let attempt = 1; ; attempt += 1) {
     const { events: history, currentRevision } =
       context.newStream && attempt === 1 ? { events: [], currentRevision: -1 } : await store.readStream(streamId);
-    let state = foldEvents(decider, history);
-    const decided = decider.decide(command, state);
-    if (decided.length === 0) return { state, events: [], nextRevision: currentRevision };
-    const events = decided.map((event, index): NewEvent => ({
-      id: context.step ? deterministicId<EventId>(context.metadata.causationId, `${context.step}#${index}`) : newId<EventId>(),
-      type: event.type,
-      data: event.data,
-      metadata: context.metadata,
-    }));
+    const state = foldEvents(decider, history);
+    const decided = decideFrom(decider, command, state, context);
+    if (decided.events.length === 0) return { state, events: [], nextRevision: currentRevision };
     try {
-      const result = await store.appendToStream(streamId, events, {
+      const result = await store.appendToStream(streamId, decided.events, {
         expectedRevision: currentRevision === -1 ? 'no_stream' : currentRevision,
       });
-      state = decided.reduce((current, event) => decider.evolve(current, event), state);
-      return { state, events, nextRevision: result.nextRevision };
+      return { state: decided.state, events: decided.events, nextRevision: result.nextRevision };
     } catch (error) {
       if (!(error instanceof StreamRevisionConflictError) || attempt >= MAX_ATTEMPTS) throw error;
     }
@@ -68,11 +61,25 @@ export function decideOnNewStream<Command, State, Event extends DomainEvent>(
   command: Command,
   metadata: CommandContext['metadata'],
 ): { events: NewEvent[]; state: State } {
-  const initial = decider.initialState();
-  const decided = decider.decide(command, initial);
+  return decideFrom(decider, command, decider.initialState(), { metadata });
+}
+
+/** The events a command decides on a state, with their ids, and the state they lead to. */
+function decideFrom<Command, State, Event extends DomainEvent>(
+  decider: Decider<Command, State, Event>,
+  command: Command,
+  state: State,
+  context: Pick<CommandContext, 'metadata' | 'step'>,
+): { events: NewEvent[]; state: State } {
+  const decided = decider.decide(command, state);
   return {
-    events: decided.map((event): NewEvent => ({ id: newId<EventId>(), type: event.type, data: event.data, metadata })),
-    state: decided.reduce((current, event) => decider.evolve(current, event), initial),
+    events: decided.map((event, index): NewEvent => ({
+      id: context.step ? deterministicId<EventId>(context.metadata.causationId, `${context.step}#${index}`) : newId<EventId>(),
+      type: event.type,
+      data: event.data,
+      metadata: context.metadata,
+    })),
+    state: decided.reduce((current, event) => decider.evolve(current, event), state),
   };
 }
 

@@ -2,6 +2,7 @@ import type { RequestedTurn, TurnDriver } from '../../commands/turns.js';
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import { streamId } from '../../domain/shared/stream-id.js';
 import type { TurnCompletedData } from '../../domain/turn/events/turn-ended.js';
+import { TURN_END_EVENT_TYPES } from '../../domain/turn/turn-end-events.js';
 import type { EventStore } from '../../infra/event-store/port.js';
 import type { StreamEventHub } from '../../infra/event-store/stream-event-hub.js';
 import { awaitTurnEnd } from './await-turn-end.js';
@@ -44,7 +45,7 @@ export async function driveToEnd(
     if (reached?.status === 'failed') {
       // The driver's own appends: reading its stream back sees them at once.
       const { events } = await sources.store.readStream(streamId('turn', turn.turnId));
-      const terminal = events.findIndex((event) => event.type === 'TurnCompleted' || event.type === 'TurnFailed');
+      const terminal = events.findIndex((event) => TURN_END_EVENT_TYPES.has(event.type));
       if (terminal >= 0) return endingOf(events.slice(0, terminal + 1));
     }
   }

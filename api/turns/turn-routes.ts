@@ -86,7 +86,11 @@ export function turnRoutes(dependencies: TurnRouteDependencies) {
             ), 'params.id');
             const { turnId } = turn;
             const drive = driver?.drive(turn);
-            void drive?.catch((error: unknown) => request.log.error({ err: error, turnId }, 'driving the turn failed; the pipeline carries it on'));
+            void drive?.catch((error: unknown) => {
+              // A turn whose first append never landed does not exist: untilRecorded fails the request with this error instead.
+              if (turn.unsaved && turn.unsaved.length > 0) return;
+              request.log.error({ err: error, turnId }, 'driving the turn failed; the pipeline carries it on');
+            });
             // Answered once the turn is recorded (202); the drive goes on after the response, and the pipeline finishes whatever it leaves.
             if (drive) await untilRecorded(turn, drive);
             return {

@@ -94,11 +94,17 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
     );
   };
 
+  const budgetsForKey = async (tenantId: string, keyId: string | undefined) =>
+    (await definitions.budgetsOf(tenantId)).filter((budget) => appliesToKey(budget, keyId));
+
+  const standingsForKey = async (tenantId: string, keyId: string | undefined, now: Date, maxAgeMs?: number): Promise<BudgetStanding[]> =>
+    Promise.all((await budgetsForKey(tenantId, keyId)).map((budget) => standingOf(tenantId, budget, now, maxAgeMs)));
+
   const guard: BudgetGuard = {
     async reserve({ tenantId, keyId, callId, worstCaseMicros, now, metadata }) {
       // Checked here too, so a wrong estimate fails the same way whether or not a budget applies.
       assertBudgetAmount('worstCaseMicros', worstCaseMicros);
-      const budgets = (await definitions.budgetsOf(tenantId)).filter((budget) => appliesToKey(budget, keyId));
+      const budgets = await budgetsForKey(tenantId, keyId);
       const reservation: BudgetReservation = {
         reservationId: deterministicId(callId, 'budget-reservation'),
         callId,
@@ -142,10 +148,7 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
       await settleHolds(reservation, reservation.holds, actualMicros, now);
     },
 
-    async remaining(tenantId, keyId, now = new Date()) {
-      const budgets = (await definitions.budgetsOf(tenantId)).filter((budget) => appliesToKey(budget, keyId));
-      return Promise.all(budgets.map((budget) => standingOf(tenantId, budget, now)));
-    },
+    remaining: (tenantId, keyId, now = new Date()) => standingsForKey(tenantId, keyId, now),
 
     async standings(tenantId, now = new Date()) {
       const budgets = await definitions.budgetsOf(tenantId);
@@ -153,8 +156,7 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
     },
 
     async ensureAvailable(tenantId, keyId, now = new Date()) {
-      const budgets = (await definitions.budgetsOf(tenantId)).filter((budget) => appliesToKey(budget, keyId));
-      const standings = await Promise.all(budgets.map((budget) => standingOf(tenantId, budget, now, standingMaxAgeMs)));
+      const standings = await standingsForKey(tenantId, keyId, now, standingMaxAgeMs);
       const exhausted = standings.filter(
         (standing) => standing.enforcement === 'hard' && standing.remainingMicros === 0,
       );

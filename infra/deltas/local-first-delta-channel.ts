@@ -45,7 +45,7 @@ export interface LocalDeliveryOptions {
 export function withLocalDelivery(shared: DeltaChannel, options: LocalDeliveryOptions = {}): DeltaChannel {
   const sharedAfterIdleMs = options.sharedAfterIdleMs ?? SHARED_AFTER_IDLE_MS;
   const local = new Map<string, Set<(delta: TurnDelta) => void>>();
-  const recent = new LRUCache<string, TurnDelta[]>({ max: RECENT_TURNS, ttl: RECENT_TTL_MS });
+  const recent = new LRUCache<string, TurnDelta[]>({ max: RECENT_TURNS, ttl: RECENT_TTL_MS, ttlAutopurge: true });
 
   return {
     async publish(delta) {

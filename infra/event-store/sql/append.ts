@@ -27,24 +27,12 @@ export async function appendToStream(
   checkShape(events, expected);
   const append = (checkFirst: boolean) =>
     executor.query<AppendRow>('select * from tessera_append($1, $2, $3::jsonb, $4)', [streamId, encodeExpected(expected), payload, checkFirst]);
-  let row: AppendRow | undefined;
-  try {
-    [row] = await append(expected === 'any');
-  } catch (error) {
-    // An id already stored (a concurrent copy with 'any', or an id used in another
-    // stream) hits the primary key; the second attempt looks first and says which.
-    if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
-    [row] = await append(true);
-  }
+  const [row] = await checkingIdsOnReuse(append, expected === 'any');
   if (!row) throw new Error('tessera_append returned no row');
   switch (row.outcome) {
     case 'appended':
     case 'duplicate':
-      return {
-        nextRevision: Number(row.next_revision),
-        position: toGlobalPosition(row.commit_position ?? '0', row.prepare_position ?? '0'),
-        alreadyAppended: row.outcome === 'duplicate',
-      };
+      return appendResultOf(row);
     case 'conflict':
       throw new StreamRevisionConflictError(streamId, expected, Number(row.next_revision));
     case 'id_reused':
@@ -75,20 +63,32 @@ export async function appendToStreams(executor: SqlExecutor, appends: readonly S
   const append = (checkFirst: boolean) => executor.query<StreamAppendRow>('select * from tessera_append_streams($1::jsonb, $2)', [payload, checkFirst]);
   let rows: StreamAppendRow[];
   try {
-    try {
-      rows = await append(false);
-    } catch (error) {
-      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
-      rows = await append(true);
-    }
+    rows = await checkingIdsOnReuse(append, false);
   } catch (error) {
     throw refusal(error, appends) ?? error;
   }
-  return rows.map((row) => ({
+  return rows.map(appendResultOf);
+}
+
+/**
+ * An id already stored (a concurrent copy with 'any', or an id used in another stream)
+ * hits the primary key; the second attempt looks first and says which.
+ */
+async function checkingIdsOnReuse<Row>(append: (checkFirst: boolean) => Promise<Row[]>, checkFirst: boolean): Promise<Row[]> {
+  try {
+    return await append(checkFirst);
+  } catch (error) {
+    if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+    return append(true);
+  }
+}
+
+function appendResultOf(row: Pick<AppendRow, 'outcome' | 'next_revision' | 'commit_position' | 'prepare_position'>): AppendResult {
+  return {
     nextRevision: Number(row.next_revision),
     position: toGlobalPosition(row.commit_position ?? '0', row.prepare_position ?? '0'),
     alreadyAppended: row.outcome === 'duplicate',
-  }));
+  };
 }
 
 function refusal(error: unknown, appends: readonly StreamAppend[]): Error | undefined {
