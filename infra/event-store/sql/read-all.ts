@@ -6,6 +6,29 @@ import type { SqlExecutor } from './sql-executor.js';
 const DEFAULT_BATCH = 1_000;
 
 /**
+ * Parameters: the cursor's commit and prepare parts, and the batch size. Both parts walk
+ * the log's order index from a known end, whatever the statistics say: asked as "any
+ * event past the horizon", the check was planned as a scan of the whole log on a table
+ * not analyzed yet, on every commit. The newest event is past the horizon and the
+ * cursor exactly when any such event is.
+ */
+export const READ_ALL_STATEMENT = `select batch.*, horizon.blocked
+       from (select snapshot.xmin,
+                    coalesce(newest.transaction_id >= snapshot.xmin
+                             and (newest.transaction_id, newest.global_position) > ($1::text::xid8, $2::bigint), false) as blocked
+               from (select pg_snapshot_xmin(pg_current_snapshot()) as xmin) snapshot
+               left join lateral (select transaction_id, global_position from tessera_events
+                                   order by transaction_id desc, global_position desc limit 1) newest on true) horizon
+       left join lateral (
+            select ${EVENT_COLUMNS}, e.transaction_id as sort_commit, e.global_position as sort_prepare
+              from tessera_events e
+             where (e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)
+               and e.transaction_id < horizon.xmin
+             order by e.transaction_id, e.global_position
+             limit $3) batch on true
+      order by batch.sort_commit, batch.sort_prepare`;
+
+/**
  * Events below the oldest running transaction id are final: nothing can commit
  * before them any more. Reading only those keeps the order gap-free.
  */
@@ -14,23 +37,7 @@ export async function readAll(executor: SqlExecutor, options: ReadAllOptions): P
   const { commit, prepare } = positionParts(options.after);
   // One statement, one snapshot: the batch and whether committed events wait behind
   // an open transaction, so a subscriber knows to look again soon rather than sleep.
-  const rows = await executor.query<Partial<EventRow> & { blocked: boolean }>(
-    `with horizon as (select pg_snapshot_xmin(pg_current_snapshot()) as xmin),
-          batch as (
-            select ${EVENT_COLUMNS}, e.transaction_id as sort_commit, e.global_position as sort_prepare
-              from tessera_events e, horizon
-             where (e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)
-               and e.transaction_id < horizon.xmin
-             order by e.transaction_id, e.global_position
-             limit $3)
-     select batch.*, exists (
-              select 1 from tessera_events b, horizon
-               where b.transaction_id >= horizon.xmin
-                 and (b.transaction_id, b.global_position) > ($1::text::xid8, $2::bigint)) as blocked
-       from horizon left join batch on true
-      order by batch.sort_commit, batch.sort_prepare`,
-    [commit.toString(), prepare.toString(), limit],
-  );
+  const rows = await executor.query<Partial<EventRow> & { blocked: boolean }>(READ_ALL_STATEMENT, [commit.toString(), prepare.toString(), limit]);
   const events = rows.filter((row): row is EventRow & { blocked: boolean } => row.id != null).map(toRecordedEvent);
   return {
     events,
