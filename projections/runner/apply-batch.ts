@@ -3,6 +3,7 @@ import type { RecordedEvent } from '../../domain/events/envelope.js';
 import { START_POSITION, type GlobalPosition } from '../../domain/events/global-position.js';
 import { readCheckpoint, writeCheckpoint } from '../checkpoints/checkpoint-store.js';
 import type { Projection } from '../projection.js';
+import { projectionTransaction } from './projection-transaction.js';
 
 export type ApplyOutcome =
   | { kind: 'applied'; position: GlobalPosition; applied: number }
@@ -23,7 +24,7 @@ export async function applyBatch(
   const last = events.at(-1);
   if (!last) return { kind: 'applied', position: expectedPosition, applied: 0 };
   const handled = projection.eventTypes === 'all' ? undefined : new Set(projection.eventTypes);
-  return db.transaction().execute(async (transaction) => {
+  return projectionTransaction(db, async (transaction) => {
     const checkpoint = await readCheckpoint(transaction, projection.name, { forUpdate: true });
     const current = checkpoint?.position ?? START_POSITION;
     if (current !== expectedPosition) return { kind: 'moved', position: current };
@@ -40,7 +41,7 @@ export async function applyBatch(
 
 /** Empties the projection's tables and sets its checkpoint back to the start, atomically. */
 export async function resetProjection(db: ReadModels, projection: Projection): Promise<void> {
-  await db.transaction().execute(async (transaction) => {
+  await projectionTransaction(db, async (transaction) => {
     await readCheckpoint(transaction, projection.name, { forUpdate: true });
     for (const table of projection.tables) {
       await transaction.deleteFrom(table).execute();

@@ -5,6 +5,7 @@ import { microBatches } from '../../infra/event-store/micro-batches.js';
 import { keepRunning } from '../../infra/keep-running.js';
 import type { Projection } from '../projection.js';
 import type { ReadModels } from '../read-model-database.js';
+import { projectionTransaction } from './projection-transaction.js';
 import { positionToResume, type RunningProjection, type RunProjectionOptions } from './run-projection.js';
 
 /**
@@ -56,7 +57,7 @@ async function applyToGroup(
 ): Promise<boolean> {
   const last = events.at(-1);
   if (!last) return false;
-  const moved = await db.transaction().execute(async (transaction) => {
+  const moved = await projectionTransaction(db, async (transaction) => {
     // Locked in name order, so runners of overlapping groups cannot deadlock.
     const stored = await transaction
       .selectFrom('tessera_checkpoints')
