@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { createUndiciFetch } from './undici-fetch.js';
 
 export interface OpenAiCompatibleConnection {
   /** The API root, e.g. `https://api.openai.com/v1` or `http://localhost:11434/v1`. */
@@ -16,6 +17,9 @@ export interface OpenAiCompatibleConnection {
 export const DEFAULT_PROVIDER = 'openai-compatible';
 export const DEFAULT_TIMEOUT_MS = 120_000;
 
+/** One connection pool per origin for the whole process, as the platform's `fetch` keeps. */
+const upstreamFetch = createUndiciFetch();
+
 /**
  * The real `openai` client with its retries off: the gateway's middleware counts
  * attempts, backs off and falls back, and must see every failure. Organization and
@@ -28,6 +32,7 @@ export function createClient(connection: OpenAiCompatibleConnection): OpenAI {
     organization: null,
     project: null,
     maxRetries: 0,
+    fetch: upstreamFetch,
     timeout: connection.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     ...(connection.headers && { defaultHeaders: connection.headers }),
   });
