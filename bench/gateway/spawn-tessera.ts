@@ -103,7 +103,7 @@ export async function spawnTessera(options: TesseraProcessOptions): Promise<Tess
         ? startChild(`tessera ${command} (${options.profile})`, process.execPath, [...nodeArguments, '--import', TSX_LOADER, `${TESSERA}.ts`, command], environment)
         : startChild(`tessera ${command} (${options.profile})`, TESSERA, [command], environment);
     const child = start(split ? 'serve' : 'all', options.nodeArguments);
-    const helpers = split && !process.env.SERVE_ONLY ? [start('worker'), start('project')] : [];
+    const helpers = split ? [start('worker'), start('project')] : [];
     const stopHelpers = () => Promise.all(helpers.map((helper) => helper.stop(5_000)));
     try {
       key ??= (await child.waitForOutput(/(tsk_[A-Za-z0-9_-]+)/, STARTUP_TIMEOUT_MS))[1];
