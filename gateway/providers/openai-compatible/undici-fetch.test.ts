@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUndiciFetch } from './undici-fetch.js';
 
 describe('the fetch given to the openai client', () => {
   let server: Server;
   let base: string;
-  const undiciFetch = createUndiciFetch();
+  const agent = new Agent();
+  const undiciFetch = createUndiciFetch(agent);
   const routes = new Map<string, (request: IncomingMessage, body: string, response: ServerResponse) => void>();
 
   beforeAll(async () => {
@@ -18,10 +20,11 @@ describe('the fetch given to the openai client', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((resolve) => {
+  afterAll(async () => {
+    await agent.close();
     server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
 
   it('sends the method, headers and body, and answers with the status, every header and the body', async () => {
     routes.set('/echo', (request, body, response) => {
@@ -60,6 +63,46 @@ describe('the fetch given to the openai client', () => {
     const pending = undiciFetch(`${base}/hang`, { method: 'POST', body: '{}', signal: controller.signal });
     setTimeout(() => controller.abort(), 20);
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('fails a body cut off by the upstream as fetch does, with TypeError: terminated and the cause', async () => {
+    routes.set('/cut', (_request, _body, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: partial\n\n', () => response.socket?.destroy());
+    });
+    const response = await undiciFetch(`${base}/cut`, { method: 'POST', body: '{}' });
+    const failure = await response.text().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(TypeError);
+    expect(failure).toMatchObject({ message: 'terminated', cause: expect.any(Error) as unknown });
+  });
+
+  it('answers a reason phrase a Response cannot carry without it, and frees the connection of a status it cannot describe', async () => {
+    // Raw bytes: Node's own server refuses to send either response.
+    const sockets = new Set<Socket>();
+    const raw = createNetServer((socket) => {
+      sockets.add(socket);
+      socket.once('data', (request) => {
+        const odd = request.toString().startsWith('POST /odd-status');
+        const statusLine = odd ? 'HTTP/1.1 600 Odd' : `HTTP/1.1 200 OK ${String.fromCodePoint(0x2713)}`;
+        socket.write(Buffer.concat([Buffer.from(statusLine, 'utf8'), Buffer.from('\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}')]));
+      });
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    const rawBase = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+    try {
+      const accented = await undiciFetch(`${rawBase}/accented`, { method: 'POST', body: '{}' });
+      expect(accented.status).toBe(200);
+      expect(await accented.json()).toEqual({});
+
+      await expect(undiciFetch(`${rawBase}/odd-status`, { method: 'POST', body: '{}' })).rejects.toThrow(RangeError);
+      await expect.poll(() => agent.stats[rawBase]?.running ?? 0).toBe(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => raw.close(() => resolve()));
+    }
   });
 
   it('gives no body for a 204, and sends other kinds of body through the platform fetch', async () => {
