@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { START_POSITION } from '../../../domain/events/global-position.js';
+import { positionParts, START_POSITION, type GlobalPosition } from '../../../domain/events/global-position.js';
 import { newId } from '../../../domain/shared/ids.js';
 import { streamId } from '../../../domain/shared/stream-id.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres-database.js';
@@ -8,7 +8,6 @@ import { itemAdded } from '../../../test/support/test-events.js';
 import { appendToStream } from './append.js';
 import { migratePostgresEventLog } from './postgres-event-store.js';
 import { createPostgresExecutor } from './postgres-executor.js';
-import { positionParts } from '../../../domain/events/global-position.js';
 import { READ_ALL_STATEMENT, readAll } from './read-all.js';
 import type { SqlExecutor } from './sql-executor.js';
 
@@ -31,8 +30,21 @@ describe('readAll on PostgreSQL', () => {
 
   const append = (on: SqlExecutor = executor) => appendToStream(on, streamId('cart', newId()), [itemAdded('sku')]);
 
+  /**
+   * The horizon is the whole server's: a test file writing in another database can hold
+   * this log's newest events back for a moment, so a read expected to see everything
+   * waits until nothing is blocked.
+   */
+  const readSettled = async (after: GlobalPosition) => {
+    let read = await readAll(executor, { after });
+    for (const deadline = Date.now() + 10_000; read.blocked && Date.now() < deadline; read = await readAll(executor, { after })) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return read;
+  };
+
   it('holds back a commit behind an open transaction and says so, then delivers both in order', async () => {
-    const before = await readAll(executor, { after: START_POSITION });
+    const before = await readSettled(START_POSITION);
     const after = before.lastPosition;
     const open = await pool.connect();
     try {
@@ -46,7 +58,7 @@ describe('readAll on PostgreSQL', () => {
       expect(waiting.blocked).toBe(true);
 
       await open.query('commit');
-      const delivered = await readAll(executor, { after });
+      const delivered = await readSettled(after);
       expect(delivered.events.map((event) => event.position)).toEqual([early.position, late.position]);
       expect(delivered.blocked).toBe(false);
     } finally {
@@ -55,12 +67,12 @@ describe('readAll on PostgreSQL', () => {
   });
 
   it('is not blocked when everything past the cursor is readable, nor when nothing is past it', async () => {
-    const start = (await readAll(executor, { after: START_POSITION })).lastPosition;
+    const start = (await readSettled(START_POSITION)).lastPosition;
     await append();
-    const read = await readAll(executor, { after: start });
+    const read = await readSettled(start);
     expect(read.events).toHaveLength(1);
     expect(read.blocked).toBe(false);
-    const atEnd = await readAll(executor, { after: read.lastPosition });
+    const atEnd = await readSettled(read.lastPosition);
     expect(atEnd).toMatchObject({ events: [], blocked: false, isEnd: true });
   });
 

@@ -6,11 +6,11 @@ import type { SqlExecutor } from './sql-executor.js';
 const DEFAULT_BATCH = 1_000;
 
 /**
- * Parameters: the cursor's commit and prepare parts, and the batch size. Both parts walk
- * the log's order index from a known end, whatever the statistics say: asked as "any
- * event past the horizon", the check was planned as a scan of the whole log on a table
- * not analyzed yet, on every commit. The newest event is past the horizon and the
- * cursor exactly when any such event is.
+ * Parameters: the cursor's commit and prepare parts, and the batch size. The check for
+ * commits held back walks the log's order index from its newest end, whatever the
+ * statistics say: asked as "any event past the horizon", it was planned as a scan of the
+ * whole log on a table not analyzed yet, on every commit. The newest event is past the
+ * horizon and the cursor exactly when any such event is.
  */
 export const READ_ALL_STATEMENT = `select batch.*, horizon.blocked
        from (select snapshot.xmin,
