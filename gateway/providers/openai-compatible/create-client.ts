@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { Agent } from 'undici';
 import { createUndiciFetch } from './undici-fetch.js';
 
 export interface OpenAiCompatibleConnection {
@@ -17,8 +18,12 @@ export interface OpenAiCompatibleConnection {
 export const DEFAULT_PROVIDER = 'openai-compatible';
 export const DEFAULT_TIMEOUT_MS = 120_000;
 
-/** One connection pool per origin for the whole process, as the platform's `fetch` keeps. */
-const upstreamFetch = createUndiciFetch();
+/**
+ * One connection pool per origin for the whole process, as the platform's `fetch` keeps.
+ * undici's own five-minute header and body timeouts are off: the deployment's timeouts
+ * (first token, between chunks, total; `timeoutMs` otherwise) decide, longer ones included.
+ */
+const upstreamFetch = createUndiciFetch(new Agent({ headersTimeout: 0, bodyTimeout: 0 }));
 
 /**
  * The real `openai` client with its retries off: the gateway's middleware counts
