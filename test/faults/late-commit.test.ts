@@ -8,7 +8,7 @@ import { streamId } from '../../domain/shared/stream-id.js';
 import type { EventStore } from '../../infra/event-store/port.js';
 import { appendToStream } from '../../infra/event-store/sql/append.js';
 import { createPostgresEventStore, migratePostgresEventLog } from '../../infra/event-store/sql/postgres-event-store.js';
-import type { SqlExecutor } from '../../infra/event-store/sql/sql-executor.js';
+import { executorOnClient } from '../support/client-executor.js';
 import { collectUntil } from '../support/collect.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-database.js';
 import { itemAdded } from '../support/test-events.js';
@@ -40,14 +40,8 @@ describe('late commits (PostgreSQL)', () => {
     const client = await pool.connect();
     try {
       await client.query('begin');
-      const executor: SqlExecutor = {
-        query: async <Row>(text: string, values?: readonly unknown[]) =>
-          (await client.query(text, values as unknown[])).rows as Row[],
-        listen: () => Promise.reject(new Error('not used')),
-        close: async () => undefined,
-      };
       const event = itemAdded(sku);
-      await appendToStream(executor, streamId('cart', newId()), [event]);
+      await appendToStream(executorOnClient(client), streamId('cart', newId()), [event]);
       appended();
       await client.query('select pg_sleep($1::float8 / 1000)', [sleepMs]);
       await client.query('commit');

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { positionParts, START_POSITION, type GlobalPosition } from '../../../domain/events/global-position.js';
 import { newId } from '../../../domain/shared/ids.js';
 import { streamId } from '../../../domain/shared/stream-id.js';
+import { executorOnClient } from '../../../test/support/client-executor.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres-database.js';
 import { itemAdded } from '../../../test/support/test-events.js';
 import { appendToStream } from './append.js';
@@ -49,8 +50,7 @@ describe('readAll on PostgreSQL', () => {
     const open = await pool.connect();
     try {
       await open.query('begin');
-      const inOpen: SqlExecutor = { ...executor, query: async <Row>(text: string, values?: readonly unknown[]) => (await open.query(text, values as unknown[])).rows as Row[] };
-      const early = await append(inOpen);
+      const early = await append(executorOnClient(open));
       const late = await append();
 
       const waiting = await readAll(executor, { after });
