@@ -18,11 +18,11 @@ describe('live subscribers sharing the tail of the log', () => {
     for (const close of closers.splice(0).reverse()) await close();
   });
 
-  async function storeCountingReads(): Promise<{ store: EventStore; tailReads: () => number }> {
+  async function storeCountingReads(pollIntervalMs?: number): Promise<{ store: EventStore; tailReads: () => number }> {
     const pglite = await openPglite();
     await migratePgliteEventLog(pglite);
     const query = vi.spyOn(pglite, 'query');
-    const store = createPgliteEventStore(pglite, { ownsDatabase: true });
+    const store = createPgliteEventStore(pglite, { ownsDatabase: true, pollIntervalMs });
     closers.push(() => store.close());
     const tailReads = () => query.mock.calls.filter(([text]) => String(text).includes('pg_snapshot_xmin')).length;
     return { store, tailReads };
@@ -62,6 +62,30 @@ describe('live subscribers sharing the tail of the log', () => {
     for (const seen of subscribers) expect(seen).toEqual(appended);
     // Six subscribers reading alone would take at least six reads per commit.
     expect(tailReads() - readsBefore).toBeLessThanOrEqual(commits * 2);
+  });
+
+  it('reads the log once per commit when commits come one at a time: the read that found the end says so to every subscriber', async () => {
+    // No safety-net poll during the test: every read counted is one a commit caused.
+    const { store, tailReads } = await storeCountingReads(60_000);
+    const subscribers = Array.from({ length: 3 }, () => follow(store));
+    await vi.waitFor(() => expect(tailReads()).toBeGreaterThanOrEqual(3));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const readsBefore = tailReads();
+
+    const commits = 10;
+    const appended: string[] = [];
+    for (let index = 0; index < commits; index += 1) {
+      const event = itemAdded(`sku-${index}`);
+      await store.appendToStream(streamId('cart', newId()), [event]);
+      appended.push(event.id);
+      await vi.waitFor(() => {
+        for (const seen of subscribers) expect(seen).toHaveLength(appended.length);
+      });
+      // Whatever a subscriber reads next, it reads now, before the next commit.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    for (const seen of subscribers) expect(seen).toEqual(appended);
+    expect(tailReads() - readsBefore).toBe(commits);
   });
 
   it('serves a subscriber that starts behind the shared window from the log itself, then joins the others', async () => {

@@ -22,6 +22,13 @@ export function withSharedTail(source: PolledSubscriptionSource, capacity = 2_04
   /** The position of the window's last event (or its start when empty): shared reads begin here. */
   let windowEnd: GlobalPosition | undefined;
   let endBlocked = false;
+  /**
+   * The read that set `windowEnd` found nothing past it, and began after announcement
+   * `endAnnouncement`: until another commit is announced, a subscriber served up to the
+   * window's end is at the end of the log, and needs no read of its own to learn so.
+   */
+  let endReached = false;
+  let endAnnouncement = -1;
   let announcements = 0;
   let headRead: { announcement: number; done: Promise<void> } | undefined;
   // Started by the first live subscriber, so a store that never subscribes opens no listener.
@@ -37,7 +44,7 @@ export function withSharedTail(source: PolledSubscriptionSource, capacity = 2_04
       const batch = await source.readAll({ after: windowEnd!, maxCount });
       window.push(...batch.events);
       windowEnd = batch.lastPosition;
-      endBlocked = batch.blocked === true;
+      markEnd(batch, announcement);
       if (window.length > capacity) windowStart = window.splice(0, window.length - capacity).at(-1)!.position;
     });
     const read = { announcement, done };
@@ -49,22 +56,29 @@ export function withSharedTail(source: PolledSubscriptionSource, capacity = 2_04
     return done;
   };
 
+  const markEnd = (batch: Batch, announcement: number) => {
+    endBlocked = batch.blocked === true;
+    endReached = batch.isEnd;
+    endAnnouncement = announcement;
+  };
+
   const fromWindow = (after: GlobalPosition, maxCount: number): Batch | undefined => {
     if (windowStart === undefined || windowEnd === undefined) return undefined;
     if (isAfter(windowStart, after) || !isAfter(windowEnd, after)) return undefined;
     const first = firstAfter(window, after);
     const events = window.slice(first, first + maxCount);
-    return { events, lastPosition: events.at(-1)!.position, isEnd: false };
+    const atEnd = first + events.length === window.length && endReached && endAnnouncement === announcements;
+    return { events, lastPosition: events.at(-1)!.position, isEnd: atEnd, ...(atEnd && endBlocked ? { blocked: true } : {}) };
   };
 
   /** A reader that reached the end outside the window moves the window there, when no shared read is under way. */
-  const resetWindow = (after: GlobalPosition, batch: Batch) => {
+  const resetWindow = (after: GlobalPosition, batch: Batch, announcement: number) => {
     if (!batch.isEnd || headRead) return;
     if (windowEnd !== undefined && !isAfter(after, windowEnd)) return;
     windowStart = after;
     window = [...batch.events];
     windowEnd = batch.lastPosition;
-    endBlocked = batch.blocked === true;
+    markEnd(batch, announcement);
   };
 
   return {
@@ -72,8 +86,9 @@ export function withSharedTail(source: PolledSubscriptionSource, capacity = 2_04
       const cached = fromWindow(after, maxCount);
       if (cached) return cached;
       if (windowEnd === undefined || after !== windowEnd) {
+        const announcement = announcements;
         const batch = await source.readAll({ after, maxCount });
-        resetWindow(after, batch);
+        resetWindow(after, batch, announcement);
         return batch;
       }
       await readHead(maxCount);
