@@ -147,6 +147,7 @@ async function openStorage(config: Config, logger: Logger, projections: readonly
       ownsPool: true,
       pollIntervalMs,
       onConnectionError,
+      preparedStatements: config.databasePreparedStatements,
     }),
   );
   closers.push(() => store.close());

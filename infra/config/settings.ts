@@ -46,6 +46,8 @@ export const settings = {
     'postgres://postgres@127.0.0.1:5432/tessera', 'Services profile: PostgreSQL for the event log and the read models.'),
   databasePoolSize: setting('TESSERA_DATABASE_POOL_SIZE', count.max(500).default(10), '10',
     'Connections per pool (event store and read models each have one).'),
+  databasePreparedStatements: setting('TESSERA_DATABASE_PREPARED_STATEMENTS', z.enum(['true', 'false']).default('true').transform((value) => value === 'true'), 'true',
+    'Services profile: the event store sends its statements as named prepared statements, parsed once per connection. `false` behind a pooler that does not carry them across server connections (PgBouncer in transaction mode before 1.21).'),
   redisUrl: setting('TESSERA_REDIS_URL', url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'), 'redis://127.0.0.1:6379',
     'Services profile: Redis for the exact-match cache and for rate limits shared by every API process.'),
   kurrentDbUrl: setting('TESSERA_KURRENTDB_URL', z.string().startsWith('kurrentdb').optional(), '—',

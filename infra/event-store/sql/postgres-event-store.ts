@@ -10,12 +10,14 @@ export interface PostgresEventStoreOptions extends SqlEventStoreOptions {
   /** Close the pool with the store. */
   ownsPool?: boolean;
   onConnectionError?: (error: Error) => void;
+  /** Named prepared statements (default true); see `PostgresExecutorOptions`. */
+  preparedStatements?: boolean;
 }
 
 /** The event store on a PostgreSQL pool; run `migratePostgresEventLog` once before. */
 export function createPostgresEventStore(pool: pg.Pool, options: PostgresEventStoreOptions = {}): EventStore {
   return createSqlEventStore(
-    createPostgresExecutor(pool, { ownsPool: options.ownsPool, onConnectionError: options.onConnectionError }),
+    createPostgresExecutor(pool, { ownsPool: options.ownsPool, onConnectionError: options.onConnectionError, preparedStatements: options.preparedStatements }),
     options,
   );
 }

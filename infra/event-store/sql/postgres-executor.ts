@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { SqlExecutor } from './sql-executor.js';
 
@@ -8,7 +9,20 @@ export interface PostgresExecutorOptions {
   reconnectDelayMs?: number;
   /** Told about lost connections: the listener's (re-opened) and idle pool clients' (replaced on demand). */
   onConnectionError?: (error: Error) => void;
+  /**
+   * Send statements as named prepared statements (default true): each is parsed once
+   * per connection, and planned once PostgreSQL finds its generic plan as good as a
+   * fresh one. False for a pooler that does not carry prepared statements across
+   * server connections (PgBouncer in transaction mode before 1.21).
+   */
+  preparedStatements?: boolean;
 }
+
+/**
+ * The store's statements are a handful of constant texts, so naming each after its
+ * text stays bounded; past the bound (texts built from values) statements go unnamed.
+ */
+const MAX_NAMED_STATEMENTS = 64;
 
 /**
  * Statements go through the pool; LISTEN needs a connection of its own that stays
@@ -17,6 +31,16 @@ export interface PostgresExecutorOptions {
  */
 export function createPostgresExecutor(pool: pg.Pool, options: PostgresExecutorOptions = {}): SqlExecutor {
   const reconnectDelayMs = options.reconnectDelayMs ?? 500;
+  const statementNames = new Map<string, string>();
+  const statementName = (text: string): string | undefined => {
+    if (options.preparedStatements === false) return undefined;
+    let name = statementNames.get(text);
+    if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
+      name = `tessera_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+      statementNames.set(text, name);
+    }
+    return name;
+  };
   const listeners = new Map<string, Set<() => void>>();
   let listenClient: pg.Client | undefined;
   let connecting: Promise<pg.Client> | undefined;
@@ -69,7 +93,7 @@ export function createPostgresExecutor(pool: pg.Pool, options: PostgresExecutorO
 
   return {
     async query<Row>(text: string, values?: readonly unknown[]) {
-      const result = await pool.query(text, values as unknown[] | undefined);
+      const result = await pool.query({ name: statementName(text), text, values: values as unknown[] | undefined });
       return result.rows as Row[];
     },
 

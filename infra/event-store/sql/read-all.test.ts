@@ -87,5 +87,17 @@ describe('readAll on PostgreSQL', () => {
     const { commit, prepare } = positionParts(tail);
     const plan = (await pool.query<{ 'QUERY PLAN': string }>(`explain ${READ_ALL_STATEMENT}`, [commit.toString(), prepare.toString(), 500])).rows;
     expect(plan.map((row) => row['QUERY PLAN']).join('\n')).not.toMatch(/Seq Scan/);
+
+    // The store sends it as a prepared statement, which PostgreSQL may run with one generic plan.
+    const client = await pool.connect();
+    try {
+      await client.query('set plan_cache_mode = force_generic_plan');
+      await client.query(`prepare tail_read(text, bigint, integer) as ${READ_ALL_STATEMENT}`);
+      const generic = (await client.query<{ 'QUERY PLAN': string }>(`explain execute tail_read('${commit}', ${prepare}, 500)`)).rows;
+      expect(generic.map((row) => row['QUERY PLAN']).join('\n')).not.toMatch(/Seq Scan/);
+    } finally {
+      await client.query('deallocate all; reset plan_cache_mode');
+      client.release();
+    }
   });
 });
