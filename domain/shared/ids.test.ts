@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { v5 as uuidV5 } from 'uuid';
 import { describe, expect, it } from 'vitest';
 import { deterministicId, isId, newId } from './ids.js';
 
@@ -25,6 +26,15 @@ describe('deterministicId', () => {
       fc.property(fc.uuid(), fc.uuid(), fc.string(), fc.string(), (causeA, causeB, stepA, stepB) => {
         fc.pre(causeA !== causeB || stepA !== stepB);
         expect(deterministicId(causeA, stepA)).not.toBe(deterministicId(causeB, stepB));
+      }),
+    );
+  });
+
+  it('is the name-based UUID of "cause NUL step" in the Tessera namespace, as every id already in a log was made', () => {
+    const namespace = '6f1c8f63-6a0e-4f8e-9d7c-3f4b8f1e2a10';
+    fc.assert(
+      fc.property(fc.uuid(), fc.string({ unit: 'binary' }), (cause, step) => {
+        expect(deterministicId(cause, step)).toBe(uuidV5(`${cause}\u0000${step}`, namespace));
       }),
     );
   });
