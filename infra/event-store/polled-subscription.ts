@@ -3,8 +3,12 @@ import type { GlobalPosition } from '../../domain/events/global-position.js';
 import type { AllSubscription, ReadAllResult, SubscribeToAllOptions } from './port.js';
 
 export interface PolledSubscriptionSource {
-  /** One batch; `blocked` says committed events wait behind an open transaction (readable soon, with no new commit to announce it). */
-  readAll(options: { after: GlobalPosition; maxCount: number }): Promise<ReadAllResult & { blocked?: boolean }>;
+  /**
+   * One batch; `blocked` says committed events wait behind an open transaction (readable soon, with no new commit to announce it).
+   * `unannounced`: the reader woke without a commit announcement (its poll, or a backoff), so the
+   * end of the log must be looked up afresh, not taken from a read that began before.
+   */
+  readAll(options: { after: GlobalPosition; maxCount: number; unannounced?: boolean }): Promise<ReadAllResult & { blocked?: boolean }>;
   /** Registers a wake-up for new commits; resolves to an unregister function. */
   listen(onCommit: () => void): Promise<() => Promise<void>>;
 }
@@ -63,11 +67,14 @@ export function createPolledSubscription(
     let caughtUp = false;
     let blockedBackoff = FIRST_BLOCKED_BACKOFF_MS;
     let errorBackoff = 50;
+    let slept = false;
     while (!closed) {
+      const unannounced = slept && !woken;
+      slept = false;
       woken = false;
       let batch: ReadAllResult & { blocked?: boolean };
       try {
-        batch = await source.readAll({ after: position, maxCount: settings.batchSize });
+        batch = await source.readAll({ after: position, maxCount: settings.batchSize, unannounced });
         errorBackoff = 50;
       } catch (error) {
         options.onError?.(error);
@@ -86,6 +93,7 @@ export function createPolledSubscription(
         options.onCaughtUp?.();
       }
       if (woken) continue;
+      slept = true;
       if (batch.blocked) {
         await sleep(blockedBackoff);
         blockedBackoff = Math.min(blockedBackoff * 2, settings.maxBlockedBackoffMs);

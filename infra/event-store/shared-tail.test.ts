@@ -6,6 +6,10 @@ import { openPglite } from '../sql/pglite.js';
 import { itemAdded } from '../../test/support/test-events.js';
 import type { EventStore } from './port.js';
 import { createPgliteEventStore, migratePgliteEventLog } from './sql/pglite-event-store.js';
+import { appendToStream } from './sql/append.js';
+import { createPgliteExecutor } from './sql/pglite-executor.js';
+import { readAll } from './sql/read-all.js';
+import { withSharedTail } from './shared-tail.js';
 
 /**
  * Live subscribers of one store share their reads of the newest events. What each
@@ -107,5 +111,28 @@ describe('live subscribers sharing the tail of the log', () => {
     await vi.waitFor(() => expect(late).toHaveLength(40));
     expect(late).toEqual(appended);
     await vi.waitFor(() => expect(early).toEqual(appended));
+  });
+
+  it('answers a reader that woke by itself from the log, not from the end an earlier read found', async () => {
+    const pglite = await openPglite();
+    await migratePgliteEventLog(pglite);
+    const executor = createPgliteExecutor(pglite, { ownsDatabase: true });
+    closers.push(() => executor.close());
+    // Commits made straight through the executor announce nothing, as after a lost notification.
+    const commitUnannounced = async () => (await appendToStream(executor, streamId('cart', newId()), [itemAdded('sku')])).position;
+    const tail = withSharedTail({ readAll: (options) => readAll(executor, options), listen: async () => async () => undefined });
+
+    const first = await commitUnannounced();
+    const seen = await tail.readAll({ after: START_POSITION, maxCount: 100 });
+    expect(seen).toMatchObject({ events: [{ position: first }], isEnd: true });
+    const second = await commitUnannounced();
+
+    // Another reader behind the window, woken by the commit announcements that were made (none since), is told it is at the end…
+    expect(await tail.readAll({ after: START_POSITION, maxCount: 100 })).toMatchObject({ events: [{ position: first }], isEnd: true });
+    // …but one that woke by itself is sent on to the log, which holds the unannounced commit.
+    const polled = await tail.readAll({ after: START_POSITION, maxCount: 100, unannounced: true });
+    expect(polled).toMatchObject({ events: [{ position: first }], isEnd: false });
+    const next = await tail.readAll({ after: first, maxCount: 100 });
+    expect(next.events.map((event) => event.position)).toEqual([second]);
   });
 });

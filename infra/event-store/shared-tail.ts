@@ -82,7 +82,10 @@ export function withSharedTail(source: PolledSubscriptionSource, capacity = 2_04
   };
 
   return {
-    async readAll({ after, maxCount }) {
+    async readAll({ after, maxCount, unannounced }) {
+      // A reader that woke by itself (its safety-net poll) may be after a commit nobody announced:
+      // counted as an announcement, it makes every earlier read's end stale.
+      if (unannounced) announcements += 1;
       const cached = fromWindow(after, maxCount);
       if (cached) return cached;
       if (windowEnd === undefined || after !== windowEnd) {
@@ -92,7 +95,11 @@ export function withSharedTail(source: PolledSubscriptionSource, capacity = 2_04
         return batch;
       }
       await readHead(maxCount);
-      return fromWindow(after, maxCount) ?? { events: [], lastPosition: after, isEnd: true, blocked: endBlocked };
+      const served = fromWindow(after, maxCount);
+      if (served) return served;
+      // Head reads chained while this one waited can push its position out of the window.
+      if (windowStart !== undefined && isAfter(windowStart, after)) return source.readAll({ after, maxCount });
+      return { events: [], lastPosition: after, isEnd: true, blocked: endBlocked };
     },
     listen: async (onCommit) => {
       // The window's count of announcements must move before any subscriber wakes to read.
