@@ -7,6 +7,11 @@ import type { SqlExecutor } from './sql-executor.js';
 
 const MAX_EVENTS_PER_APPEND = 1_000;
 const UNIQUE_VIOLATION = '23505';
+// Columns named, not `*`: a prepared statement kept on a pooled connection would fail for
+// good if a later migration changed the functions' result columns under it.
+const APPEND_STATEMENT = 'select outcome, next_revision, commit_position, prepare_position, detail from tessera_append($1, $2, $3::jsonb, $4)';
+const APPEND_STREAMS_STATEMENT =
+  'select stream_id, outcome, next_revision, commit_position, prepare_position from tessera_append_streams($1::jsonb, $2)';
 
 interface AppendRow {
   outcome: 'appended' | 'duplicate' | 'id_reused' | 'conflict';
@@ -26,7 +31,7 @@ export async function appendToStream(
   const payload = JSON.stringify(events.map(toStoredJson));
   checkShape(events, expected);
   const append = (checkFirst: boolean) =>
-    executor.query<AppendRow>('select * from tessera_append($1, $2, $3::jsonb, $4)', [streamId, encodeExpected(expected), payload, checkFirst]);
+    executor.query<AppendRow>(APPEND_STATEMENT, [streamId, encodeExpected(expected), payload, checkFirst]);
   const [row] = await checkingIdsOnReuse(append, expected === 'any');
   if (!row) throw new Error('tessera_append returned no row');
   switch (row.outcome) {
@@ -60,7 +65,7 @@ export async function appendToStreams(executor: SqlExecutor, appends: readonly S
   const payload = JSON.stringify(
     appends.map((append) => ({ streamId: append.streamId, expected: encodeExpected(append.expectedRevision ?? 'any'), events: append.events.map(toStoredJson) })),
   );
-  const append = (checkFirst: boolean) => executor.query<StreamAppendRow>('select * from tessera_append_streams($1::jsonb, $2)', [payload, checkFirst]);
+  const append = (checkFirst: boolean) => executor.query<StreamAppendRow>(APPEND_STREAMS_STATEMENT, [payload, checkFirst]);
   let rows: StreamAppendRow[];
   try {
     rows = await checkingIdsOnReuse(append, false);

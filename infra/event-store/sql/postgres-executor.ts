@@ -13,7 +13,7 @@ export interface PostgresExecutorOptions {
    * Send statements as named prepared statements (default true): each is parsed once
    * per connection, and planned once PostgreSQL finds its generic plan as good as a
    * fresh one. False for a pooler that does not carry prepared statements across
-   * server connections (PgBouncer in transaction mode before 1.21).
+   * server connections (PgBouncer in transaction mode without `max_prepared_statements`).
    */
   preparedStatements?: boolean;
 }
