@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../../domain/events/envelope.js';
+import type { StreamEvent } from '../../domain/events/envelope.js';
 import { streamId } from '../../domain/shared/stream-id.js';
 import { TURN_END_EVENT_TYPES } from '../../domain/turn/turn-end-events.js';
 import type { DeltaChannel, TurnDelta } from '../../infra/deltas/port.js';
@@ -28,7 +28,7 @@ export async function streamTurn(
 ): Promise<void> {
   const stream = streamId('turn', turnId);
   const cursor = { ...from };
-  const live: RecordedEvent[] = [];
+  const live: StreamEvent[] = [];
   let wake: (() => void) | undefined;
   let ended = false;
   const unlisten = sources.hub.listen(stream, (event) => {
@@ -41,7 +41,7 @@ export async function streamTurn(
     wake?.();
   });
 
-  const sendEvent = async (event: RecordedEvent) => {
+  const sendEvent = async (event: StreamEvent) => {
     if (event.revision <= cursor.revision || ended) return;
     cursor.revision = event.revision;
     ended = TURN_END_EVENT_TYPES.has(event.type);

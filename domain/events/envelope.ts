@@ -43,5 +43,8 @@ export interface RecordedEvent<Type extends string = string, Data = unknown> {
   metadata: EventMetadata;
 }
 
+/** A recorded event without its place in `$all`: what a reader of one stream needs, and what an append knows without reading back. */
+export type StreamEvent<Type extends string = string, Data = unknown> = Omit<RecordedEvent<Type, Data>, 'position'>;
+
 export const eventIdSchema = z.uuid();
 export const eventTypeSchema = z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'must be PascalCase').max(100);

@@ -1,6 +1,8 @@
+import type { StreamEvent } from '../../domain/events/envelope.js';
 import type { EventStore } from './port.js';
 
-export type AppendListener = (streamId: string) => void;
+/** Told the stream an append of this process committed to, and what it wrote when the store says. */
+export type AppendListener = (streamId: string, written?: readonly StreamEvent[]) => void;
 
 export interface ObservedEventStore {
   store: EventStore;
@@ -21,13 +23,15 @@ export function observeAppends(store: EventStore): ObservedEventStore {
       ...store,
       async appendToStream(streamId, events, options) {
         const result = await store.appendToStream(streamId, events, options);
-        for (const listener of listeners) listener(streamId);
+        for (const listener of listeners) listener(streamId, result.written);
         return result;
       },
       appendToStreams: store.appendToStreams
         ? async (appends) => {
             const results = await store.appendToStreams!(appends);
-            for (const append of appends) for (const listener of listeners) listener(append.streamId);
+            appends.forEach((append, index) => {
+              for (const listener of listeners) listener(append.streamId, results[index]?.written);
+            });
             return results;
           }
         : undefined,

@@ -1,5 +1,5 @@
 import type { GlobalPosition } from '../../domain/events/global-position.js';
-import type { NewEvent, RecordedEvent } from '../../domain/events/envelope.js';
+import type { NewEvent, RecordedEvent, StreamEvent } from '../../domain/events/envelope.js';
 import type { StreamId } from '../../domain/shared/stream-id.js';
 
 /**
@@ -20,6 +20,12 @@ export interface AppendResult {
   position: GlobalPosition;
   /** True when every event was already there with the same content and nothing was written. */
   alreadyAppended: boolean;
+  /**
+   * The events as written (their data as given to the store, their metadata with its
+   * schema version), for readers in this process that would otherwise read them back.
+   * Absent when nothing was written, or where the store cannot tell without a read.
+   */
+  written?: readonly StreamEvent[];
 }
 
 /** One stream's part of a multi-stream append. */

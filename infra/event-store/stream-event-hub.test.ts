@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { RecordedEvent } from '../../domain/events/envelope.js';
+import type { StreamEvent } from '../../domain/events/envelope.js';
 import { newId } from '../../domain/shared/ids.js';
 import { streamId } from '../../domain/shared/stream-id.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres-database.js';
@@ -40,7 +40,7 @@ describe('the stream event hub', () => {
   });
 
   const follow = (stream: string) => {
-    const received: RecordedEvent[] = [];
+    const received: StreamEvent[] = [];
     const stop = hub.listen(stream, (event) => received.push(event));
     return { received, stop };
   };
@@ -61,6 +61,27 @@ describe('the stream event hub', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     // $all delivers the same events later: none is passed twice.
     expect(followed.received).toHaveLength(10);
+    followed.stop();
+  });
+
+  it('passes this process\'s appends on as written, without reading the stream back', async () => {
+    const stream = streamId('cart', newId());
+    const other = streamId('cart', newId());
+    const followed = follow(stream);
+    const reads = vi.spyOn(here.store, 'readStream');
+    try {
+      await here.store.appendToStream(stream, [itemAdded('a'), itemAdded('b')], { expectedRevision: 'no_stream' });
+      await here.store.appendToStreams!([
+        { streamId: other, events: [itemAdded('elsewhere')] },
+        { streamId: stream, events: [itemAdded('c')], expectedRevision: 1 },
+      ]);
+      expect(followed.received.map((event) => event.revision)).toEqual([0, 1, 2]);
+      expect(reads).not.toHaveBeenCalled();
+    } finally {
+      reads.mockRestore();
+    }
+    const stored = (await here.store.readStream(stream)).events.map(({ position: _position, ...event }) => event);
+    expect(followed.received).toEqual(stored);
     followed.stop();
   });
 

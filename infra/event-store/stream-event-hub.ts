@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../../domain/events/envelope.js';
+import type { StreamEvent } from '../../domain/events/envelope.js';
 import { toStreamId } from '../../domain/shared/stream-id.js';
 import type { AppendListener } from './append-observer.js';
 import type { EventStore } from './port.js';
@@ -9,14 +9,14 @@ export interface StreamEventHub {
    * until the returned function is called. The first events passed may be ones the
    * stream held before `listen`: listeners skip what they have already seen.
    */
-  listen(streamId: string, listener: (event: RecordedEvent) => void): () => void;
+  listen(streamId: string, listener: (event: StreamEvent) => void): () => void;
   close(): Promise<void>;
 }
 
 const RETRY_READ_MS = 200;
 
 interface FollowedStream {
-  listeners: Set<(event: RecordedEvent) => void>;
+  listeners: Set<(event: StreamEvent) => void>;
   /** Highest revision passed to the listeners. */
   delivered: number;
   reading: boolean;
@@ -25,9 +25,9 @@ interface FollowedStream {
 
 /**
  * One live subscription per process, fanned out by stream: a thousand clients
- * following a thousand turns cost one reader of the log, not a thousand. A stream
- * this process appends to is read at once (the append told it so); `$all` brings
- * what other processes append. Either way a followed stream is read in revision
+ * following a thousand turns cost one reader of the log, not a thousand. What this
+ * process appends to a stream is passed on as the append wrote it (or the stream is
+ * read at once, when the append could not say); `$all` brings what other processes append. Either way a followed stream is read in revision
  * order from where its listeners are, so the two sources never reorder it.
  */
 export async function startStreamEventHub(
@@ -37,7 +37,7 @@ export async function startStreamEventHub(
 ): Promise<StreamEventHub> {
   const streams = new Map<string, FollowedStream>();
 
-  const deliver = (followed: FollowedStream, event: RecordedEvent) => {
+  const deliver = (followed: FollowedStream, event: StreamEvent) => {
     followed.delivered = event.revision;
     for (const listener of followed.listeners) {
       try {
@@ -72,7 +72,20 @@ export async function startStreamEventHub(
     else void catchUp(streamId, followed);
   };
 
-  const stopLocal = localAppends?.(changed);
+  /** What this process appended, passed on as written when it is next in line: no read of the stream back. */
+  const appended = (streamId: string, written?: readonly StreamEvent[]) => {
+    const followed = streams.get(streamId);
+    if (!followed) return;
+    const unseen = written?.filter((event) => event.revision > followed.delivered);
+    if (unseen?.length === 0) return;
+    if (unseen && !followed.reading && unseen[0]!.revision === followed.delivered + 1) {
+      for (const event of unseen) deliver(followed, event);
+    } else {
+      changed(streamId);
+    }
+  };
+
+  const stopLocal = localAppends?.(appended);
   const subscription = store.subscribeToAll({ after: await store.headPosition(), onError });
   const pump = (async () => {
     for await (const event of subscription) {

@@ -8,7 +8,7 @@ import { startKurrentDb } from '../support/kurrentdb.js';
 import { createTestDatabase } from '../support/postgres-database.js';
 import { describeEventStoreContract } from './event-store.contract.js';
 
-const sqlQuirks = { detectsIdReuseAcrossStreams: true, appendsToSeveralStreams: true };
+const sqlQuirks = { detectsIdReuseAcrossStreams: true, appendsToSeveralStreams: true, reportsWritten: true };
 
 describeEventStoreContract(
   'postgresql',

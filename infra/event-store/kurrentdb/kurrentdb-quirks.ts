@@ -20,6 +20,11 @@ export const kurrentDbQuirks = {
    * where the expected revision places them; an id used further back goes unnoticed.
    */
   detectsIdReuseBeyondWindow: false,
+  /**
+   * An append's result carries no `written` events: readers in the process read the
+   * stream back, as they do for appends of other processes.
+   */
+  reportsWritten: false,
 } as const;
 
 export type KurrentDbQuirks = typeof kurrentDbQuirks;

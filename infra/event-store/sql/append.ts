@@ -1,4 +1,4 @@
-import type { NewEvent } from '../../../domain/events/envelope.js';
+import type { EventMetadata, NewEvent, StreamEvent } from '../../../domain/events/envelope.js';
 import { toGlobalPosition } from '../../../domain/events/global-position.js';
 import type { StreamId } from '../../../domain/shared/stream-id.js';
 import { EventIdReusedError, InvalidAppendError, StreamRevisionConflictError } from '../errors.js';
@@ -28,8 +28,9 @@ export async function appendToStream(
   options: AppendOptions = {},
 ): Promise<AppendResult> {
   const expected = options.expectedRevision ?? 'any';
-  const payload = JSON.stringify(events.map(toStoredJson));
   checkShape(events, expected);
+  const stored = events.map(toStored);
+  const payload = JSON.stringify(stored.map((event) => event.json));
   const append = (checkFirst: boolean) =>
     executor.query<AppendRow>(APPEND_STATEMENT, [streamId, encodeExpected(expected), payload, checkFirst]);
   const [row] = await checkingIdsOnReuse(append, expected === 'any');
@@ -37,7 +38,7 @@ export async function appendToStream(
   switch (row.outcome) {
     case 'appended':
     case 'duplicate':
-      return appendResultOf(row);
+      return appendResultOf(row, streamId, stored);
     case 'conflict':
       throw new StreamRevisionConflictError(streamId, expected, Number(row.next_revision));
     case 'id_reused':
@@ -62,8 +63,9 @@ export async function appendToStreams(executor: SqlExecutor, appends: readonly S
   for (const append of appends) checkShape(append.events, append.expectedRevision ?? 'any');
   const allIds = appends.flatMap((append) => append.events.map((event) => event.id));
   if (new Set(allIds).size !== allIds.length) throw new InvalidAppendError('event ids repeat within one append', 'events.id');
+  const stored = appends.map((append) => append.events.map(toStored));
   const payload = JSON.stringify(
-    appends.map((append) => ({ streamId: append.streamId, expected: encodeExpected(append.expectedRevision ?? 'any'), events: append.events.map(toStoredJson) })),
+    appends.map((append, index) => ({ streamId: append.streamId, expected: encodeExpected(append.expectedRevision ?? 'any'), events: stored[index]!.map((event) => event.json) })),
   );
   const append = (checkFirst: boolean) => executor.query<StreamAppendRow>(APPEND_STREAMS_STATEMENT, [payload, checkFirst]);
   let rows: StreamAppendRow[];
@@ -72,7 +74,7 @@ export async function appendToStreams(executor: SqlExecutor, appends: readonly S
   } catch (error) {
     throw refusal(error, appends) ?? error;
   }
-  return rows.map(appendResultOf);
+  return rows.map((row, index) => appendResultOf(row, appends[index]!.streamId, stored[index]!));
 }
 
 /**
@@ -88,12 +90,25 @@ async function checkingIdsOnReuse<Row>(append: (checkFirst: boolean) => Promise<
   }
 }
 
-function appendResultOf(row: Pick<AppendRow, 'outcome' | 'next_revision' | 'commit_position' | 'prepare_position'>): AppendResult {
-  return {
-    nextRevision: Number(row.next_revision),
-    position: toGlobalPosition(row.commit_position ?? '0', row.prepare_position ?? '0'),
-    alreadyAppended: row.outcome === 'duplicate',
-  };
+function appendResultOf(
+  row: Pick<AppendRow, 'outcome' | 'next_revision' | 'commit_position' | 'prepare_position'>,
+  streamId: StreamId,
+  stored: readonly StoredEvent[],
+): AppendResult {
+  const nextRevision = Number(row.next_revision);
+  const position = toGlobalPosition(row.commit_position ?? '0', row.prepare_position ?? '0');
+  if (row.outcome === 'duplicate') return { nextRevision, position, alreadyAppended: true };
+  const firstRevision = nextRevision - stored.length + 1;
+  const written = stored.map(({ json, occurredAt }, index): StreamEvent => ({
+    id: json.id,
+    type: json.type,
+    streamId,
+    revision: firstRevision + index,
+    occurredAt,
+    data: json.data,
+    metadata: json.metadata,
+  }));
+  return { nextRevision, position, alreadyAppended: false, written };
 }
 
 function refusal(error: unknown, appends: readonly StreamAppend[]): Error | undefined {
@@ -124,12 +139,14 @@ function encodeExpected(expected: ExpectedRevision): number {
   return expected;
 }
 
-function toStoredJson(event: NewEvent) {
-  return {
-    id: event.id,
-    type: event.type,
-    data: event.data,
-    metadata: { ...event.metadata, schemaVersion: event.metadata.schemaVersion ?? 1 },
-    occurredAt: (event.occurredAt ?? new Date()).toISOString(),
-  };
+/** An event as sent to the database, with its time as a date for what the append reports back. */
+interface StoredEvent {
+  json: { id: NewEvent['id']; type: string; data: unknown; metadata: EventMetadata; occurredAt: string };
+  occurredAt: Date;
+}
+
+function toStored(event: NewEvent): StoredEvent {
+  const occurredAt = event.occurredAt ?? new Date();
+  const metadata = { ...event.metadata, schemaVersion: event.metadata.schemaVersion ?? 1 };
+  return { json: { id: event.id, type: event.type, data: event.data, metadata, occurredAt: occurredAt.toISOString() }, occurredAt };
 }
