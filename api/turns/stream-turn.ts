@@ -60,6 +60,9 @@ export async function streamTurn(
 
   try {
     const history = await sources.store.readStream(stream, { fromRevision: cursor.revision + 1 });
+    // What the client gets from this read, the hub need not read again for it.
+    const lastRead = history.events.at(-1)?.revision;
+    if (lastRead !== undefined) sources.hub.readUpTo(stream, lastRead);
     const terminal = history.events.find((event) => TURN_END_EVENT_TYPES.has(event.type));
     for (const event of history.events) if (event !== terminal) await sendEvent(event);
     if (terminal) {

@@ -85,6 +85,30 @@ describe('the stream event hub', () => {
     followed.stop();
   });
 
+  it('goes on from where a stream\'s one listener read it itself, but not while others may be owed those events', async () => {
+    const stream = streamId('cart', newId());
+    await here.store.appendToStream(stream, [itemAdded('a'), itemAdded('b')]);
+    const alone = follow(stream);
+    const reads = vi.spyOn(here.store, 'readStream');
+    try {
+      hub.readUpTo(stream, 1);
+      await here.store.appendToStream(stream, [itemAdded('c')], { expectedRevision: 1 });
+      expect(alone.received.map((event) => event.revision)).toEqual([2]);
+      expect(reads).not.toHaveBeenCalled();
+
+      // One of two listeners having read revision 3 says nothing of the other: both are passed it.
+      const second = follow(stream);
+      hub.readUpTo(stream, 3);
+      await here.store.appendToStream(stream, [itemAdded('d')], { expectedRevision: 2 });
+      expect(alone.received.map((event) => event.revision)).toEqual([2, 3]);
+      expect(second.received.map((event) => event.revision)).toEqual([3]);
+      second.stop();
+    } finally {
+      reads.mockRestore();
+    }
+    alone.stop();
+  });
+
   it('passes another process\'s appends through $all, in order, interleaved with its own', async () => {
     const stream = streamId('cart', newId());
     const followed = follow(stream);

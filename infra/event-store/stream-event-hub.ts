@@ -10,6 +10,12 @@ export interface StreamEventHub {
    * stream held before `listen`: listeners skip what they have already seen.
    */
   listen(streamId: string, listener: (event: StreamEvent) => void): () => void;
+  /**
+   * Tells the hub that the stream's one listener has read it itself up to `revision`:
+   * the hub goes on from there instead of reading those events again for it. Ignored
+   * while the stream has other listeners, which may still be owed them.
+   */
+  readUpTo(streamId: string, revision: number): void;
   close(): Promise<void>;
 }
 
@@ -108,6 +114,10 @@ export async function startStreamEventHub(
         current.listeners.delete(listener);
         if (current.listeners.size === 0 && streams.get(streamId) === current) streams.delete(streamId);
       };
+    },
+    readUpTo(streamId, revision) {
+      const followed = streams.get(streamId);
+      if (followed && followed.listeners.size === 1 && !followed.reading && followed.delivered < revision) followed.delivered = revision;
     },
     async close() {
       stopLocal?.();
