@@ -10,7 +10,7 @@ export async function awaitTurnEnd(store: EventStore, hub: StreamEventHub, turnI
   const stream = streamId('turn', turnId);
   let wake = () => {};
   const onWake = () => wake();
-  const unlisten = hub.listen(stream, (event) => {
+  const follower = hub.listen(stream, (event) => {
     if (TURN_END_EVENT_TYPES.has(event.type)) onWake();
   });
   signal.addEventListener('abort', onWake, { once: true });
@@ -25,7 +25,7 @@ export async function awaitTurnEnd(store: EventStore, hub: StreamEventHub, turnI
       await woken;
     }
   } finally {
-    unlisten();
+    follower.stop();
     signal.removeEventListener('abort', onWake);
   }
 }

@@ -31,7 +31,7 @@ export async function streamTurn(
   const live: StreamEvent[] = [];
   let wake: (() => void) | undefined;
   let ended = false;
-  const unlisten = sources.hub.listen(stream, (event) => {
+  const follower = sources.hub.listen(stream, (event) => {
     live.push(event);
     wake?.();
   });
@@ -62,7 +62,7 @@ export async function streamTurn(
     const history = await sources.store.readStream(stream, { fromRevision: cursor.revision + 1 });
     // What the client gets from this read, the hub need not read again for it.
     const lastRead = history.events.at(-1)?.revision;
-    if (lastRead !== undefined) sources.hub.readUpTo(stream, lastRead);
+    if (lastRead !== undefined) follower.readUpTo(lastRead);
     const terminal = history.events.find((event) => TURN_END_EVENT_TYPES.has(event.type));
     for (const event of history.events) if (event !== terminal) await sendEvent(event);
     if (terminal) {
@@ -92,7 +92,7 @@ export async function streamTurn(
     stopDeltas.abort();
     await deltaPump;
   } finally {
-    unlisten();
+    follower.stop();
     stopDeltas.abort();
     sse.end();
   }

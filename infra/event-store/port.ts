@@ -23,7 +23,9 @@ export interface AppendResult {
   /**
    * The events as written (their data as given to the store, their metadata with its
    * schema version), for readers in this process that would otherwise read them back.
-   * Absent when nothing was written, or where the store cannot tell without a read.
+   * The objects are the caller's own, shared and not to be changed; unlike a read they
+   * keep keys set to `undefined` and the order of keys. Absent when nothing was written,
+   * or where the store cannot tell without a read.
    */
   written?: readonly StreamEvent[];
 }

@@ -6,17 +6,21 @@ import type { EventStore } from './port.js';
 export interface StreamEventHub {
   /**
    * Calls `listener` with the events of `streamId`, in revision order and each once,
-   * until the returned function is called. The first events passed may be ones the
-   * stream held before `listen`: listeners skip what they have already seen.
+   * until `stop`. The first events passed may be ones the stream held before `listen`:
+   * listeners skip what they have already seen.
    */
-  listen(streamId: string, listener: (event: StreamEvent) => void): () => void;
-  /**
-   * Tells the hub that the stream's one listener has read it itself up to `revision`:
-   * the hub goes on from there instead of reading those events again for it. Ignored
-   * while the stream has other listeners, which may still be owed them.
-   */
-  readUpTo(streamId: string, revision: number): void;
+  listen(streamId: string, listener: (event: StreamEvent) => void): StreamFollower;
   close(): Promise<void>;
+}
+
+export interface StreamFollower {
+  stop(): void;
+  /**
+   * This listener has read the stream itself up to `revision`: while it is the stream's
+   * only listener, the hub goes on from there instead of reading those events again for
+   * it. Ignored while others listen too, since they may still be owed them.
+   */
+  readUpTo(revision: number): void;
 }
 
 const RETRY_READ_MS = 200;
@@ -110,14 +114,16 @@ export async function startStreamEventHub(
       }
       const current = followed;
       current.listeners.add(listener);
-      return () => {
-        current.listeners.delete(listener);
-        if (current.listeners.size === 0 && streams.get(streamId) === current) streams.delete(streamId);
+      return {
+        stop() {
+          current.listeners.delete(listener);
+          if (current.listeners.size === 0 && streams.get(streamId) === current) streams.delete(streamId);
+        },
+        readUpTo(revision) {
+          const alone = current.listeners.size === 1 && current.listeners.has(listener);
+          if (alone && !current.reading && current.delivered < revision) current.delivered = revision;
+        },
       };
-    },
-    readUpTo(streamId, revision) {
-      const followed = streams.get(streamId);
-      if (followed && followed.listeners.size === 1 && !followed.reading && followed.delivered < revision) followed.delivered = revision;
     },
     async close() {
       stopLocal?.();
