@@ -13,14 +13,15 @@ export interface StreamEventHub {
   close(): Promise<void>;
 }
 
+/** Its functions use no `this`, so they may be passed around on their own. */
 export interface StreamFollower {
-  stop(): void;
+  stop: () => void;
   /**
    * This listener has read the stream itself up to `revision`: while it is the stream's
    * only listener, the hub goes on from there instead of reading those events again for
    * it. Ignored while others listen too, since they may still be owed them.
    */
-  readUpTo(revision: number): void;
+  readUpTo: (revision: number) => void;
 }
 
 const RETRY_READ_MS = 200;
