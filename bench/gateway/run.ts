@@ -38,7 +38,7 @@ const options = parseBenchOptions('Gateway added latency: Tessera and Portkey in
     description: '1: routing (gateway file), response cache, a hard budget and rate limits all on, plus a cache-hit scenario',
   },
   split: { env: 'BENCH_GATEWAY_SPLIT', default: 0, description: "1: services profile as separate serve, worker and project processes instead of one 'all'" },
-  cpuProfile: { env: 'BENCH_GATEWAY_CPU_PROFILE', default: 0, description: '1: run Tessera under --cpu-prof and print where its time went' },
+  cpuProfile: { env: 'BENCH_GATEWAY_CPU_PROFILE', default: 0, description: '1: compile Tessera, run it under --cpu-prof and print where its time went' },
   postgresUrl: {
     env: 'TESSERA_BENCH_POSTGRES_URL',
     default: 'postgres://postgres@127.0.0.1:5432/test',

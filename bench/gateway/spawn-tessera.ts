@@ -6,7 +6,7 @@ import { newId } from '../../domain/shared/ids.js';
 import { createBenchDatabase, type BenchDatabase } from '../support/bench-database.js';
 import { startChild } from './child-process.js';
 import { findFreePort, waitUntilListening } from './free-port.js';
-import { REPOSITORY_ROOT, TSX_LOADER } from './tsx-loader.js';
+import { REPOSITORY_ROOT } from './tsx-loader.js';
 
 export type TesseraProfile = 'embedded' | 'services';
 
@@ -24,7 +24,8 @@ export interface TesseraProcessOptions {
   settings?: Record<string, string>;
   /**
    * Node flags for the server, e.g. `--cpu-prof` (which NODE_OPTIONS refuses): the
-   * server then starts as `bin/tessera` would start it, with these flags added.
+   * server is then compiled (`npm run build`) and its compiled entry started with these
+   * flags, as `bin/tessera` starts it.
    */
   nodeArguments?: readonly string[];
   /**
@@ -49,6 +50,7 @@ export interface TesseraProcess {
 }
 
 const TESSERA = `${REPOSITORY_ROOT}bin/tessera`;
+const COMPILED_TESSERA = `${REPOSITORY_ROOT}dist/bin/tessera.js`;
 const STARTUP_TIMEOUT_MS = 120_000;
 const runTessera = promisify(execFile);
 
@@ -58,6 +60,11 @@ const runTessera = promisify(execFile);
  * stream made for this run, with a tenant and key issued through the CLI beforehand.
  */
 export async function spawnTessera(options: TesseraProcessOptions): Promise<TesseraProcess> {
+  if (options.nodeArguments?.length) {
+    // Profiled as it runs in production: compiled, not through tsx's loader (incremental, so quick when nothing changed).
+    process.stderr.write('compiling the server (npm run build) for the run with node flags…\n');
+    await runTessera('npm', ['run', '--silent', 'build'], { cwd: REPOSITORY_ROOT });
+  }
   const port = await findFreePort();
   const suffix = newId().replaceAll('-', '').slice(-12);
   const natsStream = `BENCH_${suffix.toUpperCase()}`;
@@ -100,7 +107,7 @@ export async function spawnTessera(options: TesseraProcessOptions): Promise<Tess
     const split = options.split === true && options.profile === 'services';
     const start = (command: string, nodeArguments?: readonly string[]) =>
       nodeArguments?.length
-        ? startChild(`tessera ${command} (${options.profile})`, process.execPath, [...nodeArguments, '--import', TSX_LOADER, `${TESSERA}.ts`, command], environment)
+        ? startChild(`tessera ${command} (${options.profile})`, process.execPath, [...nodeArguments, COMPILED_TESSERA, command], environment)
         : startChild(`tessera ${command} (${options.profile})`, TESSERA, [command], environment);
     const child = start(split ? 'serve' : 'all', options.nodeArguments);
     const helpers = split ? [start('worker'), start('project')] : [];
