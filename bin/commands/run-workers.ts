@@ -10,6 +10,7 @@ import { startPipelineHandlers } from '../../handlers/pipeline-handler.js';
 import { emptyRetriever, turnPipelineHandlers } from '../../handlers/turn/index.js';
 import { startDeadlineSweeper } from '../../handlers/turn/deadline-sweeper.js';
 import { TURN_END_EVENT_TYPES } from '../../domain/turn/turn-end-events.js';
+import { categoryOf, idOf } from '../../domain/shared/stream-id.js';
 
 /**
  * The worker side: the forwarder (one leader across processes when they share a
@@ -37,6 +38,8 @@ export async function runWorkers(backend: Backend, config: Config, logger: Logge
       batchSize: config.forwarderBatchSize,
       eventTypes: config.forwardEvents === 'consumed' ? new Set(handlers.flatMap((handler) => handler.eventTypes)) : undefined,
       endTypes: TURN_END_EVENT_TYPES,
+      // A turn this process drives is forwarded only if the drive leaves it unfinished.
+      drivenHere: (stream) => (categoryOf(stream) === 'turn' ? backend.turnDrives.untilDriveEnds(idOf(stream)) : undefined),
       subjectPrefix: config.natsSubjectPrefix,
       onError: (error) => log.error({ err: error }, 'forwarding failed; retrying'),
       onPublished: (count) => (published += count),

@@ -69,6 +69,11 @@ export class LocalTurnDrives {
     return this.running.get(turnId);
   }
 
+  /** While the turn is driven here: settles when the drive ends, true when it ended the turn. */
+  untilDriveEnds(turnId: string): Promise<boolean> | undefined {
+    return this.running.get(turnId)?.then(() => this.ended.has(turnId));
+  }
+
   endedState(turnId: string): TurnState | undefined {
     return this.ended.get(turnId);
   }

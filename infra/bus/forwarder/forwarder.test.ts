@@ -1,11 +1,15 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../../domain/events/envelope.js';
-import { START_POSITION, type GlobalPosition } from '../../../domain/events/global-position.js';
+import { isAfter, START_POSITION, type GlobalPosition } from '../../../domain/events/global-position.js';
 import { newId } from '../../../domain/shared/ids.js';
 import { streamId } from '../../../domain/shared/stream-id.js';
 import { sqlBackends, type SqlBackend } from '../../../test/support/sql-backends.js';
 import { itemAdded, itemRemoved } from '../../../test/support/test-events.js';
+import { testServices } from '../../../test/support/services.js';
 import { createInProcessBus } from '../in-process/index.js';
+import { createNatsBus } from '../nats/index.js';
 import type { Bus } from '../port.js';
 import { fromEventMessage } from './event-message.js';
 import { startForwarder, type ForwarderCheckpoints } from './forwarder.js';
@@ -146,5 +150,113 @@ describe('forwarder (in-process bus, PGlite log)', () => {
     await forwarder.stop();
     await close();
     expect(handled.map((event) => (event.data as { sku: string }).sku)).toEqual(['before its end']);
+  });
+
+  /** Drives of streams "in this process" that a test ends by hand, each saying whether it ended its stream. */
+  function drives() {
+    const running = new Map<string, (ended: boolean) => void>();
+    const promises = new Map<string, Promise<boolean>>();
+    return {
+      start(stream: string) {
+        promises.set(stream, new Promise<boolean>((resolve) => running.set(stream, resolve)));
+      },
+      end(stream: string, ended: boolean) {
+        running.get(stream)!(ended);
+        promises.delete(stream);
+      },
+      drivenHere: (stream: string) => promises.get(stream),
+    };
+  }
+
+  it('holds the events of a stream driven here until its drive ends: passed over when it ended the stream, published in order when not', async () => {
+    const { bus: heldBus, release, handled, close } = await gatedBus();
+    release();
+    const { checkpoints, before } = await checkpointsAtEnd();
+    const driven = drives();
+    const forwarder = startForwarder(backend.store, heldBus, checkpoints, {
+      checkpointIntervalMs: 5,
+      eventTypes: new Set(['ItemAdded']),
+      drivenHere: driven.drivenHere,
+    });
+    const [endedByItsDrive, leftUnfinished, notDriven] = [streamId('cart', newId()), streamId('cart', newId()), streamId('cart', newId())];
+    driven.start(endedByItsDrive);
+    driven.start(leftUnfinished);
+    await backend.store.appendToStream(endedByItsDrive, [itemAdded('ended here')]);
+    await backend.store.appendToStream(leftUnfinished, [itemAdded('unfinished 1')]);
+    await backend.store.appendToStream(leftUnfinished, [itemAdded('unfinished 2')]);
+    const { position: last } = await backend.store.appendToStream(notDriven, [itemAdded('not driven')]);
+
+    // What is not held goes out at once; the checkpoint waits behind what is.
+    await eventually(() => handled.length === 1);
+    expect(handled.map((event) => (event.data as { sku: string }).sku)).toEqual(['not driven']);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(checkpoints.saved.get('forwarder')).toBe(before);
+
+    driven.end(endedByItsDrive, true);
+    driven.end(leftUnfinished, false);
+    await eventually(() => checkpoints.saved.get('forwarder') === last);
+    await forwarder.stop();
+    await close();
+    expect(handled.map((event) => (event.data as { sku: string }).sku)).toEqual(['not driven', 'unfinished 1', 'unfinished 2']);
+  });
+
+  it('leaves what it holds for the next forwarder when it stops first: nothing held is lost', async () => {
+    const { bus: heldBus, release, handled, close } = await gatedBus();
+    release();
+    const { checkpoints, before } = await checkpointsAtEnd();
+    const driven = drives();
+    const first = startForwarder(backend.store, heldBus, checkpoints, { checkpointIntervalMs: 5, eventTypes: new Set(['ItemAdded']), drivenHere: driven.drivenHere });
+    const stream = streamId('cart', newId());
+    driven.start(stream);
+    const { position: held } = await backend.store.appendToStream(stream, [itemAdded('held when it stopped')]);
+    const { position: last } = await backend.store.appendToStream(streamId('cart', newId()), [itemAdded('published')]);
+    await eventually(() => handled.length === 1);
+    await first.stop();
+    // The drive dies with the process: its turn is left to the handlers.
+    expect(checkpoints.saved.get('forwarder')).toBe(before);
+    expect(isAfter(last, held)).toBe(true);
+
+    const next = startForwarder(backend.store, heldBus, checkpoints, { checkpointIntervalMs: 5, eventTypes: new Set(['ItemAdded']) });
+    await eventually(() => checkpoints.saved.get('forwarder') === last);
+    await next.stop();
+    await close();
+    // The event published before the stop goes out again and the bus drops it as a duplicate.
+    expect(handled.map((event) => (event.data as { sku: string }).sku)).toEqual(['published', 'held when it stopped']);
+  });
+});
+
+describe('forwarder (JetStream, PGlite log)', () => {
+  it('resumes from its checkpoint, not from the newest message on the bus, so an event held when it stopped still goes out', async () => {
+    const backend = await sqlBackends.pglite();
+    const suffix = newId().replaceAll('-', '').slice(-10);
+    const [streamName, prefix] = [`FORWARDER_RESUME_${suffix}`, `tessera.resume${suffix}.events`];
+    const nats = await connect({ servers: testServices.natsUrl });
+    const bus = await createNatsBus(nats, { stream: streamName, subjects: [`${prefix}.>`], deadLetterStream: `${streamName}_DLQ`, deadLetterSubjectPrefix: `${prefix}-dead` });
+    try {
+      const checkpoints = memoryCheckpoints();
+      const options = { checkpointIntervalMs: 5, eventTypes: new Set(['ItemAdded']), subjectPrefix: prefix };
+      const heldStream = streamId('cart', newId());
+      const neverEnding = new Promise<boolean>(() => undefined);
+      const first = startForwarder(backend.store, bus, checkpoints, { ...options, drivenHere: (stream) => (stream === heldStream ? neverEnding : undefined) });
+      await backend.store.appendToStream(heldStream, [itemAdded('held')]);
+      const { position: last } = await backend.store.appendToStream(streamId('cart', newId()), [itemAdded('published')]);
+      const manager = await jetstreamManager(nats);
+      await eventually(async () => (await manager.streams.info(streamName)).state.messages === 1);
+      await first.stop();
+
+      const next = startForwarder(backend.store, bus, checkpoints, options);
+      await eventually(() => checkpoints.saved.get('forwarder') === last);
+      await next.stop();
+      const info = await manager.streams.info(streamName);
+      // Both events, each once: the one published before the stop went out again and was dropped as a duplicate.
+      expect(info.state.messages).toBe(2);
+    } finally {
+      await bus.close();
+      const manager = await jetstreamManager(nats);
+      await manager.streams.delete(streamName).catch(() => undefined);
+      await manager.streams.delete(`${streamName}_DLQ`).catch(() => undefined);
+      await nats.drain();
+      await backend.teardown();
+    }
   });
 });

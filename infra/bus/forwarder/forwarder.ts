@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '../../../domain/events/envelope.js';
+import type { StreamId } from '../../../domain/shared/stream-id.js';
 import { START_POSITION, type GlobalPosition } from '../../../domain/events/global-position.js';
 import { microBatches } from '../../event-store/micro-batches.js';
 import { keepRunning } from '../../keep-running.js';
@@ -31,6 +32,14 @@ export interface ForwarderOptions {
    * outside Tessera may want them all.
    */
   endTypes?: ReadonlySet<string>;
+  /**
+   * For a stream this process is driving itself (a turn driven inline), a promise that
+   * settles when the drive ends, true when it took the stream to its end. The stream's
+   * events wait for it: passed over when the drive ended the stream (every step they
+   * would start is recorded), published in order when it did not (a handler carries on).
+   * Only with `eventTypes`, like `endTypes`.
+   */
+  drivenHere?: (streamId: StreamId) => Promise<boolean> | undefined;
   /** How often the checkpoint is written while events flow. */
   checkpointIntervalMs?: number;
   onError?: (error: unknown) => void;
@@ -47,11 +56,18 @@ interface InFlight {
   settled: boolean;
 }
 
+interface HeldEvent {
+  event: RecordedEvent;
+  entry: InFlight;
+}
+
 /**
  * Moves the log onto the bus without dual writes: reads the store from its
- * checkpoint and publishes each event with the event id as message id. After a crash
- * it resumes from the later of its checkpoint and the newest message the bus holds,
- * and the bus drops whatever it re-publishes inside the duplicate window.
+ * checkpoint and publishes each event with the event id as message id. The checkpoint
+ * never passes an event not yet settled (published and acknowledged, passed over, or
+ * held for a drive), so after a crash it resumes from there, and the bus drops
+ * whatever it re-publishes inside the duplicate window; a forwarder without a
+ * checkpoint starts after the newest message the bus holds.
  */
 export function startForwarder(
   store: EventStore,
@@ -64,6 +80,8 @@ export function startForwarder(
   const eventTypes = options.eventTypes;
   const controller = new AbortController();
   const inFlight: InFlight[] = [];
+  /** Events of streams driven in this process, per stream, in order, until their drive ends. */
+  const held = new Map<string, HeldEvent[]>();
   let saved: GlobalPosition | undefined;
   let resumeFrom: GlobalPosition | undefined;
 
@@ -80,31 +98,68 @@ export function startForwarder(
     saved = position;
   };
 
-  const startPosition = async (): Promise<GlobalPosition | undefined> => {
+  const startPosition = async (): Promise<GlobalPosition> => {
     if (resumeFrom) return resumeFrom;
     const stored = await checkpoints.read(name);
+    if (stored) return stored;
     const newest = await bus.lastMessage?.(`${prefix}.>`);
-    const onBus = newest ? positionOf(newest) : undefined;
-    return onBus && (!stored || onBus > stored) ? onBus : stored;
+    const start = (newest && positionOf(newest)) || START_POSITION;
+    // Written at once, so a restart starts here even if the first events are still held then.
+    await checkpoints.write(name, start);
+    saved = start;
+    return start;
+  };
+
+  const publish = async (event: RecordedEvent, entry: InFlight): Promise<void> => {
+    const result = await bus.publish(toEventMessage(event, prefix));
+    // A bus that closes abandons what is unsettled: it stays unsettled, so a restart re-publishes it.
+    result.settled.then(() => (entry.settled = true), () => undefined);
+  };
+
+  const hold = (event: RecordedEvent, entry: InFlight): boolean => {
+    const queue = held.get(event.streamId);
+    if (queue) {
+      queue.push({ event, entry });
+      return true;
+    }
+    const drive = options.drivenHere?.(event.streamId);
+    if (!drive) return false;
+    held.set(event.streamId, [{ event, entry }]);
+    const release = (ended: boolean) => {
+      const waiting = held.get(event.streamId) ?? [];
+      held.delete(event.streamId);
+      // Stopped, the forwarder leaves them unsettled: whoever forwards next starts before them.
+      if (controller.signal.aborted) return;
+      for (const { event: waited, entry: waitedEntry } of waiting) {
+        if (ended) waitedEntry.settled = true;
+        // Unsettled if this fails: the checkpoint stays before it, and a restart publishes it.
+        else publish(waited, waitedEntry).catch((error: unknown) => options.onError?.(error));
+      }
+    };
+    drive.then(release, () => release(false));
+    return true;
   };
 
   const forward = async () => {
     const after = await startPosition();
     const subscription = store.subscribeToAll({
-      after: after ?? START_POSITION,
+      after,
       signal: controller.signal,
       onError: options.onError,
     });
     try {
       for await (const batch of microBatches(subscription, options.batchSize ?? 256)) {
         const forwarded = eventTypes ? toForward(batch, eventTypes, options.endTypes) : batch;
-        const results = await Promise.all(forwarded.map((event) => bus.publish(toEventMessage(event, prefix))));
-        results.forEach((result, index) => {
-          const entry: InFlight = { position: forwarded[index]!.position, settled: false };
-          inFlight.push(entry);
-          // A bus that closes abandons what is unsettled: it stays unsettled, so a restart re-publishes it.
-          result.settled.then(() => (entry.settled = true), () => undefined);
-        });
+        const entries: InFlight[] = [];
+        const published: Promise<void>[] = [];
+        for (const event of forwarded) {
+          const entry: InFlight = { position: event.position, settled: false };
+          entries.push(entry);
+          if (!(eventTypes && hold(event, entry))) published.push(publish(event, entry));
+        }
+        // Counted only once the whole batch is out: a batch that fails is read and published again.
+        await Promise.all(published);
+        inFlight.push(...entries);
         // The batch's end counts as settled once what came before it is: passed-over events need no acknowledgement.
         if (forwarded.length < batch.length) inFlight.push({ position: batch.at(-1)!.position, settled: true });
         resumeFrom = batch.at(-1)!.position;
