@@ -1,19 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../domain/shared/ids.js';
 import { streamId } from '../../domain/shared/stream-id.js';
-import { createNatsBus } from '../../infra/bus/nats/index.js';
-import type { Bus } from '../../infra/bus/port.js';
 import { withEventSchemas } from '../../infra/event-store/schema-checked-event-store.js';
 import { createPostgresEventStore, migratePostgresEventLog } from '../../infra/event-store/sql/postgres-event-store.js';
 import type { EventStore } from '../../infra/event-store/port.js';
 import { createPostgresKyselyFromUrl } from '../../infra/sql/kysely.js';
 import { migrateCheckpoints } from '../../projections/checkpoints/checkpoint-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-database.js';
+import { openNatsTestBus, type NatsTestBus } from '../support/nats-test-bus.js';
 import { testServices } from '../support/services.js';
 import { itemAdded, testRegistry } from '../support/test-events.js';
 
@@ -26,13 +24,11 @@ const TSX_LOADER = fileURLToPath(new URL('../../node_modules/tsx/dist/esm/index.
  * once, and a consumer must receive each exactly once.
  */
 describe('forwarder killed mid-stream', () => {
-  const suffix = newId().replaceAll('-', '').slice(-10);
-  const streamName = `FORWARDER_KILL_${suffix}`;
-  const prefix = `tessera.kill${suffix}.events`;
   let database: TestDatabase;
   let store: EventStore;
-  let nats: NatsConnection;
-  let bus: Bus;
+  let natsBus: NatsTestBus;
+  let streamName: string;
+  let prefix: string;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -41,16 +37,12 @@ describe('forwarder killed mid-stream', () => {
     await migrateCheckpoints(db as never);
     await db.destroy();
     store = withEventSchemas(createPostgresEventStore(new pg.Pool({ connectionString: database.url, max: 4 }), { ownsPool: true }), testRegistry());
-    nats = await connect({ servers: testServices.natsUrl });
-    bus = await createNatsBus(nats, { stream: streamName, subjects: [`${prefix}.>`], deadLetterStream: `${streamName}_DLQ`, deadLetterSubjectPrefix: `${prefix}-dead` });
+    natsBus = await openNatsTestBus('forwarder_kill');
+    ({ streamName, prefix } = natsBus);
   });
 
   afterAll(async () => {
-    await bus.close();
-    const manager = await jetstreamManager(nats);
-    await manager.streams.delete(streamName).catch(() => undefined);
-    await manager.streams.delete(`${streamName}_DLQ`).catch(() => undefined);
-    await nats.drain();
+    await natsBus.close();
     await store.close();
     await database.drop();
   });
@@ -103,8 +95,8 @@ describe('forwarder killed mid-stream', () => {
     await writer;
 
     const received: string[] = [];
-    const consumer = await bus.consume({
-      consumer: `kill-check-${suffix}`,
+    const consumer = await natsBus.bus.consume({
+      consumer: `kill-check-${streamName}`,
       subjects: [`${prefix}.>`],
       handler: async (delivery) => void received.push(delivery.message.id),
     });
@@ -117,7 +109,7 @@ describe('forwarder killed mid-stream', () => {
     await kill(last);
     await consumer.stop();
 
-    const manager = await jetstreamManager(nats);
+    const manager = await jetstreamManager(natsBus.nats);
     const info = await manager.streams.info(streamName);
     expect(appended.length).toBeGreaterThan(100);
     expect(info.state.messages).toBe(appended.length);

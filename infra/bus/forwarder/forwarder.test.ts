@@ -1,5 +1,4 @@
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../../domain/events/envelope.js';
 import { isAfter, START_POSITION, type GlobalPosition } from '../../../domain/events/global-position.js';
@@ -7,9 +6,8 @@ import { newId } from '../../../domain/shared/ids.js';
 import { streamId } from '../../../domain/shared/stream-id.js';
 import { sqlBackends, type SqlBackend } from '../../../test/support/sql-backends.js';
 import { itemAdded, itemRemoved } from '../../../test/support/test-events.js';
-import { testServices } from '../../../test/support/services.js';
+import { openNatsTestBus } from '../../../test/support/nats-test-bus.js';
 import { createInProcessBus } from '../in-process/index.js';
-import { createNatsBus } from '../nats/index.js';
 import type { Bus } from '../port.js';
 import { fromEventMessage } from './event-message.js';
 import { startForwarder, type ForwarderCheckpoints } from './forwarder.js';
@@ -228,10 +226,7 @@ describe('forwarder (in-process bus, PGlite log)', () => {
 describe('forwarder (JetStream, PGlite log)', () => {
   it('resumes from its checkpoint, not from the newest message on the bus, so an event held when it stopped still goes out', async () => {
     const backend = await sqlBackends.pglite();
-    const suffix = newId().replaceAll('-', '').slice(-10);
-    const [streamName, prefix] = [`FORWARDER_RESUME_${suffix}`, `tessera.resume${suffix}.events`];
-    const nats = await connect({ servers: testServices.natsUrl });
-    const bus = await createNatsBus(nats, { stream: streamName, subjects: [`${prefix}.>`], deadLetterStream: `${streamName}_DLQ`, deadLetterSubjectPrefix: `${prefix}-dead` });
+    const { nats, bus, streamName, prefix, close } = await openNatsTestBus('forwarder_resume');
     try {
       const checkpoints = memoryCheckpoints();
       const options = { checkpointIntervalMs: 5, eventTypes: new Set(['ItemAdded']), subjectPrefix: prefix };
@@ -251,11 +246,7 @@ describe('forwarder (JetStream, PGlite log)', () => {
       // Both events, each once: the one published before the stop went out again and was dropped as a duplicate.
       expect(info.state.messages).toBe(2);
     } finally {
-      await bus.close();
-      const manager = await jetstreamManager(nats);
-      await manager.streams.delete(streamName).catch(() => undefined);
-      await manager.streams.delete(`${streamName}_DLQ`).catch(() => undefined);
-      await nats.drain();
+      await close();
       await backend.teardown();
     }
   });
