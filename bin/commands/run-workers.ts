@@ -40,6 +40,8 @@ export async function runWorkers(backend: Backend, config: Config, logger: Logge
       endTypes: TURN_END_EVENT_TYPES,
       // A turn this process drives is forwarded only if the drive leaves it unfinished.
       drivenHere: (stream) => (categoryOf(stream) === 'turn' ? backend.turnDrives.untilDriveEnds(idOf(stream)) : undefined),
+      // No longer than handlers wait before taking over a call, and well inside the window in which JetStream drops re-publishes.
+      maxHoldMs: Math.min(config.modelCallLeaseMs, config.natsDuplicateWindowMs / 2),
       subjectPrefix: config.natsSubjectPrefix,
       onError: (error) => log.error({ err: error }, 'forwarding failed; retrying'),
       onPublished: (count) => (published += count),

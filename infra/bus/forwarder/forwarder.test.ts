@@ -198,6 +198,31 @@ describe('forwarder (in-process bus, PGlite log)', () => {
     expect(handled.map((event) => (event.data as { sku: string }).sku)).toEqual(['not driven', 'unfinished 1', 'unfinished 2']);
   });
 
+  it('publishes what it held once it has held it long enough, and tries again until the bus takes it', async () => {
+    const { bus: heldBus, release, handled, close } = await gatedBus();
+    release();
+    let refusals = 1;
+    const flakyBus: Bus = {
+      ...heldBus,
+      publish: (message) => (refusals-- > 0 ? Promise.reject(new Error('bus unavailable')) : heldBus.publish(message)),
+    };
+    const { checkpoints } = await checkpointsAtEnd();
+    const errors: unknown[] = [];
+    const forwarder = startForwarder(backend.store, flakyBus, checkpoints, {
+      checkpointIntervalMs: 5,
+      eventTypes: new Set(['ItemAdded']),
+      drivenHere: () => new Promise<boolean>(() => undefined),
+      maxHoldMs: 50,
+      onError: (error) => errors.push(error),
+    });
+    const { position } = await backend.store.appendToStream(streamId('cart', newId()), [itemAdded('held, then refused once')]);
+    await eventually(() => checkpoints.saved.get('forwarder') === position);
+    await forwarder.stop();
+    await close();
+    expect(handled.map((event) => (event.data as { sku: string }).sku)).toEqual(['held, then refused once']);
+    expect(errors).toHaveLength(1);
+  });
+
   it('leaves what it holds for the next forwarder when it stops first: nothing held is lost', async () => {
     const { bus: heldBus, release, handled, close } = await gatedBus();
     release();

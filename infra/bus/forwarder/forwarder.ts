@@ -40,6 +40,12 @@ export interface ForwarderOptions {
    * Only with `eventTypes`, like `endTypes`.
    */
   drivenHere?: (streamId: StreamId) => Promise<boolean> | undefined;
+  /**
+   * Longest a stream's events wait for its drive; then they go out, and the drive's
+   * handlers can take over as usual. It bounds how far the checkpoint lags, so keep it
+   * inside the bus's duplicate window: what a restart re-publishes is then dropped.
+   */
+  maxHoldMs?: number;
   /** How often the checkpoint is written while events flow. */
   checkpointIntervalMs?: number;
   onError?: (error: unknown) => void;
@@ -82,6 +88,7 @@ export function startForwarder(
   const inFlight: InFlight[] = [];
   /** Events of streams driven in this process, per stream, in order, until their drive ends. */
   const held = new Map<string, HeldEvent[]>();
+  const maxHoldMs = options.maxHoldMs ?? 60_000;
   let saved: GlobalPosition | undefined;
   let resumeFrom: GlobalPosition | undefined;
 
@@ -116,6 +123,37 @@ export function startForwarder(
     result.settled.then(() => (entry.settled = true), () => undefined);
   };
 
+  /** Publishes until it is out or the forwarder stops (then it stays unsettled, for whoever forwards next). */
+  const publishPersistently = async (event: RecordedEvent, entry: InFlight): Promise<boolean> => {
+    for (let backoffMs = 50; !controller.signal.aborted; backoffMs = Math.min(backoffMs * 2, 5_000)) {
+      try {
+        await publish(event, entry);
+        return true;
+      } catch (error) {
+        options.onError?.(error);
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+      }
+    }
+    return false;
+  };
+
+  /** The drive is over (or held long enough): its stream's events are passed over or go out, in order. */
+  const release = async (stream: StreamId, ended: boolean) => {
+    const queue = held.get(stream);
+    if (!queue) return;
+    if (ended) {
+      for (const { entry } of queue) entry.settled = true;
+      held.delete(stream);
+      return;
+    }
+    // Events of the stream that arrive meanwhile join the queue, so none overtakes another.
+    while (queue.length > 0) {
+      if (!(await publishPersistently(queue[0]!.event, queue[0]!.entry))) return;
+      queue.shift();
+    }
+    held.delete(stream);
+  };
+
   const hold = (event: RecordedEvent, entry: InFlight): boolean => {
     const queue = held.get(event.streamId);
     if (queue) {
@@ -125,18 +163,15 @@ export function startForwarder(
     const drive = options.drivenHere?.(event.streamId);
     if (!drive) return false;
     held.set(event.streamId, [{ event, entry }]);
-    const release = (ended: boolean) => {
-      const waiting = held.get(event.streamId) ?? [];
-      held.delete(event.streamId);
-      // Stopped, the forwarder leaves them unsettled: whoever forwards next starts before them.
-      if (controller.signal.aborted) return;
-      for (const { event: waited, entry: waitedEntry } of waiting) {
-        if (ended) waitedEntry.settled = true;
-        // Unsettled if this fails: the checkpoint stays before it, and a restart publishes it.
-        else publish(waited, waitedEntry).catch((error: unknown) => options.onError?.(error));
-      }
-    };
-    drive.then(release, () => release(false));
+    let timer: NodeJS.Timeout | undefined;
+    const heldLongEnough = new Promise<boolean>((resolve) => {
+      timer = setTimeout(resolve, maxHoldMs, false);
+      timer.unref();
+    });
+    void Promise.race([drive.catch(() => false), heldLongEnough]).then((ended) => {
+      clearTimeout(timer);
+      return release(event.streamId, ended);
+    });
     return true;
   };
 
