@@ -10,6 +10,8 @@ import type { Backend } from '../composition/open-backend.js';
 export function runProjections(backend: Backend, config: Config, logger: Logger): () => Promise<void> {
   const running = runProjectionGroup(backend.readModels, backend.store, backend.projections, {
     batchSize: config.projectionBatchSize,
+    lingerMs: config.projectionLingerMs,
+    conversationView: backend.conversationView,
     onError: (error, names) => logger.error({ err: error, projections: names }, 'projections failed; resuming from their checkpoints'),
   });
   logger.info({ projections: backend.projections.map((projection) => projection.name) }, 'projections running');

@@ -22,6 +22,7 @@ import { createPgliteEventStore, migratePgliteEventLog } from '../../infra/event
 import { createPostgresEventStore, migratePostgresEventLog } from '../../infra/event-store/sql/postgres-event-store.js';
 import { createPgliteKysely, createPostgresKysely } from '../../infra/sql/kysely.js';
 import { openPglite } from '../../infra/sql/pglite.js';
+import { createConversationViewTracker, type ConversationViewTracker } from '../../projections/conversations/conversation-view-progress.js';
 import { configuredProjections, migrateProjections, type Projection, type ReadModelDatabase, type ReadModels } from '../../projections/index.js';
 import type { ModelRegistry } from '../../gateway/model-registry.js';
 import { LocalTurnDrives } from '../../handlers/turn/turn-pipeline-context.js';
@@ -56,6 +57,8 @@ export interface Backend {
   processId: string;
   /** Turns the API of this process is driving, so this process's workers wait for them. */
   turnDrives: LocalTurnDrives;
+  /** The conversation view's progress, fed by this process's appends and, where they run here, its projections. */
+  conversationView: ConversationViewTracker;
   /** Every projection, built from this configuration (the cost ledger's prices). */
   projections: readonly Projection[];
   /** True when other processes may run the same workers (leader election matters). */
@@ -71,6 +74,10 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
   const turnDrives = new LocalTurnDrives();
   const storage = await openStorage(config, logger, projections, turnDrives);
   const observed = observeAppends(storage.store);
+  const conversationView = createConversationViewTracker();
+  observed.onAppended((_streamId, written, position) => {
+    if (written) conversationView.noted(written.map((event) => ({ ...event, position })));
+  });
   const backend = { ...storage, store: observed.store };
   const metrics = config.metricsEnabled ? createPrometheusMetrics() : undefined;
   const gatewayMetrics = metrics && createGatewayMetrics(metrics.meter('tessera-gateway'));
@@ -80,6 +87,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
   return {
     ...backend,
     projections,
+    conversationView,
     onAppended: observed.onAppended,
     turnDrives,
     processId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
@@ -102,7 +110,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
   };
 }
 
-async function openStorage(config: Config, logger: Logger, projections: readonly Projection[], turnDrives: LocalTurnDrives): Promise<Omit<Backend, 'models' | 'turnDrives' | 'processId' | 'responseCache' | 'budgetGuard' | 'onAppended' | 'projections'>> {
+async function openStorage(config: Config, logger: Logger, projections: readonly Projection[], turnDrives: LocalTurnDrives): Promise<Omit<Backend, 'models' | 'turnDrives' | 'processId' | 'responseCache' | 'budgetGuard' | 'onAppended' | 'projections' | 'conversationView'>> {
   const registry = createEventRegistry();
   const closers: (() => Promise<void>)[] = [];
   const pollIntervalMs = config.subscriptionPollMs;

@@ -11,6 +11,7 @@ export async function pipelineDependencies(backend: Backend, config: Config, log
   return {
     store: backend.store,
     readModels: backend.readModels,
+    conversationView: backend.conversationView,
     models: backend.models(),
     deltas: await backend.deltas(),
     countTokens: countTokensApproximately,

@@ -67,7 +67,7 @@ async function firstPrompt(state: TurnInProgress, dependencies: TurnPipelineDepe
   }
   const template = await promptTemplateFor(dependencies.store, request.conversationId, conversation);
   const context = state.context?.chunks.map((chunk) => ({ label: chunk.label, text: chunk.text, source: chunk.source }));
-  const history = await conversationHistory(dependencies.readModels, request.conversationId, request.turnId);
+  const history = await conversationHistory(dependencies.readModels, request.conversationId, request.turnId, dependencies.conversationView);
   const rendered = renderPrompt(template, { history, userMessage: request.message, context, countTokens: dependencies.countTokens });
   return {
     messages: rendered.messages,

@@ -10,11 +10,14 @@ import type { TurnBudgets } from './budgeted-call.js';
 import type { ModelRegistry } from '../../gateway/model-registry.js';
 import type { DeltaChannel } from '../../infra/deltas/port.js';
 import type { EventStore } from '../../infra/event-store/port.js';
+import type { ConversationViewProgress } from '../../projections/conversations/conversation-view-progress.js';
 import type { ReadModels } from '../../projections/read-model-database.js';
 
 export interface TurnPipelineDependencies {
   store: EventStore;
   readModels: ReadModels;
+  /** Where the projections run in this process: lets a prompt wait for its conversation's earlier turns. */
+  conversationView?: ConversationViewProgress;
   models: ModelRegistry;
   deltas: DeltaChannel;
   countTokens: (text: string) => number;

@@ -66,6 +66,8 @@ export const settings = {
     'Safety-net poll of the log for subscribers; commits wake them at once through LISTEN/NOTIFY.'),
   projectionBatchSize: setting('TESSERA_PROJECTION_BATCH_SIZE', count.max(10_000).default(500), '500',
     'Most events a projection applies in one transaction.'),
+  projectionLingerMs: setting('TESSERA_PROJECTION_LINGER_MS', z.coerce.number().int().min(0).max(10_000).default(20), '20',
+    'While events keep coming, projection batches are at least this far apart, so one transaction applies many turns; the first event after a quiet spell is applied at once. A prompt waits for its conversation\'s earlier turns when the projections run in its process. 0: each batch as soon as it is read.'),
   forwarderBatchSize: setting('TESSERA_FORWARDER_BATCH_SIZE', count.max(10_000).default(256), '256',
     'Most events the forwarder publishes before it waits for acknowledgements.'),
   forwardEvents: setting('TESSERA_FORWARD_EVENTS', z.enum(['consumed', 'all']).default('consumed'), 'consumed',

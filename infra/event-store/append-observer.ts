@@ -1,8 +1,9 @@
 import type { StreamEvent } from '../../domain/events/envelope.js';
+import type { GlobalPosition } from '../../domain/events/global-position.js';
 import type { EventStore } from './port.js';
 
-/** Told the stream an append of this process committed to, and what it wrote when the store says. */
-export type AppendListener = (streamId: string, written?: readonly StreamEvent[]) => void;
+/** Told the stream an append of this process committed to, what it wrote when the store says, and where it ended in `$all`. */
+export type AppendListener = (streamId: string, written: readonly StreamEvent[] | undefined, position: GlobalPosition) => void;
 
 export interface ObservedEventStore {
   store: EventStore;
@@ -23,14 +24,15 @@ export function observeAppends(store: EventStore): ObservedEventStore {
       ...store,
       async appendToStream(streamId, events, options) {
         const result = await store.appendToStream(streamId, events, options);
-        for (const listener of listeners) listener(streamId, result.written);
+        for (const listener of listeners) listener(streamId, result.written, result.position);
         return result;
       },
       appendToStreams: store.appendToStreams
         ? async (appends) => {
             const results = await store.appendToStreams!(appends);
             appends.forEach((append, index) => {
-              for (const listener of listeners) listener(append.streamId, results[index]?.written);
+              const result = results[index]!;
+              for (const listener of listeners) listener(append.streamId, result.written, result.position);
             });
             return results;
           }

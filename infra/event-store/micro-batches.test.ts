@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { microBatches } from './micro-batches.js';
+import { BatchHurry, microBatches } from './micro-batches.js';
 
 async function* burstsThenPause<T>(bursts: T[][], pauseMs: number) {
   for (const burst of bursts) {
@@ -25,5 +25,44 @@ describe('microBatches', () => {
     const batches = await collect(microBatches(burstsThenPause([items], 1), 10));
     expect(batches.map((batch) => batch.length)).toEqual([10, 10, 5]);
     expect(batches.flat()).toEqual(items);
+  });
+});
+
+/** One item every `gapMs`, `count` in all. */
+async function* steady(count: number, gapMs: number) {
+  for (let item = 0; item < count; item += 1) {
+    yield item;
+    await new Promise((resolve) => setTimeout(resolve, gapMs));
+  }
+}
+
+describe('microBatches with a linger', () => {
+  it('passes the first item at once, then gathers what keeps coming into batches apart', async () => {
+    const batches = await collect(microBatches(steady(40, 2), 100, { lingerMs: 30 }));
+    expect(batches.flat()).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(batches[0]).toEqual([0]);
+    // Unpaced, each item arriving alone would be a batch of its own.
+    expect(batches.length).toBeLessThanOrEqual(8);
+    expect(Math.max(...batches.map((batch) => batch.length))).toBeGreaterThan(4);
+  });
+
+  it('ends a linger early when hurried', async () => {
+    const hurry = new BatchHurry();
+    const started = performance.now();
+    const seen: number[][] = [];
+    for await (const batch of microBatches(steady(3, 5), 100, { lingerMs: 5_000, hurry })) {
+      seen.push(batch);
+      hurry.request();
+    }
+    expect(seen.flat()).toEqual([0, 1, 2]);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('does not linger after a full batch, so catching up goes at full speed', async () => {
+    const items = Array.from({ length: 30 }, (_, i) => i);
+    const started = performance.now();
+    const batches = await collect(microBatches(burstsThenPause([items], 1), 10, { lingerMs: 5_000 }));
+    expect(batches.map((batch) => batch.length)).toEqual([10, 10, 10]);
+    expect(performance.now() - started).toBeLessThan(1_000);
   });
 });

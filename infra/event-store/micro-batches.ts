@@ -1,30 +1,90 @@
 const NOT_READY = Symbol('not ready');
 
+export interface BatchPacing {
+  /**
+   * While items keep coming, batches go out at least this far apart, each gathering
+   * what arrived meanwhile; the first item after a quiet spell goes at once, and so
+   * does the batch after a full one (a reader catching up never waits).
+   */
+  lingerMs: number;
+  /** Ends the current linger, or the next one if none is under way: someone needs the batch now. */
+  hurry?: BatchHurry;
+}
+
+/** Lets a reader of what the batches produce ask for the next batch without its linger. */
+export class BatchHurry {
+  private requested = false;
+  private wake: (() => void) | undefined;
+
+  request(): void {
+    this.requested = true;
+    this.wake?.();
+  }
+
+  /** Resolves after `milliseconds`, or at once when hurried; `cancel` drops the timer. */
+  wait(milliseconds: number): { done: Promise<typeof NOT_READY>; cancel: () => void } {
+    let timer: NodeJS.Timeout | undefined;
+    const done = new Promise<typeof NOT_READY>((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        this.requested = false;
+        resolve(NOT_READY);
+      };
+      if (this.requested) return finish();
+      this.wake = finish;
+      timer = setTimeout(finish, milliseconds);
+    });
+    return {
+      done,
+      cancel: () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+      },
+    };
+  }
+}
+
 /**
  * Groups what an async iterator already has on hand into arrays of at most
  * `maxSize`: a burst becomes one batch (one transaction, one publish round), while a
- * lone item is passed on without waiting for company.
+ * lone item is passed on without waiting for company, unless `pacing` asks batches to
+ * linger.
  */
-export async function* microBatches<T>(source: AsyncIterable<T>, maxSize: number): AsyncGenerator<T[]> {
+export async function* microBatches<T>(source: AsyncIterable<T>, maxSize: number, pacing?: BatchPacing): AsyncGenerator<T[]> {
   const iterator = source[Symbol.asyncIterator]();
+  const hurry = pacing && (pacing.hurry ?? new BatchHurry());
   let pending: Promise<IteratorResult<T>> | undefined;
+  let lingerUntil = -Infinity;
   try {
     for (;;) {
       const first = await (pending ?? iterator.next());
       pending = undefined;
       if (first.done) return;
       const batch = [first.value];
-      while (batch.length < maxSize) {
-        pending = iterator.next();
-        const next = await Promise.race([pending, new Promise<typeof NOT_READY>((resolve) => setImmediate(resolve, NOT_READY))]);
-        if (next === NOT_READY) break;
-        pending = undefined;
-        if (next.done) {
-          yield batch;
-          return;
+      const lingerLeft = lingerUntil - performance.now();
+      let linger = hurry && lingerLeft > 0 ? hurry.wait(lingerLeft) : undefined;
+      try {
+        while (batch.length < maxSize) {
+          pending ??= iterator.next();
+          const next = await Promise.race([pending, linger?.done ?? onHand()]);
+          if (next === NOT_READY) {
+            if (!linger) break;
+            // The linger is over: what is on hand now still joins the batch.
+            linger = undefined;
+            continue;
+          }
+          pending = undefined;
+          if (next.done) {
+            yield batch;
+            return;
+          }
+          batch.push(next.value);
         }
-        batch.push(next.value);
+      } finally {
+        linger?.cancel();
       }
+      lingerUntil = pacing && batch.length < maxSize ? performance.now() + pacing.lingerMs : -Infinity;
       yield batch;
     }
   } finally {
@@ -32,4 +92,9 @@ export async function* microBatches<T>(source: AsyncIterable<T>, maxSize: number
     // the source yields again; the source's own close() is what ends that wait.
     iterator.return?.().catch(() => undefined);
   }
+}
+
+/** Settles after the items already queued have had their turn. */
+function onHand(): Promise<typeof NOT_READY> {
+  return new Promise((resolve) => setImmediate(resolve, NOT_READY));
 }

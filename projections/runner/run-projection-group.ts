@@ -1,12 +1,24 @@
 import type { RecordedEvent } from '../../domain/events/envelope.js';
 import { isAfter, parseGlobalPosition, type GlobalPosition } from '../../domain/events/global-position.js';
 import type { EventStore } from '../../infra/event-store/port.js';
-import { microBatches } from '../../infra/event-store/micro-batches.js';
+import { BatchHurry, microBatches } from '../../infra/event-store/micro-batches.js';
 import { keepRunning } from '../../infra/keep-running.js';
 import type { Projection } from '../projection.js';
 import type { ReadModels } from '../read-model-database.js';
 import { projectionTransaction } from './projection-transaction.js';
+import type { ConversationViewTracker } from '../conversations/conversation-view-progress.js';
 import { positionToResume, type RunningProjection, type RunProjectionOptions } from './run-projection.js';
+
+export interface RunProjectionGroupOptions extends RunProjectionOptions {
+  /**
+   * While events keep coming, batches are at least this far apart: a busy process
+   * applies many turns per transaction instead of one or two. 0 applies each batch
+   * as soon as it is read.
+   */
+  lingerMs?: number;
+  /** Told what the group reads and applies, so a prompt can wait for its conversation's view. */
+  conversationView?: ConversationViewTracker;
+}
 
 /**
  * Several projections kept up to date together: one subscription, and one transaction
@@ -15,10 +27,14 @@ import { positionToResume, type RunningProjection, type RunProjectionOptions } f
  * so the guarantee is the same as one runner per projection (exactly once, even with
  * several runners), at a fraction of the transactions.
  */
-export function runProjectionGroup(db: ReadModels, store: EventStore, projections: readonly Projection[], options: RunProjectionOptions = {}): RunningProjection {
+export function runProjectionGroup(db: ReadModels, store: EventStore, projections: readonly Projection[], options: RunProjectionGroupOptions = {}): RunningProjection {
   const controller = new AbortController();
   const names = projections.map((projection) => projection.name).sort();
   const onError = (error: unknown) => options.onError?.(error, names.join(','));
+  const { conversationView } = options;
+  const hurry = new BatchHurry();
+  const pacing = options.lingerMs ? { lingerMs: options.lingerMs, hurry } : undefined;
+  conversationView?.attach(() => hurry.request());
 
   const follow = async () => {
     const positions = new Map<string, GlobalPosition>();
@@ -26,9 +42,10 @@ export function runProjectionGroup(db: ReadModels, store: EventStore, projection
     const from = [...positions.values()].reduce((earliest, position) => (isAfter(earliest, position) ? position : earliest));
     const subscription = store.subscribeToAll({ after: from, signal: controller.signal, onError });
     try {
-      for await (const batch of microBatches(subscription, options.batchSize ?? 500)) {
+      for await (const batch of microBatches(conversationView ? noting(subscription, conversationView) : subscription, options.batchSize ?? 500, pacing)) {
         const moved = await applyToGroup(db, projections, batch, positions);
         if (moved) return;
+        conversationView?.applied(batch.at(-1)!.position);
       }
     } finally {
       await subscription.close();
@@ -40,8 +57,17 @@ export function runProjectionGroup(db: ReadModels, store: EventStore, projection
     async stop() {
       controller.abort();
       await loop;
+      conversationView?.detach();
     },
   };
+}
+
+/** Notes each event as it is read, while its batch may still be lingering. */
+async function* noting(events: AsyncIterable<RecordedEvent>, conversationView: ConversationViewTracker): AsyncGenerator<RecordedEvent> {
+  for await (const event of events) {
+    conversationView.noted([event]);
+    yield event;
+  }
 }
 
 /**
