@@ -2,9 +2,8 @@ const NOT_READY = Symbol('not ready');
 
 export interface BatchPacing {
   /**
-   * While items keep coming, batches go out at least this far apart, each gathering
-   * what arrived meanwhile; the first item after a quiet spell goes at once, and so
-   * does the batch after a full one (a reader catching up never waits).
+   * A batch gathers what arrives for up to this long after its first item; a full
+   * batch goes at once, so a reader catching up never waits.
    */
   lingerMs: number;
   /** Ends the current linger, or the next one if none is under way: someone needs the batch now. */
@@ -53,17 +52,15 @@ export class BatchHurry {
  */
 export async function* microBatches<T>(source: AsyncIterable<T>, maxSize: number, pacing?: BatchPacing): AsyncGenerator<T[]> {
   const iterator = source[Symbol.asyncIterator]();
-  const hurry = pacing && (pacing.hurry ?? new BatchHurry());
+  const lingering = pacing && { ms: pacing.lingerMs, hurry: pacing.hurry ?? new BatchHurry() };
   let pending: Promise<IteratorResult<T>> | undefined;
-  let lingerUntil = -Infinity;
   try {
     for (;;) {
       const first = await (pending ?? iterator.next());
       pending = undefined;
       if (first.done) return;
       const batch = [first.value];
-      const lingerLeft = lingerUntil - performance.now();
-      let linger = hurry && lingerLeft > 0 ? hurry.wait(lingerLeft) : undefined;
+      let linger = lingering?.hurry.wait(lingering.ms);
       try {
         while (batch.length < maxSize) {
           pending ??= iterator.next();
@@ -84,7 +81,6 @@ export async function* microBatches<T>(source: AsyncIterable<T>, maxSize: number
       } finally {
         linger?.cancel();
       }
-      lingerUntil = pacing && batch.length < maxSize ? performance.now() + pacing.lingerMs : -Infinity;
       yield batch;
     }
   } finally {

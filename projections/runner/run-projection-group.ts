@@ -11,9 +11,10 @@ import { positionToResume, type RunningProjection, type RunProjectionOptions } f
 
 export interface RunProjectionGroupOptions extends RunProjectionOptions {
   /**
-   * While events keep coming, batches are at least this far apart: a busy process
-   * applies many turns per transaction instead of one or two. 0 applies each batch
-   * as soon as it is read.
+   * A batch gathers events for up to this long after its first, so a busy process
+   * applies many turns per transaction instead of one or two, and a lone commit's
+   * transaction comes after the work that made it rather than during. 0 applies what
+   * was read at once.
    */
   lingerMs?: number;
   /** Told what the group reads and applies, so a prompt can wait for its conversation's view. */
