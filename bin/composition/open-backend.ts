@@ -114,6 +114,7 @@ async function openStorage(config: Config, logger: Logger, projections: readonly
   const registry = createEventRegistry();
   const closers: (() => Promise<void>)[] = [];
   const pollIntervalMs = config.subscriptionPollMs;
+  const announceAfterMs = config.subscriptionAnnounceMs;
   const onConnectionError = (error: Error) => logger.warn({ err: error }, 'database connection lost; reconnecting');
 
   if (config.profile === 'embedded') {
@@ -125,7 +126,7 @@ async function openStorage(config: Config, logger: Logger, projections: readonly
     await migratePgliteEventLog(pglite);
     const readModels = createPgliteKysely<ReadModelDatabase>(pglite);
     await migrateProjections(readModels, projections);
-    const store = await chooseStore(config, () => createPgliteEventStore(pglite, { pollIntervalMs }));
+    const store = await chooseStore(config, () => createPgliteEventStore(pglite, { pollIntervalMs, announceAfterMs }));
     let bus: Bus | undefined;
     let deltas: DeltaChannel | undefined;
     return {
@@ -154,6 +155,7 @@ async function openStorage(config: Config, logger: Logger, projections: readonly
     createPostgresEventStore(new pg.Pool({ connectionString: config.databaseUrl, max: config.databasePoolSize }), {
       ownsPool: true,
       pollIntervalMs,
+      announceAfterMs,
       onConnectionError,
       preparedStatements: config.databasePreparedStatements,
     }),

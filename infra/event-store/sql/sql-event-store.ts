@@ -15,6 +15,13 @@ export type SqlEventStoreOptions = Partial<PolledSubscriptionSettings> & {
    * without a NOTIFY that would wake the same subscribers a second time).
    */
   announceCommits?: 'notify' | 'local';
+  /**
+   * Commits are announced this long after the first one not yet announced, together:
+   * a busy process sends one NOTIFY, and every subscriber reads the tail once, per
+   * interval rather than per commit, after the request that committed has been
+   * answered rather than while. 0 announces each commit at once.
+   */
+  announceAfterMs?: number;
 };
 
 /** The event store over any SQL executor that speaks PostgreSQL: `pg` or PGlite. */
@@ -25,12 +32,14 @@ export function createSqlEventStore(executor: SqlExecutor, options: SqlEventStor
     maxBlockedBackoffMs: options.maxBlockedBackoffMs ?? 100,
   };
   const localListeners = new Set<() => void>();
-  const announceCommit =
+  const announceCommit = coalesced(
     options.announceCommits === 'local'
       ? () => {
           for (const listener of localListeners) listener();
         }
-      : createCommitNotifier(executor);
+      : createCommitNotifier(executor),
+    options.announceAfterMs ?? 0,
+  );
   const source = withSharedTail({
     readAll: (readOptions: Parameters<typeof readAll>[1]) => readAll(executor, readOptions),
     listen: async (onCommit: () => void) => {
@@ -63,8 +72,36 @@ export function createSqlEventStore(executor: SqlExecutor, options: SqlEventStor
       const [row] = await executor.query<{ count: string }>('select count(*)::text as count from tessera_events');
       return Number(row?.count ?? 0);
     },
-    close: () => executor.close(),
+    close: async () => {
+      await announceCommit.now();
+      await executor.close();
+    },
   };
+}
+
+/**
+ * `announce` once `delayMs` after the first call not yet announced; `now` announces
+ * what is pending at once and settles when the latest announcement has gone out.
+ */
+function coalesced(announce: () => unknown, delayMs: number): (() => void) & { now: () => Promise<unknown> } {
+  let timer: NodeJS.Timeout | undefined;
+  let latest: unknown;
+  const send = () => {
+    timer = undefined;
+    latest = announce();
+  };
+  const now = async () => {
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      send();
+    }
+    await latest;
+  };
+  const schedule = () => {
+    if (delayMs === 0) send();
+    else timer ??= setTimeout(send, delayMs);
+  };
+  return Object.assign(schedule, { now });
 }
 
 /**
@@ -72,25 +109,29 @@ export function createSqlEventStore(executor: SqlExecutor, options: SqlEventStor
  * arrived while it was. Inside the append it would take a server-wide lock until the
  * commit is flushed. A crash between commit and NOTIFY delays readers by one poll.
  */
-function createCommitNotifier(executor: SqlExecutor): () => void {
-  let inFlight = false;
+function createCommitNotifier(executor: SqlExecutor): () => Promise<void> {
+  let inFlight: Promise<void> | undefined;
   let again = false;
-  const notify = () => {
+  const notify = (): Promise<void> => {
     if (inFlight) {
       again = true;
-      return;
+      return inFlight;
     }
-    inFlight = true;
-    executor
+    const sent = executor
       .query(`select pg_notify('${EVENTS_CHANNEL}', '')`)
-      .catch(() => undefined)
+      .then(
+        () => undefined,
+        () => undefined,
+      )
       .finally(() => {
-        inFlight = false;
+        inFlight = undefined;
         if (again) {
           again = false;
-          notify();
+          void notify();
         }
       });
+    inFlight = sent;
+    return sent;
   };
   return notify;
 }

@@ -1,0 +1,86 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordedEvent } from '../../../domain/events/envelope.js';
+import { START_POSITION } from '../../../domain/events/global-position.js';
+import { newId } from '../../../domain/shared/ids.js';
+import { streamId } from '../../../domain/shared/stream-id.js';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres-database.js';
+import { itemAdded } from '../../../test/support/test-events.js';
+import { createPostgresEventStore, migratePostgresEventLog } from './postgres-event-store.js';
+import { EVENTS_CHANNEL } from './sql-event-store.js';
+
+/** Commits announced together: one NOTIFY per interval, seen by another process's LISTEN. */
+describe('commit announcements on PostgreSQL', () => {
+  let database: TestDatabase;
+  let listener: pg.Client;
+  let notifications = 0;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await migratePostgresEventLog(database.url);
+    listener = new pg.Client({ connectionString: database.url });
+    await listener.connect();
+    listener.on('notification', (message) => {
+      if (message.channel === EVENTS_CHANNEL) notifications += 1;
+    });
+    await listener.query(`listen ${EVENTS_CHANNEL}`);
+  });
+  afterAll(async () => {
+    await listener.end();
+    await database.drop();
+  });
+
+  const settle = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+  const storeAnnouncingAfter = (announceAfterMs: number) =>
+    createPostgresEventStore(new pg.Pool({ connectionString: database.url, max: 2 }), { ownsPool: true, announceAfterMs, pollIntervalMs: 60_000 });
+
+  it('sends one NOTIFY for commits inside the interval, and wakes subscribers to every event', async () => {
+    const store = storeAnnouncingAfter(200);
+    const seen: RecordedEvent[] = [];
+    const subscription = store.subscribeToAll({ after: await store.headPosition() });
+    const reading = (async () => {
+      for await (const event of subscription) if (seen.push(event) === 5) return;
+    })();
+    notifications = 0;
+    const stream = streamId('cart', newId());
+    for (let index = 0; index < 5; index += 1) await store.appendToStream(stream, [itemAdded(`sku-${index}`)]);
+    await reading;
+    await subscription.close();
+    expect(seen.map((event) => (event.data as { sku: string }).sku)).toEqual(['sku-0', 'sku-1', 'sku-2', 'sku-3', 'sku-4']);
+    await settle(100);
+    expect(notifications).toBe(1);
+    await store.close();
+  });
+
+  it('announces each commit when the interval is 0', async () => {
+    const store = storeAnnouncingAfter(0);
+    notifications = 0;
+    const stream = streamId('cart', newId());
+    for (let index = 0; index < 3; index += 1) {
+      await store.appendToStream(stream, [itemAdded(`sku-${index}`)]);
+      await settle(30);
+    }
+    await settle(100);
+    expect(notifications).toBe(3);
+    await store.close();
+  });
+
+  it('announces what is pending when the store closes, rather than dropping it', async () => {
+    const store = storeAnnouncingAfter(60_000);
+    notifications = 0;
+    await store.appendToStream(streamId('cart', newId()), [itemAdded('sku')]);
+    await store.close();
+    await settle(200);
+    expect(notifications).toBe(1);
+    expect((await readEverything()).length).toBeGreaterThan(0);
+  });
+
+  async function readEverything() {
+    const reader = storeAnnouncingAfter(0);
+    try {
+      return (await reader.readAll({ after: START_POSITION, maxCount: 1_000 })).events;
+    } finally {
+      await reader.close();
+    }
+  }
+});
