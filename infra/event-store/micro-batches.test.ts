@@ -63,6 +63,13 @@ describe('microBatches with a linger', () => {
     await batches.return(undefined);
   });
 
+  it('does not linger at all while a reader needs the batches', async () => {
+    const started = performance.now();
+    const batches = await collect(microBatches(steady(3, 5), 100, { lingerMs: 5_000, hurry: new BatchHurry(() => true) }));
+    expect(batches.flat()).toEqual([0, 1, 2]);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
   it('does not linger once a batch is full, so catching up goes at full speed', async () => {
     const items = Array.from({ length: 30 }, (_, i) => i);
     const started = performance.now();

@@ -6,17 +6,19 @@ export interface BatchPacing {
    * batch goes at once, so a reader catching up never waits.
    */
   lingerMs: number;
-  /** Ends the current linger, or the next one if none is under way: someone needs the batch now. */
+  /** Cuts lingers short for a reader who needs what the batches produce now. */
   hurry?: BatchHurry;
 }
 
-/** Lets a reader of what the batches produce ask for the next batch without its linger. */
+/** Lets a reader of what the batches produce have them go without their linger. */
 export class BatchHurry {
-  private requested = false;
   private wake: (() => void) | undefined;
 
+  /** `needed`: while it holds, batches do not linger at all. */
+  constructor(private readonly needed: () => boolean = () => false) {}
+
+  /** Ends the linger under way. */
   request(): void {
-    this.requested = true;
     this.wake?.();
   }
 
@@ -27,10 +29,9 @@ export class BatchHurry {
       const finish = () => {
         clearTimeout(timer);
         this.wake = undefined;
-        this.requested = false;
         resolve(NOT_READY);
       };
-      if (this.requested) return finish();
+      if (this.needed()) return finish();
       this.wake = finish;
       timer = setTimeout(finish, milliseconds);
     });

@@ -24,9 +24,12 @@ describe('conversation view progress', () => {
     tracker.applied(at(4));
     await Promise.resolve();
     expect(current).toBeUndefined();
+    // A batch that went without the end must not leave the next one lingering.
+    expect(tracker.waiting()).toBe(true);
     tracker.applied(at(5));
     await waiting;
     expect(current).toBe(true);
+    expect(tracker.waiting()).toBe(false);
   });
 
   it('never holds another conversation, nor one whose end the view already has', async () => {

@@ -27,8 +27,10 @@ export interface ConversationViewProgress {
 export interface ConversationViewTracker extends ConversationViewProgress {
   /** Events this process appended or read, before the view has them. */
   noted(events: Iterable<PositionedEvent>): void;
-  /** The view's projection runner started here: `hurry` asks it for its next batch at once. */
+  /** The view's projection runner started here: `hurry` ends the linger of the batch it is gathering. */
   attach(hurry: () => void): void;
+  /** True while a prompt waits: the runner's batches should not linger meanwhile. */
+  waiting(): boolean;
   /** The view has every event up to `position`. */
   applied(position: GlobalPosition): void;
   detach(): void;
@@ -66,6 +68,7 @@ export function createConversationViewTracker(): ConversationViewTracker {
     attach(hurryNextBatch) {
       hurry = hurryNextBatch;
     },
+    waiting: () => waiters.size > 0,
     applied(position) {
       appliedThrough = position;
       for (const [conversationId, newest] of unapplied) if (isApplied(newest)) unapplied.delete(conversationId);
@@ -80,8 +83,7 @@ export function createConversationViewTracker(): ConversationViewTracker {
     },
     untilCurrent(conversationId, limitMs = DEFAULT_LIMIT_MS) {
       if (!hurry || !unapplied.has(conversationId)) return Promise.resolve(true);
-      hurry();
-      return new Promise<boolean>((resolve) => {
+      const waiting = new Promise<boolean>((resolve) => {
         const waiter = {
           conversationId,
           resolve: (current: boolean) => {
@@ -93,6 +95,8 @@ export function createConversationViewTracker(): ConversationViewTracker {
         const timer = setTimeout(() => waiter.resolve(false), limitMs);
         waiters.add(waiter);
       });
+      hurry();
+      return waiting;
     },
   };
 }

@@ -33,7 +33,7 @@ export function runProjectionGroup(db: ReadModels, store: EventStore, projection
   const names = projections.map((projection) => projection.name).sort();
   const onError = (error: unknown) => options.onError?.(error, names.join(','));
   const { conversationView } = options;
-  const hurry = new BatchHurry();
+  const hurry = new BatchHurry(() => conversationView?.waiting() ?? false);
   const pacing = options.lingerMs ? { lingerMs: options.lingerMs, hurry } : undefined;
   conversationView?.attach(() => hurry.request());
 
