@@ -5,6 +5,7 @@ import type { EventStore } from '../../infra/event-store/port.js';
 import { withEventSchemas } from '../../infra/event-store/schema-checked-event-store.js';
 import { createPgliteEventStore, migratePgliteEventLog } from '../../infra/event-store/sql/pglite-event-store.js';
 import { createPostgresEventStore, migratePostgresEventLog } from '../../infra/event-store/sql/postgres-event-store.js';
+import { loadConfig } from '../../infra/config/load-config.js';
 import { benchRegistry } from '../support/bench-events.js';
 import { createBenchDatabase } from '../support/bench-database.js';
 import { parseBenchOptions } from '../support/bench-options.js';
@@ -25,6 +26,11 @@ const options = parseBenchOptions('Subscription lag: commit → live $all subscr
   seconds: { env: 'BENCH_LAG_SECONDS', default: 10, description: 'seconds of steady appends per adapter' },
   poolSize: { env: 'BENCH_LAG_POOL_SIZE', default: 8, description: 'connections per PostgreSQL store' },
   appendsPerStream: { env: 'BENCH_LAG_APPENDS_PER_STREAM', default: 20, description: 'appends before a writer starts a new stream' },
+  announceMs: {
+    env: 'BENCH_LAG_ANNOUNCE_MS',
+    default: loadConfig({}).subscriptionAnnounceMs,
+    description: 'how long commits wait to be announced together (TESSERA_SUBSCRIPTION_ANNOUNCE_MS; its default)',
+  },
   postgresUrl: {
     env: 'TESSERA_BENCH_POSTGRES_URL',
     default: 'postgres://postgres@127.0.0.1:5432/test',
@@ -70,7 +76,7 @@ async function measurePostgres(): Promise<{ rows: LagRow[]; note: string }> {
     await migratePostgresEventLog(database.url);
     const openStore = () => {
       const pool = new pg.Pool({ connectionString: database.url, max: options.poolSize });
-      const store = withEventSchemas(createPostgresEventStore(pool, { ownsPool: true }), benchRegistry());
+      const store = withEventSchemas(createPostgresEventStore(pool, { ownsPool: true, announceAfterMs: options.announceMs }), benchRegistry());
       stores.push(store);
       return store;
     };
@@ -92,7 +98,7 @@ async function measurePostgres(): Promise<{ rows: LagRow[]; note: string }> {
 async function measurePglite(): Promise<LagRow[]> {
   const pglite = await PGlite.create();
   await migratePgliteEventLog(pglite);
-  const store = withEventSchemas(createPgliteEventStore(pglite, { ownsDatabase: true }), benchRegistry());
+  const store = withEventSchemas(createPgliteEventStore(pglite, { ownsDatabase: true, announceAfterMs: options.announceMs }), benchRegistry());
   const probe = await startLagProbe('same store', store);
   try {
     return await measureLag('pglite (in-memory)', store, [probe]);
@@ -107,7 +113,7 @@ async function main(): Promise<void> {
     [
       'Subscription lag: appendToStream resolved (committed) → event delivered by a live subscribeToAll, schema validation on',
       `${options.rate} appends/s of 1 event from ${options.writers} writers for ${options.seconds} s per adapter; ` +
-        `PostgreSQL pools of ${options.poolSize}; store defaults for wake-up and polling`,
+        `PostgreSQL pools of ${options.poolSize}; commits announced ${options.announceMs} ms after the first not yet announced; store defaults for polling`,
       '',
     ].join('\n'),
   );
