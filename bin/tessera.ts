@@ -125,10 +125,12 @@ async function runUntilSignal(backend: Backend, config: Config, logger: Logger, 
     const key = await bootstrapDefaultTenant(backend);
     if (key) process.stderr.write(`\nCreated tenant "default". Its API key, shown this once:\n\n  ${key}\n\n`);
   }
-  if (parts.includes('projections')) stops.push(runProjections(backend, config, logger));
+  const stopProjections = parts.includes('projections') ? runProjections(backend, config, logger) : undefined;
   if (parts.includes('workers')) stops.push(await runWorkers(backend, config, logger, controller.signal));
-  // The API stops first so no new work arrives while workers finish theirs.
+  // The API stops first so no new work arrives while workers finish theirs; the projections
+  // last, since a prompt built meanwhile waits for its conversation's view.
   if (parts.includes('api')) stops.unshift((await serve(backend, config, logger)).stop);
+  if (stopProjections) stops.push(stopProjections);
   logger.info({ profile: config.profile, parts }, 'tessera running; Ctrl-C stops');
   await new Promise<void>((resolve) => {
     for (const name of ['SIGINT', 'SIGTERM'] as const) process.once(name, () => resolve());

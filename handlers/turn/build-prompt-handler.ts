@@ -67,7 +67,10 @@ async function firstPrompt(state: TurnInProgress, dependencies: TurnPipelineDepe
   }
   const template = await promptTemplateFor(dependencies.store, request.conversationId, conversation);
   const context = state.context?.chunks.map((chunk) => ({ label: chunk.label, text: chunk.text, source: chunk.source }));
-  const history = await conversationHistory(dependencies.readModels, request.conversationId, request.turnId, dependencies.conversationView);
+  if (dependencies.conversationView && !(await dependencies.conversationView.untilCurrent(request.conversationId))) {
+    dependencies.logger.warn({ conversationId: request.conversationId, turnId: request.turnId }, 'the conversation view did not catch up in time: the prompt may lack the latest exchange');
+  }
+  const history = await conversationHistory(dependencies.readModels, request.conversationId, request.turnId);
   const rendered = renderPrompt(template, { history, userMessage: request.message, context, countTokens: dependencies.countTokens });
   return {
     messages: rendered.messages,

@@ -5,7 +5,6 @@ import { promptDecider } from '../../domain/prompt/prompt-decider.js';
 import { DEFAULT_PROMPT_TEMPLATE, type PromptTemplate } from '../../domain/prompt/prompt-template.js';
 import { streamId } from '../../domain/shared/stream-id.js';
 import type { EventStore } from '../../infra/event-store/port.js';
-import type { ConversationViewProgress } from '../../projections/conversations/conversation-view-progress.js';
 import type { ReadModels } from '../../projections/read-model-database.js';
 
 /**
@@ -25,16 +24,10 @@ export async function promptTemplateFor(store: EventStore, conversationId: strin
 
 /**
  * Earlier completed exchanges of the conversation, oldest first, from the conversation
- * view, once it has the turns this process saw end. The exact messages sent are
- * recorded in PromptBuilt, so a replay never depends on this read model again.
+ * view. The exact messages sent are recorded in PromptBuilt, so a replay never depends
+ * on this read model again.
  */
-export async function conversationHistory(
-  db: ReadModels,
-  conversationId: string,
-  excludeTurnId: string,
-  view?: ConversationViewProgress,
-): Promise<ModelMessage[]> {
-  await view?.untilCurrent(conversationId);
+export async function conversationHistory(db: ReadModels, conversationId: string, excludeTurnId: string): Promise<ModelMessage[]> {
   const rows = await db
     .selectFrom('conversation_messages as message')
     .innerJoin('turns as turn', 'turn.turn_id', 'message.turn_id')

@@ -69,7 +69,7 @@ export const settings = {
   projectionBatchSize: setting('TESSERA_PROJECTION_BATCH_SIZE', count.max(10_000).default(500), '500',
     'Most events a projection applies in one transaction.'),
   projectionLingerMs: setting('TESSERA_PROJECTION_LINGER_MS', z.coerce.number().int().min(0).max(10_000).default(20), '20',
-    'A projection batch gathers events for up to this long after its first (a full batch goes at once), so one transaction applies many turns and views trail the log by about this much. A prompt still sees its conversation\'s earlier turns at once where the projections run in its process. 0: apply what was read at once.'),
+    'A projection batch gathers events for up to this long after its first (a full batch goes at once), so one transaction applies many turns and views trail the log by about this much. Where the projections run in a prompt\'s process, the prompt waits for its conversation\'s turn ends that process appended or read. 0: apply what was read at once.'),
   forwarderBatchSize: setting('TESSERA_FORWARDER_BATCH_SIZE', count.max(10_000).default(256), '256',
     'Most events the forwarder publishes before it waits for acknowledgements.'),
   forwardEvents: setting('TESSERA_FORWARD_EVENTS', z.enum(['consumed', 'all']).default('consumed'), 'consumed',

@@ -13,10 +13,11 @@ export interface PositionedEvent {
  * Read-your-writes for the conversation view, whose earlier exchanges go into the next
  * prompt. The projections apply events in batches some milliseconds apart; a turn asked
  * right after the previous one ended must still see it. Where the projections run in
- * this process, every turn end this process appended or read is noted with its
- * conversation, and a prompt for that conversation waits until the view has applied
- * it (hurrying the next batch). Elsewhere (`tessera serve` beside a separate
- * `tessera project`) nothing is tracked and nothing waits.
+ * this process, every turn end this process appended (where the store reports what it
+ * wrote) or its projections read is noted with its conversation, and a prompt for that
+ * conversation waits until the view has applied it, the batches not lingering
+ * meanwhile. An end appended by another process and not read here yet is not waited
+ * for, nor is any where a separate `tessera project` runs the projections.
  */
 export interface ConversationViewProgress {
   /** Resolves once every turn end of the conversation noted here is in the view; false if `limitMs` passed first. */

@@ -41,6 +41,8 @@ export function runProjectionGroup(db: ReadModels, store: EventStore, projection
     const positions = new Map<string, GlobalPosition>();
     for (const projection of projections) positions.set(projection.name, await positionToResume(db, projection));
     const from = [...positions.values()].reduce((earliest, position) => (isAfter(earliest, position) ? position : earliest));
+    // Another runner may have applied what this one was waiting to (a moved checkpoint): the view has everything up to here.
+    conversationView?.applied(from);
     const subscription = store.subscribeToAll({ after: from, signal: controller.signal, onError });
     try {
       for await (const batch of microBatches(conversationView ? noting(subscription, conversationView) : subscription, options.batchSize ?? 500, pacing)) {

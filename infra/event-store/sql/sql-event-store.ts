@@ -111,11 +111,14 @@ function coalesced(announce: () => unknown, delayMs: number): (() => void) & { n
  */
 function createCommitNotifier(executor: SqlExecutor): () => Promise<void> {
   let inFlight: Promise<void> | undefined;
-  let again = false;
+  /** The round after the one in flight, which every commit announced meanwhile joins. */
+  let nextRound: Promise<void> | undefined;
   const notify = (): Promise<void> => {
     if (inFlight) {
-      again = true;
-      return inFlight;
+      return (nextRound ??= inFlight.then(() => {
+        nextRound = undefined;
+        return notify();
+      }));
     }
     const sent = executor
       .query(`select pg_notify('${EVENTS_CHANNEL}', '')`)
@@ -125,10 +128,6 @@ function createCommitNotifier(executor: SqlExecutor): () => Promise<void> {
       )
       .finally(() => {
         inFlight = undefined;
-        if (again) {
-          again = false;
-          void notify();
-        }
       });
     inFlight = sent;
     return sent;
