@@ -31,34 +31,44 @@ describe('commit announcements on PostgreSQL', () => {
   });
 
   const settle = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+  /** A read held back by another test file's open transaction can find the events before any NOTIFY: wait for it. */
+  const notified = async (count: number) => {
+    for (const deadline = Date.now() + 5_000; notifications < count && Date.now() < deadline; ) await settle(10);
+  };
+  /** Counting starts once an earlier test's last NOTIFY has surely arrived. */
+  const startCounting = async () => {
+    await settle(200);
+    notifications = 0;
+  };
   const storeAnnouncingAfter = (announceAfterMs: number) =>
     createPostgresEventStore(new pg.Pool({ connectionString: database.url, max: 2 }), { ownsPool: true, announceAfterMs, pollIntervalMs: 60_000 });
 
   it('sends one NOTIFY for commits inside the interval, and wakes subscribers to every event', async () => {
-    const store = storeAnnouncingAfter(200);
+    const store = storeAnnouncingAfter(1_000);
     const seen: RecordedEvent[] = [];
     const subscription = store.subscribeToAll({ after: await store.headPosition() });
     const reading = (async () => {
       for await (const event of subscription) if (seen.push(event) === 5) return;
     })();
-    notifications = 0;
+    await startCounting();
     const stream = streamId('cart', newId());
     for (let index = 0; index < 5; index += 1) await store.appendToStream(stream, [itemAdded(`sku-${index}`)]);
     await reading;
     await subscription.close();
     expect(seen.map((event) => (event.data as { sku: string }).sku)).toEqual(['sku-0', 'sku-1', 'sku-2', 'sku-3', 'sku-4']);
-    await settle(100);
+    await notified(1);
+    await settle(300);
     expect(notifications).toBe(1);
     await store.close();
   });
 
   it('announces each commit when the interval is 0', async () => {
     const store = storeAnnouncingAfter(0);
-    notifications = 0;
+    await startCounting();
     const stream = streamId('cart', newId());
     for (let index = 0; index < 3; index += 1) {
       await store.appendToStream(stream, [itemAdded(`sku-${index}`)]);
-      await settle(30);
+      await notified(index + 1);
     }
     await settle(100);
     expect(notifications).toBe(3);
@@ -67,10 +77,13 @@ describe('commit announcements on PostgreSQL', () => {
 
   it('announces what is pending when the store closes, rather than dropping it', async () => {
     const store = storeAnnouncingAfter(60_000);
-    notifications = 0;
+    await startCounting();
     await store.appendToStream(streamId('cart', newId()), [itemAdded('sku')]);
+    await settle(100);
+    expect(notifications).toBe(0);
     await store.close();
-    await settle(200);
+    await notified(1);
+    await settle(100);
     expect(notifications).toBe(1);
     expect((await readEverything()).length).toBeGreaterThan(0);
   });
