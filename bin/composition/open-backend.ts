@@ -76,7 +76,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
   const observed = observeAppends(storage.store);
   const conversationView = createConversationViewTracker();
   observed.onAppended((_streamId, written, position) => {
-    if (written) conversationView.noted(written.map((event) => ({ ...event, position })));
+    for (const event of written ?? []) conversationView.noted(event, position);
   });
   const backend = { ...storage, store: observed.store };
   const metrics = config.metricsEnabled ? createPrometheusMetrics() : undefined;

@@ -1,22 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { toGlobalPosition } from '../../domain/events/global-position.js';
-import { createConversationViewTracker, type PositionedEvent } from './conversation-view-progress.js';
+import { streamId } from '../../domain/shared/stream-id.js';
+import { createConversationViewTracker, type ConversationViewTracker, type NotedEvent } from './conversation-view-progress.js';
 
 const at = (prepare: number) => toGlobalPosition(1, prepare);
+type PositionedEvent = NotedEvent & { position: ReturnType<typeof at> };
+const note = (tracker: ConversationViewTracker, ...events: PositionedEvent[]) => {
+  for (const event of events) tracker.noted(event, event.position);
+};
 const requested = (turn: string, conversationId: string, prepare: number): PositionedEvent => ({
-  streamId: `turn-${turn}`,
+  streamId: streamId('turn', turn),
   type: 'TurnRequested',
   data: { conversationId },
   position: at(prepare),
 });
-const completed = (turn: string, prepare: number): PositionedEvent => ({ streamId: `turn-${turn}`, type: 'TurnCompleted', data: {}, position: at(prepare) });
+const completed = (turn: string, prepare: number): PositionedEvent => ({ streamId: streamId('turn', turn), type: 'TurnCompleted', data: {}, position: at(prepare) });
 
 describe('conversation view progress', () => {
   it('holds a prompt until the view has applied its conversation’s last turn end, hurrying the runner', async () => {
     const tracker = createConversationViewTracker();
     let hurried = 0;
     tracker.attach(() => (hurried += 1));
-    tracker.noted([requested('a', 'c1', 1), completed('a', 5)]);
+    note(tracker, requested('a', 'c1', 1), completed('a', 5));
 
     let current: boolean | undefined;
     const waiting = tracker.untilCurrent('c1').then((result) => (current = result));
@@ -36,17 +41,17 @@ describe('conversation view progress', () => {
     const tracker = createConversationViewTracker();
     let hurried = 0;
     tracker.attach(() => (hurried += 1));
-    tracker.noted([requested('a', 'c1', 1), completed('a', 5)]);
+    note(tracker, requested('a', 'c1', 1), completed('a', 5));
     await expect(tracker.untilCurrent('c2')).resolves.toBe(true);
     tracker.applied(at(9));
-    tracker.noted([completed('a', 5)]);
+    note(tracker, completed('a', 5));
     await expect(tracker.untilCurrent('c1')).resolves.toBe(true);
     expect(hurried).toBe(0);
   });
 
   it('keeps nothing and holds nobody while no runner is attached', async () => {
     const tracker = createConversationViewTracker();
-    tracker.noted([requested('a', 'c1', 1), completed('a', 5)]);
+    note(tracker, requested('a', 'c1', 1), completed('a', 5));
     await expect(tracker.untilCurrent('c1')).resolves.toBe(true);
     tracker.attach(() => undefined);
     await expect(tracker.untilCurrent('c1')).resolves.toBe(true);
@@ -55,7 +60,7 @@ describe('conversation view progress', () => {
   it('gives up after the limit, and lets waiters go when the runner stops', async () => {
     const tracker = createConversationViewTracker();
     tracker.attach(() => undefined);
-    tracker.noted([requested('a', 'c1', 1), completed('a', 5)]);
+    note(tracker, requested('a', 'c1', 1), completed('a', 5));
     await expect(tracker.untilCurrent('c1', 20)).resolves.toBe(false);
     const waiting = tracker.untilCurrent('c1', 10_000);
     tracker.detach();

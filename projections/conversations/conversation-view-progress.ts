@@ -1,13 +1,9 @@
 import { LRUCache } from 'lru-cache';
+import type { StreamEvent } from '../../domain/events/envelope.js';
 import { isAfter, type GlobalPosition } from '../../domain/events/global-position.js';
 
-/** What the progress needs of an event: where it is, and what it says. */
-export interface PositionedEvent {
-  streamId: string;
-  type: string;
-  data: unknown;
-  position: GlobalPosition;
-}
+/** What the progress needs of an event: its stream, and what it says. */
+export type NotedEvent = Pick<StreamEvent, 'streamId' | 'type' | 'data'>;
 
 /**
  * Read-your-writes for the conversation view, whose earlier exchanges go into the next
@@ -26,8 +22,8 @@ export interface ConversationViewProgress {
 
 /** The side the projections' runner and the event store feed. */
 export interface ConversationViewTracker extends ConversationViewProgress {
-  /** Events this process appended or read, before the view has them. */
-  noted(events: Iterable<PositionedEvent>): void;
+  /** An event this process appended or read, at `position` or before it, before the view has it. */
+  noted(event: NotedEvent, position: GlobalPosition): void;
   /** The view's projection runner started here: `hurry` ends the linger of the batch it is gathering. */
   attach(hurry: () => void): void;
   /** True while a prompt waits: the runner's batches should not linger meanwhile. */
@@ -52,18 +48,17 @@ export function createConversationViewTracker(): ConversationViewTracker {
   const isApplied = (position: GlobalPosition) => appliedThrough !== undefined && !isAfter(position, appliedThrough);
 
   return {
-    noted(events) {
-      for (const event of events) {
-        if (event.type === 'TurnRequested') {
-          const conversationId = (event.data as { conversationId?: unknown }).conversationId;
-          if (typeof conversationId === 'string') conversationOfTurn.set(event.streamId, conversationId);
-        } else if (event.type === 'TurnCompleted' && hurry && !isApplied(event.position)) {
-          // Without a runner here, nothing would ever clear the entry: nothing is kept.
-          const conversationId = conversationOfTurn.get(event.streamId);
-          if (!conversationId) continue;
-          const newest = unapplied.get(conversationId);
-          if (!newest || isAfter(event.position, newest)) unapplied.set(conversationId, event.position);
-        }
+    noted(event, position) {
+      // Without a runner here, nothing would ever clear an entry, nor would anyone wait: nothing is kept.
+      if (!hurry) return;
+      if (event.type === 'TurnRequested') {
+        const conversationId = (event.data as { conversationId?: unknown }).conversationId;
+        if (typeof conversationId === 'string') conversationOfTurn.set(event.streamId, conversationId);
+      } else if (event.type === 'TurnCompleted' && !isApplied(position)) {
+        const conversationId = conversationOfTurn.get(event.streamId);
+        if (!conversationId) return;
+        const newest = unapplied.get(conversationId);
+        if (!newest || isAfter(position, newest)) unapplied.set(conversationId, position);
       }
     },
     attach(hurryNextBatch) {

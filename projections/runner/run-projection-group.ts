@@ -68,7 +68,7 @@ export function runProjectionGroup(db: ReadModels, store: EventStore, projection
 /** Notes each event as it is read, while its batch may still be lingering. */
 async function* noting(events: AsyncIterable<RecordedEvent>, conversationView: ConversationViewTracker): AsyncGenerator<RecordedEvent> {
   for await (const event of events) {
-    conversationView.noted([event]);
+    conversationView.noted(event, event.position);
     yield event;
   }
 }
