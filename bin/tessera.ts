@@ -14,6 +14,7 @@ import { runWorkers } from './commands/run-workers.js';
 import { serve } from './commands/serve.js';
 import { budgetCommand } from './commands/budget-commands.js';
 import { bootstrapDefaultTenant, tenantCommand } from './commands/tenant-commands.js';
+import { limitHeapGrowth } from './composition/heap-growth.js';
 import { createLogger } from './composition/logger.js';
 import { openBackend, type Backend } from './composition/open-backend.js';
 
@@ -72,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig(process.env);
+  limitHeapGrowth(config.heapGrowthPercent);
   const logger = createLogger(config);
   const backend = await openBackend(config, logger);
   try {

@@ -113,6 +113,8 @@ export const settings = {
     'Longest a non-streaming request may take end to end.'),
   httpShutdownGraceMs: setting('TESSERA_HTTP_SHUTDOWN_GRACE_MS', milliseconds.default(10_000), '10000',
     'On SIGTERM, how long open streams may finish before they are ended (clients resume with Last-Event-ID).'),
+  heapGrowthPercent: setting('TESSERA_HEAP_GROWTH_PERCENT', z.coerce.number().int().min(0).max(300).default(50), '50',
+    'How far V8 lets the old generation grow past what survived its last full collection before the next, in %; 0: V8\'s own factor (up to 300 %). A burst leaves garbage that idle streams and turns do not collect; 50 holds it near what is live, for about 2 % of throughput.'),
   logLevel: setting('TESSERA_LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     'info', 'Log level (pino).'),
   redisKeyPrefix: setting('TESSERA_REDIS_KEY_PREFIX', z.string().min(1).max(100).default('tessera:'), 'tessera:',
