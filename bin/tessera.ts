@@ -14,7 +14,7 @@ import { runWorkers } from './commands/run-workers.js';
 import { serve } from './commands/serve.js';
 import { budgetCommand } from './commands/budget-commands.js';
 import { bootstrapDefaultTenant, tenantCommand } from './commands/tenant-commands.js';
-import { limitHeapGrowth } from './composition/heap-growth.js';
+import { EMBEDDED_HEAP_GROWTH_PERCENT, limitHeapGrowth, SERVICES_HEAP_GROWTH_PERCENT } from './composition/heap-growth.js';
 import { createLogger } from './composition/logger.js';
 import { openBackend, type Backend } from './composition/open-backend.js';
 
@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig(process.env);
-  limitHeapGrowth(config.heapGrowthPercent);
+  limitHeapGrowth(config.heapGrowthPercent ?? (config.profile === 'embedded' ? EMBEDDED_HEAP_GROWTH_PERCENT : SERVICES_HEAP_GROWTH_PERCENT));
   const logger = createLogger(config);
   const backend = await openBackend(config, logger);
   try {

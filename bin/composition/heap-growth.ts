@@ -1,5 +1,10 @@
 import { setFlagsFromString } from 'node:v8';
 
+/** A laptop's process holds every part and its database, so memory counts most there. */
+export const EMBEDDED_HEAP_GROWTH_PERCENT = 50;
+/** A fleet's processes run at load, where each full collection costs throughput. */
+export const SERVICES_HEAP_GROWTH_PERCENT = 100;
+
 /**
  * V8 sizes the next full collection by how fast the process allocates, up to four times
  * what survived the last one. After a burst of requests a server holding only idle
