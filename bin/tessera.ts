@@ -73,7 +73,6 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig(process.env);
-  limitHeapGrowth(config.heapGrowthPercent ?? (config.profile === 'embedded' ? EMBEDDED_HEAP_GROWTH_PERCENT : SERVICES_HEAP_GROWTH_PERCENT));
   const logger = createLogger(config);
   const backend = await openBackend(config, logger);
   try {
@@ -121,6 +120,8 @@ async function main(argv: string[]): Promise<number> {
 type Part = 'api' | 'projections' | 'workers';
 
 async function runUntilSignal(backend: Backend, config: Config, logger: Logger, parts: Part[]): Promise<number> {
+  // Only the long-running parts: a one-shot rebuild or replay allocates fast and goes, where V8's own factor suits it.
+  limitHeapGrowth(config.heapGrowthPercent ?? (config.profile === 'embedded' ? EMBEDDED_HEAP_GROWTH_PERCENT : SERVICES_HEAP_GROWTH_PERCENT));
   const controller = new AbortController();
   const stops: (() => Promise<void>)[] = [];
   if (parts.includes('api') && config.profile === 'embedded') {
