@@ -14,7 +14,7 @@ import { runWorkers } from './commands/run-workers.js';
 import { serve } from './commands/serve.js';
 import { budgetCommand } from './commands/budget-commands.js';
 import { bootstrapDefaultTenant, tenantCommand } from './commands/tenant-commands.js';
-import { EMBEDDED_HEAP_GROWTH_PERCENT, limitHeapGrowth, SERVICES_HEAP_GROWTH_PERCENT } from './composition/heap-growth.js';
+import { limitHeapGrowth } from './composition/heap-growth.js';
 import { createLogger } from './composition/logger.js';
 import { openBackend, type Backend } from './composition/open-backend.js';
 
@@ -73,6 +73,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig(process.env);
+  // Only what keeps running: a one-shot rebuild or replay allocates fast and exits, where V8's own factor suits it.
+  if (['all', 'serve', 'worker'].includes(command) || (command === 'project' && !subcommand)) limitHeapGrowth(config);
   const logger = createLogger(config);
   const backend = await openBackend(config, logger);
   try {
@@ -120,8 +122,6 @@ async function main(argv: string[]): Promise<number> {
 type Part = 'api' | 'projections' | 'workers';
 
 async function runUntilSignal(backend: Backend, config: Config, logger: Logger, parts: Part[]): Promise<number> {
-  // Only the long-running parts: a one-shot rebuild or replay allocates fast and goes, where V8's own factor suits it.
-  limitHeapGrowth(config.heapGrowthPercent ?? (config.profile === 'embedded' ? EMBEDDED_HEAP_GROWTH_PERCENT : SERVICES_HEAP_GROWTH_PERCENT));
   const controller = new AbortController();
   const stops: (() => Promise<void>)[] = [];
   if (parts.includes('api') && config.profile === 'embedded') {

@@ -1,6 +1,7 @@
 import type { ExchangeTarget } from './timed-exchange.js';
 
-export type SystemName = 'direct' | 'tessera' | 'portkey';
+/** `baseline`: another build of Tessera, run beside this one. */
+export type SystemName = 'direct' | 'tessera' | 'portkey' | 'baseline';
 
 export interface GatewaySystem {
   name: SystemName;

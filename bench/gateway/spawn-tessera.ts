@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -33,6 +34,8 @@ export interface TesseraProcessOptions {
    * runs them, instead of one `all`; the flags and the figures are the API's.
    */
   split?: boolean;
+  /** Another checkout to run Tessera from (a build to compare with); this one by default. */
+  repositoryRoot?: string;
 }
 
 export interface TesseraProcess {
@@ -49,8 +52,6 @@ export interface TesseraProcess {
   stop(graceMs?: number): Promise<{ signalled: 'SIGTERM' | 'SIGKILL' }>;
 }
 
-const TESSERA = `${REPOSITORY_ROOT}bin/tessera`;
-const COMPILED_TESSERA = `${REPOSITORY_ROOT}dist/bin/tessera.js`;
 const STARTUP_TIMEOUT_MS = 120_000;
 const runTessera = promisify(execFile);
 
@@ -60,10 +61,13 @@ const runTessera = promisify(execFile);
  * stream made for this run, with a tenant and key issued through the CLI beforehand.
  */
 export async function spawnTessera(options: TesseraProcessOptions): Promise<TesseraProcess> {
+  const root = options.repositoryRoot ?? REPOSITORY_ROOT;
+  const tessera = join(root, 'bin/tessera');
+  const compiledTessera = join(root, 'dist/bin/tessera.js');
   if (options.nodeArguments?.length) {
     // Profiled as it runs in production: compiled, not through tsx's loader (incremental, so quick when nothing changed).
     process.stderr.write('compiling the server (npm run build) for the run with node flags…\n');
-    await runTessera('npm', ['run', '--silent', 'build'], { cwd: REPOSITORY_ROOT });
+    await runTessera('npm', ['run', '--silent', 'build'], { cwd: root });
   }
   const port = await findFreePort();
   const suffix = newId().replaceAll('-', '').slice(-12);
@@ -100,15 +104,15 @@ export async function spawnTessera(options: TesseraProcessOptions): Promise<Tess
   try {
     let key: string | undefined;
     if (options.profile === 'services') {
-      await runTessera(TESSERA, ['tenant', 'create', '--name', 'bench', '--tenant', 'bench'], { env: environment });
-      const issued = await runTessera(TESSERA, ['key', 'issue', '--tenant', 'bench'], { env: environment });
+      await runTessera(tessera, ['tenant', 'create', '--name', 'bench', '--tenant', 'bench'], { env: environment });
+      const issued = await runTessera(tessera, ['key', 'issue', '--tenant', 'bench'], { env: environment });
       key = issued.stdout.trim();
     }
     const split = options.split === true && options.profile === 'services';
     const start = (command: string, nodeArguments?: readonly string[]) =>
       nodeArguments?.length
-        ? startChild(`tessera ${command} (${options.profile})`, process.execPath, [...nodeArguments, COMPILED_TESSERA, command], environment)
-        : startChild(`tessera ${command} (${options.profile})`, TESSERA, [command], environment);
+        ? startChild(`tessera ${command} (${options.profile})`, process.execPath, [...nodeArguments, compiledTessera, command], environment)
+        : startChild(`tessera ${command} (${options.profile})`, tessera, [command], environment);
     const child = start(split ? 'serve' : 'all', options.nodeArguments);
     const helpers = split ? [start('worker'), start('project')] : [];
     const stopHelpers = () => Promise.all(helpers.map((helper) => helper.stop(5_000)));

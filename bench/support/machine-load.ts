@@ -47,13 +47,22 @@ export function formatShare(share: number): string {
 
 function processTicks(pid: number, isSelf: boolean): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name sits in parentheses and may hold spaces; fields follow the last ')'.
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    if (!isSelf && name !== 'postgres') return undefined;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    if (!isSelf && processName(pid) !== 'postgres') return undefined;
+    return processCpuTicks(pid);
   } catch {
     return undefined;
   }
+}
+
+/** User and system time a process has used, in clock ticks (10 ms on Linux). */
+export function processCpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name sits in parentheses and may hold spaces; fields follow the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+function processName(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
 }

@@ -36,6 +36,17 @@ describe('loadConfig', () => {
     });
   });
 
+  it('takes a blank or null value for unset, not for 0', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-config-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ TESSERA_RATE_LIMIT_TENANT_REQUESTS_PER_MINUTE: null }));
+    const config = loadConfig({ TESSERA_CONFIG_FILE: file, TESSERA_HEAP_GROWTH_PERCENT: ' ', TESSERA_RATE_LIMIT_KEY_REQUESTS_PER_MINUTE: '' });
+    expect(config.heapGrowthPercent).toBeUndefined();
+    expect(config.rateLimitKeyRequestsPerMinute).toBe(0);
+    expect(config.rateLimitTenantRequestsPerMinute).toBe(0);
+    expect(loadConfig({ TESSERA_HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent).toBe(0);
+  });
+
   it('names every bad variable at once', () => {
     const problems = problemsOf({ TESSERA_PROFILE: 'cloud', TESSERA_DATABASE_POOL_SIZE: '-3', TESSERA_NATS_URL: 'http://x' });
     expect(problems).toHaveLength(3);

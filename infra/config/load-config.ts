@@ -19,7 +19,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv): Config {
   const config: Record<string, unknown> = {};
   for (const [key, setting] of Object.entries(settings)) {
     const raw = environment[setting.variable] ?? file[setting.variable];
-    const result = setting.schema.safeParse(raw === '' ? undefined : raw);
+    // Blank or null means unset: coerced, either would read as 0 where 0 has a meaning of its own.
+    const unset = raw === null || (typeof raw === 'string' && raw.trim() === '');
+    const result = setting.schema.safeParse(unset ? undefined : raw);
     if (result.success) config[key] = result.data;
     else problems.push(`${setting.variable}: ${result.error.issues[0]?.message ?? 'invalid'} (got ${JSON.stringify(raw)})`);
   }

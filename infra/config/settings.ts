@@ -114,7 +114,7 @@ export const settings = {
   httpShutdownGraceMs: setting('TESSERA_HTTP_SHUTDOWN_GRACE_MS', milliseconds.default(10_000), '10000',
     'On SIGTERM, how long open streams may finish before they are ended (clients resume with Last-Event-ID).'),
   heapGrowthPercent: setting('TESSERA_HEAP_GROWTH_PERCENT', z.coerce.number().int().min(0).max(300).optional(), '50 embedded, 100 services',
-    'Long-running commands (`all`, `serve`, `worker`, `project`): how far V8 lets the old generation grow past what survived its last full collection before the next, in %; 0: V8\'s own factor (up to 300 %). A burst leaves garbage that idle streams and turns do not collect; less growth holds memory near what is live, for some throughput at full load (at c=32 with every gateway feature on, 50 cost 5 to 11 % against V8\'s own factor; 100 kept most of it).'),
+    'Long-running commands (`all`, `serve`, `worker`, live `project`): how far, in %, V8 lets the old generation grow past what survived its last full collection before the next one. 0: V8\'s own factor, up to four times. A burst of requests leaves garbage that idle streams and turns never allocate enough to collect; less growth keeps memory near what is live, for some throughput at full load (see Benchmarks).'),
   logLevel: setting('TESSERA_LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     'info', 'Log level (pino).'),
   redisKeyPrefix: setting('TESSERA_REDIS_KEY_PREFIX', z.string().min(1).max(100).default('tessera:'), 'tessera:',
