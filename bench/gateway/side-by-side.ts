@@ -32,6 +32,7 @@ const options = parseBenchOptions('Two builds of Tessera side by side in front o
   allFeatures: { env: 'BENCH_SIDE_ALL_FEATURES', default: 0, description: '1: routing, the response cache, a hard budget and rate limits on in both' },
   settings: { env: 'BENCH_SIDE_SETTINGS', default: '', description: "K=V,… given to the working tree's server only (to compare settings on one build, set a baseline equal to it)" },
   replyWords: { env: 'BENCH_SIDE_REPLY_WORDS', default: 24, description: 'words in the answer (one stream chunk each)' },
+  chunkDelayMs: { env: 'BENCH_SIDE_CHUNK_DELAY_MS', default: 2, description: "pause between the fake upstream's stream chunks" },
   postgresUrl: { env: 'TESSERA_BENCH_POSTGRES_URL', default: 'postgres://postgres@127.0.0.1:5432/test', description: 'server for the services profile databases' },
 });
 
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
     // Compiled, as bin/tessera then runs them: a stale build would fall back to tsx and measure that instead.
     await Promise.all(builds.map((build) => execute('npm', ['run', '--silent', 'build'], { cwd: build.root })));
 
-    upstream = await spawnFakeUpstream();
+    upstream = await spawnFakeUpstream({ chunkDelayMs: options.chunkDelayMs });
     if (profile === 'services') nats = await spawnNatsServer();
     for (const build of builds) {
       const dataDirectory = profile === 'embedded' ? mkdtempSync(join(tmpdir(), 'tessera-side-by-side-')) : undefined;
