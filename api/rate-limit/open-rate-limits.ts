@@ -3,7 +3,7 @@ import { createInProcessRateLimitCounter } from './in-process-rate-limit-counter
 import type { RateLimitCounter } from './rate-limit-counter.js';
 import { createRateLimits, type RateLimitSettings } from './rate-limits.js';
 import type { ApiRateLimits } from './register-rate-limits.js';
-import { modelRouteTokenEstimators } from './token-estimates.js';
+import { modelRouteTokenEstimators, type AliasEncoding } from './token-estimates.js';
 import { withLocalFallback } from './with-local-fallback.js';
 
 export interface OpenRateLimitsOptions {
@@ -12,6 +12,8 @@ export interface OpenRateLimitsOptions {
   redis?: { url: string; keyPrefix: string };
   /** Output tokens a model call may produce when a request does not say (the turn default). */
   defaultMaxOutputTokens: number;
+  /** How each alias's tokens are counted. */
+  encodingOf: AliasEncoding;
   logger: FastifyBaseLogger;
 }
 
@@ -36,5 +38,5 @@ export async function openRateLimits(options: OpenRateLimitsOptions): Promise<Ap
       onRecovered: () => logger.info('Redis answers again; rate limits are shared across API processes'),
     });
   }
-  return { limits: createRateLimits(counter, options.limits), tokenEstimators: modelRouteTokenEstimators(options.defaultMaxOutputTokens) };
+  return { limits: createRateLimits(counter, options.limits), tokenEstimators: modelRouteTokenEstimators(options.defaultMaxOutputTokens, options.encodingOf) };
 }

@@ -1,12 +1,16 @@
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { tokenCounterFor } from '../../gateway/tokens/index.js';
+import { tokenCounterFor, type TokenEncodingName } from '../../gateway/tokens/index.js';
+import { DEFAULT_CHAT_ALIAS } from '../../gateway/model-registry.js';
 import type { ChatCompletionBody } from '../openai/chat-completion-schemas.js';
 import { mapChatRequest } from '../openai/map-chat-request.js';
 import type { requestTurnBody } from '../turns/turn-schemas.js';
 
 /** The tokens a request will ask a model for, estimated from its validated body before any call. */
 export type TokenEstimator = (body: unknown) => number;
+
+/** The tokenizer of the model an alias's calls go to first, as the provider will count them. */
+export type AliasEncoding = (alias: string) => TokenEncodingName;
 
 /**
  * The routes that call models, keyed `METHOD url` as Fastify registered them, and how
@@ -15,18 +19,18 @@ export type TokenEstimator = (body: unknown) => number;
  * A turn's history and retrieved context join its prompt later in the pipeline, so
  * its estimate is a floor.
  */
-export function modelRouteTokenEstimators(defaultMaxOutputTokens: number): ReadonlyMap<string, TokenEstimator> {
+export function modelRouteTokenEstimators(defaultMaxOutputTokens: number, encodingOf: AliasEncoding): ReadonlyMap<string, TokenEstimator> {
   return new Map<string, TokenEstimator>([
-    ['POST /v1/chat/completions', (body) => estimateChatCompletion(body as ChatCompletionBody, defaultMaxOutputTokens)],
-    ['POST /v1/conversations/:id/turns', (body) => estimateTurn(body as z.infer<typeof requestTurnBody>, defaultMaxOutputTokens)],
+    ['POST /v1/chat/completions', (body) => estimateChatCompletion(body as ChatCompletionBody, defaultMaxOutputTokens, encodingOf)],
+    ['POST /v1/conversations/:id/turns', (body) => estimateTurn(body as z.infer<typeof requestTurnBody>, defaultMaxOutputTokens, encodingOf)],
   ]);
 }
 
 export const routeKeyOf = (request: FastifyRequest): string => `${request.method} ${request.routeOptions.url ?? ''}`;
 
-function estimateChatCompletion(body: ChatCompletionBody, defaultMaxOutputTokens: number): number {
+function estimateChatCompletion(body: ChatCompletionBody, defaultMaxOutputTokens: number, encodingOf: AliasEncoding): number {
   const mapped = mapChatRequest(body);
-  const prompt = tokenCounterFor(body.model).request({
+  const prompt = tokenCounterFor(body.model, encodingOf(body.model)).request({
     messages: mapped.messages,
     tools: mapped.tools,
     responseFormat: mapped.parameters.responseFormat,
@@ -35,7 +39,8 @@ function estimateChatCompletion(body: ChatCompletionBody, defaultMaxOutputTokens
   return prompt + Math.min(mapped.maxOutputTokens ?? defaultMaxOutputTokens, defaultMaxOutputTokens);
 }
 
-function estimateTurn(body: z.infer<typeof requestTurnBody>, defaultMaxOutputTokens: number): number {
-  const prompt = tokenCounterFor(body.model ?? 'chat/default').messages([{ role: 'user', content: body.message }]);
+function estimateTurn(body: z.infer<typeof requestTurnBody>, defaultMaxOutputTokens: number, encodingOf: AliasEncoding): number {
+  const alias = body.model ?? DEFAULT_CHAT_ALIAS;
+  const prompt = tokenCounterFor(alias, encodingOf(alias)).messages([{ role: 'user', content: body.message }]);
   return prompt + (body.maxOutputTokens ?? defaultMaxOutputTokens);
 }

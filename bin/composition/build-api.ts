@@ -1,3 +1,4 @@
+import { aliasEncodings } from './alias-encodings.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createApiKeyAuthenticator } from '../../api/auth/api-key-authenticator.js';
@@ -55,6 +56,7 @@ export async function buildApi(backend: Backend, config: Config, logger: Logger)
     },
     redis: config.profile === 'services' ? { url: config.redisUrl, keyPrefix: `${config.redisKeyPrefix}rate-limit:` } : undefined,
     defaultMaxOutputTokens: config.turnMaxOutputTokens,
+    encodingOf: aliasEncodings(config),
     logger: loggerInstance,
   });
   const hub = await startStreamEventHub(backend.store, (error) => logger.error({ err: error }, 'turn event hub read failed'), backend.onAppended);
