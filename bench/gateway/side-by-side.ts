@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { parseBenchOptions } from '../support/bench-options.js';
 import { formatCount, formatMilliseconds } from '../support/format-figures.js';
 import { formatTable } from '../support/format-table.js';
-import { processCpuTicks } from '../support/machine-load.js';
+import { CLOCK_TICK_MS, processCpuTicks } from '../support/machine-load.js';
 import { formatMegabytes, readResidentMemory } from '../memory/resident-memory.js';
 import { startPhase } from '../support/phase-progress.js';
 import { allGatewayFeatures, setBenchBudget } from './gateway-features.js';
@@ -37,23 +37,23 @@ const options = parseBenchOptions('Two builds of Tessera side by side in front o
 });
 
 const execute = promisify(execFile);
-/** Linux's clock tick, the unit of /proc's CPU times. */
-const TICK_MS = 10;
 
 interface Build {
+  name: 'baseline' | 'tessera';
   label: string;
   root: string;
+  /** Settings given to this build's server only. */
+  settings: Record<string, string>;
   server?: TesseraProcess;
 }
 
 async function main(): Promise<void> {
   const profile = options.profile as TesseraProfile;
   const scenarios = options.scenarios.split(',').map(parseScenario);
-  const settings = parseSettings(options.settings);
   const baselineRoot = mkdtempSync(join(tmpdir(), 'tessera-baseline-'));
   const builds: Build[] = [
-    { label: `baseline (${options.baseline})`, root: baselineRoot },
-    { label: `working tree${options.settings ? ` (${options.settings})` : ''}`, root: REPOSITORY_ROOT },
+    { name: 'baseline', label: `baseline (${options.baseline})`, root: baselineRoot, settings: {} },
+    { name: 'tessera', label: `working tree${options.settings ? ` (${options.settings})` : ''}`, root: REPOSITORY_ROOT, settings: parseSettings(options.settings) },
   ];
   const dataDirectories: string[] = [];
   let upstream: FakeUpstreamProcess | undefined;
@@ -77,13 +77,13 @@ async function main(): Promise<void> {
         postgresUrl: options.postgresUrl,
         natsUrl: nats?.url,
         dataDirectory,
-        settings: { ...(options.allFeatures === 1 ? allGatewayFeatures(upstream.url) : {}), ...(build.root === REPOSITORY_ROOT ? settings : {}) },
+        settings: { ...(options.allFeatures === 1 ? allGatewayFeatures(upstream.url) : {}), ...build.settings },
       });
       if (options.allFeatures === 1) await setBenchBudget(build.server.url, build.server.key);
     }
     const systems: GatewaySystem[] = builds.map((build) => ({
       ...tesseraSystem(build.server!.url, build.server!.key, profile),
-      name: build.root === REPOSITORY_ROOT ? 'tessera' : 'baseline',
+      name: build.name,
       label: build.label,
     }));
 
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
         const own = samples.get(system.name)!;
         const figures = figuresOf(own);
         const latency = scenario.stream ? figures.firstContent : figures.total;
-        const cpuMs = (processCpuTicks(builds[index]!.server!.pid) - ticksBefore[index]!) * TICK_MS;
+        const cpuMs = (processCpuTicks(builds[index]!.server!.pid) - ticksBefore[index]!) * CLOCK_TICK_MS;
         rows.push([
           name,
           system.label,

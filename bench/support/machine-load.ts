@@ -47,22 +47,24 @@ export function formatShare(share: number): string {
 
 function processTicks(pid: number, isSelf: boolean): number | undefined {
   try {
-    if (!isSelf && processName(pid) !== 'postgres') return undefined;
-    return processCpuTicks(pid);
+    const stat = readProcessStat(pid);
+    return isSelf || stat.name === 'postgres' ? stat.cpuTicks : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** User and system time a process has used, in clock ticks (10 ms on Linux). */
+/** Linux's clock tick, the unit of /proc's CPU times. */
+export const CLOCK_TICK_MS = 10;
+
+/** User and system time a process has used, in clock ticks. */
 export function processCpuTicks(pid: number): number {
+  return readProcessStat(pid).cpuTicks;
+}
+
+function readProcessStat(pid: number): { name: string; cpuTicks: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name sits in parentheses and may hold spaces; fields follow the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-function processName(pid: number): string {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), cpuTicks: Number(fields[11]) + Number(fields[12]) };
 }

@@ -1,4 +1,5 @@
 import type { AliasEncoding } from '../../api/rate-limit/token-estimates.js';
+import { deploymentEncoding } from '../../gateway/routing/index.js';
 import { encodingForModel } from '../../gateway/tokens/index.js';
 import type { Config } from '../../infra/config/settings.js';
 import { loadGatewayConfig } from './gateway-config.js';
@@ -13,6 +14,6 @@ export function aliasEncodings(config: Config): AliasEncoding {
   const chatModelEncoding = encodingForModel(config.chatModel);
   return (alias) => {
     const first = gateway?.aliases[alias]?.deployments[0];
-    return first ? (first.tokenizer ?? encodingForModel(first.model)) : chatModelEncoding;
+    return first ? deploymentEncoding(first) : chatModelEncoding;
   };
 }

@@ -1,4 +1,3 @@
-import { aliasEncodings } from './alias-encodings.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createApiKeyAuthenticator } from '../../api/auth/api-key-authenticator.js';
@@ -18,6 +17,7 @@ import { createTurnDriver } from '../../handlers/turn/drive-turn.js';
 import { createTurnDriveSlots } from '../../handlers/turn/drive-slots.js';
 import { emptyRetriever } from '../../handlers/turn/index.js';
 import { pipelineDependencies } from './pipeline-dependencies.js';
+import { aliasEncodings } from './alias-encodings.js';
 
 export const TESSERA_VERSION = '0.1.0';
 

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { TOKEN_ENCODING_NAMES } from '../tokens/count-tokens.js';
+import { encodingForModel, TOKEN_ENCODING_NAMES, type TokenEncodingName } from '../tokens/count-tokens.js';
 
 export const ROUTING_STRATEGIES = ['priority', 'weighted', 'lowest-latency', 'lowest-cost'] as const;
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
@@ -76,6 +76,11 @@ export const gatewayConfigSchema = z
 
 export type Deployment = z.infer<typeof deploymentSchema>;
 export type AliasRoute = z.infer<typeof aliasRouteSchema>;
+
+/** The tokenizer a deployment's provider counts with: the one configured, else its model family's. */
+export function deploymentEncoding(deployment: Deployment): TokenEncodingName {
+  return deployment.tokenizer ?? encodingForModel(deployment.model);
+}
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 

@@ -1,6 +1,7 @@
 export {
   aliasForTask,
   DEFAULT_TASK_ROUTES,
+  deploymentEncoding,
   GatewayConfigError,
   gatewayConfigSchema,
   parseGatewayConfig,

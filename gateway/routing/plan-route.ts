@@ -1,7 +1,6 @@
 import type { ModelRequest } from '../model-spec.js';
-import { tokenCounterFor } from '../tokens/count-tokens.js';
-import { encodingForModel, type TokenEncodingName } from '../tokens/count-tokens.js';
-import type { AliasRoute, Deployment } from './deployments.js';
+import { tokenCounterFor, type TokenEncodingName } from '../tokens/count-tokens.js';
+import { deploymentEncoding, type AliasRoute, type Deployment } from './deployments.js';
 import { estimateRequestCost } from './estimate-cost.js';
 import { rankDeployments, type RankingContext } from './rank-deployments.js';
 import { createRoutingReport, type RoutingReport } from './routing-report.js';
@@ -22,7 +21,7 @@ export interface RoutePlan {
 export function planRoute(alias: string, route: AliasRoute, request: ModelRequest, context: Omit<RankingContext, 'estimateCost'>): RoutePlan {
   const counted = new Map<TokenEncodingName, number>();
   const promptTokens = (deployment: Deployment): number => {
-    const encoding = deployment.tokenizer ?? encodingForModel(deployment.model);
+    const encoding = deploymentEncoding(deployment);
     let tokens = counted.get(encoding);
     if (tokens === undefined) {
       tokens = tokenCounterFor(deployment.model, encoding).request(request);
