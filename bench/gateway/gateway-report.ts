@@ -68,6 +68,7 @@ export function formatNonStreamTable(results: readonly ScenarioResult[], systems
         formatMilliseconds(own.total.p99),
         isDirect ? '' : signed(added(own.total.p50, direct.total.p50)),
         isDirect ? '' : signed(added(own.total.p99, direct.total.p99)),
+        ...cpuPerRequest(result.samples.get(system.name)),
         share(own.errorShare),
       ]);
     }
@@ -82,10 +83,20 @@ export function formatNonStreamTable(results: readonly ScenarioResult[], systems
       { header: 'p99', align: 'right' },
       { header: 'added p50', align: 'right' },
       { header: 'added p99', align: 'right' },
+      { header: 'CPU/req: process', align: 'right' },
+      { header: 'PostgreSQL', align: 'right' },
       { header: 'errors', align: 'right' },
     ],
     rows,
   );
+}
+
+/** CPU time per answered request: the answering process's own, and PostgreSQL's over the same rounds. */
+function cpuPerRequest(samples: SystemSamples | undefined): [string, string] {
+  const answered = samples?.succeeded ?? 0;
+  if (!samples || answered === 0) return ['—', '—'];
+  const perRequest = (cpuMs: number) => (Number.isFinite(cpuMs) ? formatMilliseconds(cpuMs / answered) : '—');
+  return [perRequest(samples.processCpuMs), perRequest(samples.databaseCpuMs)];
 }
 
 export function formatStreamTable(results: readonly ScenarioResult[], systems: readonly GatewaySystem[]): string {

@@ -1,4 +1,5 @@
 import { Agent } from 'node:http';
+import { CLOCK_TICK_MS, postgresCpuTicks, processCpuTicks } from '../support/machine-load.js';
 import type { PhaseProgress } from '../support/phase-progress.js';
 import { runClosedLoop } from './closed-loop.js';
 import { chatBody, type GatewaySystem, type SystemName } from './gateway-systems.js';
@@ -31,6 +32,10 @@ export interface SystemSamples {
   /** Failure kinds ("HTTP 500 …", "wrong answer", a socket error) and how often. */
   failures: Map<string, number>;
   measuredMs: number;
+  /** CPU time of the system's own process during its measured rounds (when its pid is known). */
+  processCpuMs: number;
+  /** CPU time of every PostgreSQL server process during the system's measured rounds. */
+  databaseCpuMs: number;
 }
 
 /**
@@ -67,10 +72,14 @@ export async function measureScenario(
           await run(timing.warmupMs);
           doneMs += timing.warmupMs;
         }
+        const cpuBefore = cpuTicksOf(system);
         const measured = await run(roundMs);
+        const cpuAfter = cpuTicksOf(system);
         doneMs += roundMs;
         const target = samples.get(system.name)!;
         target.measuredMs += measured.elapsedMs;
+        target.processCpuMs += (cpuAfter.own - cpuBefore.own) * CLOCK_TICK_MS;
+        target.databaseCpuMs += (cpuAfter.database - cpuBefore.database) * CLOCK_TICK_MS;
         for (const exchange of measured.results) record(target, exchange, reply, scenario.stream);
         for (const [message, count] of measured.failures) {
           target.failed += count;
@@ -110,5 +119,16 @@ function record(samples: SystemSamples, exchange: TimedExchange, reply: string, 
 }
 
 function emptySamples(): SystemSamples {
-  return { totals: [], firstContent: [], chunkGaps: [], chunksPerStream: [], succeeded: 0, failed: 0, failures: new Map(), measuredMs: 0 };
+  return { totals: [], firstContent: [], chunkGaps: [], chunksPerStream: [], succeeded: 0, failed: 0, failures: new Map(), measuredMs: 0, processCpuMs: 0, databaseCpuMs: 0 };
+}
+
+/** NaN where it cannot be read (off Linux, no pid), which the report shows as a dash. */
+function cpuTicksOf(system: GatewaySystem): { own: number; database: number } {
+  let own = Number.NaN;
+  try {
+    if (system.pid !== undefined) own = processCpuTicks(system.pid);
+  } catch {
+    // The process is gone or /proc is missing.
+  }
+  return { own, database: postgresCpuTicks() };
 }

@@ -9,6 +9,8 @@ export interface GatewaySystem {
   target: ExchangeTarget;
   /** The model the request names; the fake upstream answers any. */
   model: string;
+  /** The process that answers, whose CPU time is counted per request. */
+  pid?: number;
 }
 
 /** The model Tessera's `chat/default` sends upstream by default, so all three bodies reach the fake alike. */

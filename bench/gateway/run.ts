@@ -83,7 +83,11 @@ async function main(): Promise<void> {
     ]);
     if (options.allFeatures === 1) await setBenchBudget(tessera.url, tessera.key);
     const watch = await watchServerTransactions(tessera, options.postgresUrl);
-    systems = [directSystem(upstreamUrl), tesseraSystem(tessera.url, tessera.key, profile), portkeySystem(portkey.url, upstreamUrl)];
+    systems = [
+      { ...directSystem(upstreamUrl), pid: upstream.pid },
+      { ...tesseraSystem(tessera.url, tessera.key, profile), pid: tessera.pid },
+      { ...portkeySystem(portkey.url, upstreamUrl), pid: portkey.pid },
+    ];
 
     const scenarios: GatewayScenario[] = [
       { stream: false, concurrency: options.lowConcurrency },
@@ -148,6 +152,7 @@ function printReport(
         `closed loop over keep-alive connections; answer of ${options.replyWords} words, stream chunks ${options.chunkDelayMs} ms apart`,
       'added = percentile through the gateway − the same percentile direct to the upstream; n = successful requests measured',
       'TTFT = until the first chunk with answer text; chunk gap = (last text chunk − first) ÷ (text chunks − 1) per stream, 0 when they arrive together',
+      `CPU/req = CPU time per answered request, from /proc, over the system's measured rounds: process = the one answering (the upstream's for direct${options.split === 1 && profile === 'services' ? ", Tessera's API process" : ''}); PostgreSQL = every PostgreSQL server process`,
       '',
     ].join('\n'),
   );

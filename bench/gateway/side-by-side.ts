@@ -6,7 +6,6 @@ import { promisify } from 'node:util';
 import { parseBenchOptions } from '../support/bench-options.js';
 import { formatCount, formatMilliseconds } from '../support/format-figures.js';
 import { formatTable } from '../support/format-table.js';
-import { CLOCK_TICK_MS, processCpuTicks } from '../support/machine-load.js';
 import { formatMegabytes, readResidentMemory } from '../memory/resident-memory.js';
 import { startPhase } from '../support/phase-progress.js';
 import { allGatewayFeatures, setBenchBudget } from './gateway-features.js';
@@ -85,6 +84,7 @@ async function main(): Promise<void> {
       ...tesseraSystem(build.server!.url, build.server!.key, profile),
       name: build.name,
       label: build.label,
+      pid: build.server!.pid,
     }));
 
     const reply = scriptedReply(options.replyWords);
@@ -94,7 +94,6 @@ async function main(): Promise<void> {
       const warm = startPhase(`${name}: warm-up`, 2 * options.warmupSeconds, 's');
       await measureScenario(systems, scenario, { warmupMs: 0, measuredMs: options.warmupSeconds * 1_000, rounds: 1 }, reply, warm);
       warm.finish('done');
-      const ticksBefore = builds.map((build) => processCpuTicks(build.server!.pid));
       const measuring = startPhase(name, 2 * options.seconds, 's');
       const samples = await measureScenario(systems, scenario, { warmupMs: 0, measuredMs: options.seconds * 1_000, rounds: options.rounds }, reply, measuring);
       measuring.finish('done');
@@ -102,7 +101,6 @@ async function main(): Promise<void> {
         const own = samples.get(system.name)!;
         const figures = figuresOf(own);
         const latency = scenario.stream ? figures.firstContent : figures.total;
-        const cpuMs = (processCpuTicks(builds[index]!.server!.pid) - ticksBefore[index]!) * CLOCK_TICK_MS;
         rows.push([
           name,
           system.label,
@@ -111,13 +109,14 @@ async function main(): Promise<void> {
           formatCount(figures.perSecond),
           formatMilliseconds(latency.p50),
           formatMilliseconds(latency.p99),
-          own.succeeded > 0 ? formatMilliseconds(cpuMs / own.succeeded) : '—',
+          own.succeeded > 0 ? formatMilliseconds(own.processCpuMs / own.succeeded) : '—',
+          own.succeeded > 0 && profile === 'services' ? formatMilliseconds(own.databaseCpuMs / own.succeeded) : '—',
           formatMegabytes(readResidentMemory(builds[index]!.server!.pid).residentBytes),
         ]);
       });
     }
     console.log(`\n${builds.map((build) => build.label).join(' and ')}, ${profile} profile, in front of one fake upstream; ${options.rounds} rotating rounds of ${options.seconds / options.rounds} s each per scenario`);
-    console.log('p50 / p99: of the whole exchange, or of the time to the first answer text for streams; CPU: the server process over the measured rounds, per request answered\n');
+    console.log("p50 / p99: of the whole exchange, or of the time to the first answer text for streams; CPU: the server process, and every PostgreSQL server process, over each build's own rounds, per request answered\n");
     console.log(
       formatTable(
         [
@@ -129,6 +128,7 @@ async function main(): Promise<void> {
           { header: 'p50', align: 'right' },
           { header: 'p99', align: 'right' },
           { header: 'CPU per request', align: 'right' },
+          { header: 'PostgreSQL CPU per request', align: 'right' },
           { header: 'RSS after', align: 'right' },
         ],
         rows,

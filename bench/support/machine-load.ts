@@ -62,6 +62,19 @@ export function processCpuTicks(pid: number): number {
   return readProcessStat(pid).cpuTicks;
 }
 
+/** User and system time of every PostgreSQL server process on the machine, in clock ticks; 0 off Linux. */
+export function postgresCpuTicks(): number {
+  let ticks = 0;
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (/^\d+$/.test(entry)) ticks += processTicks(Number(entry), false) ?? 0;
+    }
+  } catch {
+    return 0;
+  }
+  return ticks;
+}
+
 function readProcessStat(pid: number): { name: string; cpuTicks: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name sits in parentheses and may hold spaces; fields follow the last ')'.
