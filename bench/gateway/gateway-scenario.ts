@@ -1,5 +1,5 @@
 import { Agent } from 'node:http';
-import { CLOCK_TICK_MS, postgresCpuTicks, processCpuTicks } from '../support/machine-load.js';
+import { CLOCK_TICK_MS, postgresCpuTicks, processCpuTicks, ticksBetween } from '../support/machine-load.js';
 import type { PhaseProgress } from '../support/phase-progress.js';
 import { runClosedLoop } from './closed-loop.js';
 import { chatBody, type GatewaySystem, type SystemName } from './gateway-systems.js';
@@ -79,7 +79,7 @@ export async function measureScenario(
         const target = samples.get(system.name)!;
         target.measuredMs += measured.elapsedMs;
         target.processCpuMs += (cpuAfter.own - cpuBefore.own) * CLOCK_TICK_MS;
-        target.databaseCpuMs += (cpuAfter.database - cpuBefore.database) * CLOCK_TICK_MS;
+        target.databaseCpuMs += ticksBetween(cpuBefore.database, cpuAfter.database) * CLOCK_TICK_MS;
         for (const exchange of measured.results) record(target, exchange, reply, scenario.stream);
         for (const [message, count] of measured.failures) {
           target.failed += count;
@@ -123,7 +123,7 @@ function emptySamples(): SystemSamples {
 }
 
 /** NaN where it cannot be read (off Linux, no pid), which the report shows as a dash. */
-function cpuTicksOf(system: GatewaySystem): { own: number; database: number } {
+function cpuTicksOf(system: GatewaySystem): { own: number; database: Map<number, number> } {
   let own = Number.NaN;
   try {
     if (system.pid !== undefined) own = processCpuTicks(system.pid);

@@ -62,16 +62,29 @@ export function processCpuTicks(pid: number): number {
   return readProcessStat(pid).cpuTicks;
 }
 
-/** User and system time of every PostgreSQL server process on the machine, in clock ticks; 0 off Linux. */
-export function postgresCpuTicks(): number {
-  let ticks = 0;
+/** User and system time of each PostgreSQL server process on the machine, in clock ticks, by pid; empty off Linux. */
+export function postgresCpuTicks(): Map<number, number> {
+  const ticksByPid = new Map<number, number>();
   try {
     for (const entry of readdirSync('/proc')) {
-      if (/^\d+$/.test(entry)) ticks += processTicks(Number(entry), false) ?? 0;
+      if (!/^\d+$/.test(entry)) continue;
+      const ticks = processTicks(Number(entry), false);
+      if (ticks !== undefined) ticksByPid.set(Number(entry), ticks);
     }
   } catch {
-    return 0;
+    // Not Linux: nothing to count.
   }
+  return ticksByPid;
+}
+
+/**
+ * Ticks the processes used between two readings. A process that started in between
+ * counts whole; one that ended counts nothing, since its last ticks left with it (so a
+ * sum of totals, which would then go down, is not used).
+ */
+export function ticksBetween(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let ticks = 0;
+  for (const [pid, total] of after) ticks += total - (before.get(pid) ?? 0);
   return ticks;
 }
 
