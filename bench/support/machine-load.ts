@@ -19,13 +19,8 @@ export function takeCpuSnapshot(): CpuSnapshot | undefined {
     // user nice system idle iowait irq softirq steal: idle and iowait are not busy.
     const allTicks = fields.slice(0, 8).reduce((sum, value) => sum + value, 0);
     const busyTicks = allTicks - (fields[3] ?? 0) - (fields[4] ?? 0);
-    const benchTicksByPid = new Map<number, number>();
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      const pid = Number(entry);
-      const ticks = processTicks(pid, pid === process.pid);
-      if (ticks !== undefined) benchTicksByPid.set(pid, ticks);
-    }
+    const benchTicksByPid = postgresCpuTicks();
+    benchTicksByPid.set(process.pid, processCpuTicks(process.pid));
     return { busyTicks, allTicks, benchTicksByPid };
   } catch {
     return undefined;
@@ -45,10 +40,10 @@ export function formatShare(share: number): string {
   return Number.isFinite(share) ? `${(share * 100).toFixed(0)}%` : '—';
 }
 
-function processTicks(pid: number, isSelf: boolean): number | undefined {
+function postgresTicks(pid: number): number | undefined {
   try {
     const stat = readProcessStat(pid);
-    return isSelf || stat.name === 'postgres' ? stat.cpuTicks : undefined;
+    return stat.name === 'postgres' ? stat.cpuTicks : undefined;
   } catch {
     return undefined;
   }
@@ -68,7 +63,7 @@ export function postgresCpuTicks(): Map<number, number> {
   try {
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
-      const ticks = processTicks(Number(entry), false);
+      const ticks = postgresTicks(Number(entry));
       if (ticks !== undefined) ticksByPid.set(Number(entry), ticks);
     }
   } catch {
