@@ -1,6 +1,7 @@
 import { Agent } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { parseBenchOptions } from '../support/bench-options.js';
+import { CLOCK_TICK_MS, postgresCpuTicks, processCpuTicks, ticksBetween } from '../support/machine-load.js';
 import { formatCount, formatMilliseconds } from '../support/format-figures.js';
 import { summarizeLatencies, type LatencySummary } from '../support/latency-summary.js';
 import { startPhase } from '../support/phase-progress.js';
@@ -58,7 +59,9 @@ async function measureProfile(profile: TesseraProfile, upstreamUrl: string, nats
       runClosedLoop({ concurrency: options.concurrency, durationMs, onProgress: (elapsedMs, done) => progress.update(offsetSeconds + elapsedMs / 1_000, `${done} turns`) }, oneTurn);
     await loop(options.warmupSeconds * 1_000, 0);
     const watch = await watchServerTransactions(tessera, options.postgresUrl);
+    const cpuBefore = { tessera: processCpuTicks(tessera.pid), database: postgresCpuTicks() };
     const measured = await loop(options.seconds * 1_000, options.warmupSeconds);
+    const cpuAfter = { tessera: processCpuTicks(tessera.pid), database: postgresCpuTicks() };
     const note = await watch.stop();
 
     const failures = new Map(measured.failures);
@@ -73,6 +76,11 @@ async function measureProfile(profile: TesseraProfile, upstreamUrl: string, nats
       conversationMs: measured.results.map((sample) => sample.conversationMs),
       failures,
       elapsedMs: measured.elapsedMs,
+      cpuPerTurnMs: {
+        tessera: ((cpuAfter.tessera - cpuBefore.tessera) * CLOCK_TICK_MS) / measured.results.length,
+        // PGlite runs inside Tessera's process.
+        database: profile === 'services' ? (ticksBetween(cpuBefore.database, cpuAfter.database) * CLOCK_TICK_MS) / measured.results.length : undefined,
+      },
     };
     const totals = completedTotals(run);
     progress.finish(`${formatCount(totals.count)} turns, p50 ${formatMilliseconds(totals.p50)}, p99 ${formatMilliseconds(totals.p99)}`);
@@ -140,6 +148,8 @@ async function main(): Promise<void> {
         `the fake model answers after ${options.upstreamDelayMs} ms`,
       `turn = from writing the turn request to the TurnCompleted frame; overhead = turn − ${options.upstreamDelayMs} ms; ` +
         'the conversation request is timed apart',
+      'CPU/turn = CPU time from /proc over the measured seconds per turn measured, its conversation request included: ' +
+        "Tessera's process (PGlite runs inside it), and every PostgreSQL server process",
       '',
     ].join('\n'),
   );

@@ -11,6 +11,8 @@ export interface ProfileRun {
   /** Turns that did not complete, and requests that threw, by cause. */
   failures: Map<string, number>;
   elapsedMs: number;
+  /** CPU time per measured turn (its conversation's request included): Tessera's process, and PostgreSQL's server processes (services). */
+  cpuPerTurnMs: { tessera: number; database?: number };
 }
 
 export interface TurnTargets {
@@ -42,6 +44,8 @@ export function formatTurnTable(runs: readonly ProfileRun[], upstream: LatencySu
       formatMilliseconds(totals.p99 - upstreamDelayMs),
       formatMilliseconds(totals.max - upstreamDelayMs),
       formatMilliseconds(summarizeLatencies(run.conversationMs).p50),
+      formatMilliseconds(run.cpuPerTurnMs.tessera),
+      run.cpuPerTurnMs.database === undefined ? '—' : formatMilliseconds(run.cpuPerTurnMs.database),
       formatCount(failed),
     ];
   });
@@ -56,6 +60,8 @@ export function formatTurnTable(runs: readonly ProfileRun[], upstream: LatencySu
     formatMilliseconds(upstream.max - upstreamDelayMs),
     '',
     '',
+    '',
+    '',
   ]);
   return formatTable(
     [
@@ -68,6 +74,8 @@ export function formatTurnTable(runs: readonly ProfileRun[], upstream: LatencySu
       { header: 'overhead p99', align: 'right' },
       { header: 'overhead max', align: 'right' },
       { header: 'POST conversation p50', align: 'right' },
+      { header: 'CPU/turn: Tessera', align: 'right' },
+      { header: 'PostgreSQL', align: 'right' },
       { header: 'failed', align: 'right' },
     ],
     rows,
