@@ -126,7 +126,7 @@ async function openStorage(config: Config, logger: Logger, projections: readonly
     await migratePgliteEventLog(pglite);
     const readModels = createPgliteKysely<ReadModelDatabase>(pglite);
     await migrateProjections(readModels, projections);
-    const store = await chooseStore(config, () => createPgliteEventStore(pglite, { pollIntervalMs, announceAfterMs }));
+    const store = await chooseStore(config, () => createPgliteEventStore(pglite, { pollIntervalMs, announceAfterMs, preparedStatements: config.databasePreparedStatements }));
     let bus: Bus | undefined;
     let deltas: DeltaChannel | undefined;
     return {

@@ -26,7 +26,8 @@ describe('live subscribers sharing the tail of the log', () => {
     const pglite = await openPglite();
     await migratePgliteEventLog(pglite);
     const query = vi.spyOn(pglite, 'query');
-    const store = createPgliteEventStore(pglite, { ownsDatabase: true, pollIntervalMs });
+    // Unprepared, so each statement's text passes through `query`, where the reads are counted.
+    const store = createPgliteEventStore(pglite, { ownsDatabase: true, pollIntervalMs, preparedStatements: false });
     closers.push(() => store.close());
     const tailReads = () => query.mock.calls.filter(([text]) => String(text).includes('pg_snapshot_xmin')).length;
     return { store, tailReads };

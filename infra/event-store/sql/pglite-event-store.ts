@@ -9,11 +9,13 @@ import { createSqlEventStore, type SqlEventStoreOptions } from './sql-event-stor
 export interface PgliteEventStoreOptions extends SqlEventStoreOptions {
   /** Close the database with the store. */
   ownsDatabase?: boolean;
+  /** Send statements as named prepared statements (default true). */
+  preparedStatements?: boolean;
 }
 
 /** The event store inside an embedded PGlite database; run `migratePgliteEventLog` once before. */
 export function createPgliteEventStore(pglite: PGlite, options: PgliteEventStoreOptions = {}): EventStore {
-  return createSqlEventStore(createPgliteExecutor(pglite, { ownsDatabase: options.ownsDatabase }), { ...options, announceCommits: 'local' });
+  return createSqlEventStore(createPgliteExecutor(pglite, { ownsDatabase: options.ownsDatabase, preparedStatements: options.preparedStatements }), { ...options, announceCommits: 'local' });
 }
 
 export async function migratePgliteEventLog(pglite: PGlite): Promise<void> {
