@@ -43,7 +43,10 @@ export function createPgliteExecutor(pglite: PGlite, options: PgliteExecutorOpti
     values.map((value, index) => {
       if (value === null || value === undefined) return null;
       const serialize = pglite.serializers[parameterTypes[index] ?? 0];
-      return serialize ? serialize(value) : String(value);
+      if (serialize) return serialize(value);
+      if (typeof value === 'string') return value;
+      if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return value.toString();
+      return JSON.stringify(value);
     });
 
   const execute = async <Row>(name: string, text: string, values: readonly unknown[]): Promise<Row[]> => {
