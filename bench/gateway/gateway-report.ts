@@ -92,7 +92,7 @@ export function formatNonStreamTable(results: readonly ScenarioResult[], systems
 }
 
 /** CPU time per answered request: the answering process's own, and PostgreSQL's over the same rounds. */
-function cpuPerRequest(samples: SystemSamples | undefined): [string, string] {
+export function cpuPerRequest(samples: SystemSamples | undefined): [string, string] {
   const answered = samples?.succeeded ?? 0;
   if (!samples || answered === 0) return ['—', '—'];
   const perRequest = (cpuMs: number) => (Number.isFinite(cpuMs) ? formatMilliseconds(cpuMs / answered) : '—');

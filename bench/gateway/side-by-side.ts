@@ -9,7 +9,7 @@ import { formatTable } from '../support/format-table.js';
 import { formatMegabytes, readResidentMemory } from '../memory/resident-memory.js';
 import { startPhase } from '../support/phase-progress.js';
 import { allGatewayFeatures, setBenchBudget } from './gateway-features.js';
-import { figuresOf } from './gateway-report.js';
+import { cpuPerRequest, figuresOf } from './gateway-report.js';
 import { measureScenario, type GatewayScenario } from './gateway-scenario.js';
 import { scriptedReply, tesseraSystem, type GatewaySystem } from './gateway-systems.js';
 import { spawnFakeUpstream, type FakeUpstreamProcess } from './spawn-fake-upstream.js';
@@ -101,6 +101,7 @@ async function main(): Promise<void> {
         const own = samples.get(system.name)!;
         const figures = figuresOf(own);
         const latency = scenario.stream ? figures.firstContent : figures.total;
+        const [processCpu, databaseCpu] = cpuPerRequest(own);
         rows.push([
           name,
           system.label,
@@ -109,8 +110,9 @@ async function main(): Promise<void> {
           formatCount(figures.perSecond),
           formatMilliseconds(latency.p50),
           formatMilliseconds(latency.p99),
-          own.succeeded > 0 ? formatMilliseconds(own.processCpuMs / own.succeeded) : '—',
-          own.succeeded > 0 && profile === 'services' ? formatMilliseconds(own.databaseCpuMs / own.succeeded) : '—',
+          processCpu,
+          // PGlite runs inside the server, so in the embedded profile no PostgreSQL process works for it.
+          profile === 'services' ? databaseCpu : '—',
           formatMegabytes(readResidentMemory(builds[index]!.server!.pid).residentBytes),
         ]);
       });

@@ -76,13 +76,13 @@ export const gatewayConfigSchema = z
 
 export type Deployment = z.infer<typeof deploymentSchema>;
 export type AliasRoute = z.infer<typeof aliasRouteSchema>;
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 
 /** The tokenizer a deployment's provider counts with: the one configured, else its model family's. */
 export function deploymentEncoding(deployment: Deployment): TokenEncodingName {
   return deployment.tokenizer ?? encodingForModel(deployment.model);
 }
-export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
-export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 
 /** Where tasks go unless the configuration says otherwise; a missing alias falls back to `chat/default`. */
 export const DEFAULT_TASK_ROUTES: Readonly<Record<string, string>> = {

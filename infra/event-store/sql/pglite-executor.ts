@@ -26,7 +26,7 @@ export function createPgliteExecutor(pglite: PGlite, options: PgliteExecutorOpti
   const prepare = async (name: string, text: string): Promise<number[]> => {
     // Closed first (closing none is no error): another executor on the same database may have prepared it.
     const described = await pglite.execProtocolStream(
-      concatenate([
+      Buffer.concat([
         protocol.serialize.close({ type: 'S', name }),
         protocol.serialize.parse({ name, text, types: [] }),
         protocol.serialize.describe({ type: 'S', name }),
@@ -52,7 +52,7 @@ export function createPgliteExecutor(pglite: PGlite, options: PgliteExecutorOpti
   const execute = async <Row>(name: string, text: string, values: readonly unknown[]): Promise<Row[]> => {
     const parameterTypes = prepared.get(name) ?? (await prepare(name, text));
     const messages = await pglite.execProtocolStream(
-      concatenate([
+      Buffer.concat([
         protocol.serialize.bind({ statement: name, values: serializeValues(values, parameterTypes) }),
         protocol.serialize.describe({ type: 'P' }),
         protocol.serialize.execute({}),
@@ -91,14 +91,4 @@ export function createPgliteExecutor(pglite: PGlite, options: PgliteExecutorOpti
       if (options.ownsDatabase) await pglite.close();
     },
   };
-}
-
-function concatenate(parts: readonly Uint8Array[]): Uint8Array {
-  const message = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    message.set(part, offset);
-    offset += part.length;
-  }
-  return message;
 }
