@@ -124,7 +124,7 @@ async function openStorage(config: Config, logger: Logger, projections: readonly
     logger.info({ directory: directory ?? 'in memory' }, 'embedded profile: opening PGlite');
     const pglite = await openPglite(directory, { sharedBuffersMb: config.embeddedSharedBuffersMb, optimizeWasm: config.embeddedOptimizeWasm });
     await migratePgliteEventLog(pglite);
-    const readModels = createPgliteKysely<ReadModelDatabase>(pglite);
+    const readModels = createPgliteKysely<ReadModelDatabase>(pglite, { preparedStatements: config.databasePreparedStatements });
     await migrateProjections(readModels, projections);
     const store = await chooseStore(config, () => createPgliteEventStore(pglite, { pollIntervalMs, announceAfterMs, preparedStatements: config.databasePreparedStatements }));
     let bus: Bus | undefined;

@@ -1,5 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import { PreparedPgliteDialect } from './pglite-dialect.js';
 import pg from 'pg';
 
 /** A kysely instance on a PostgreSQL pool; destroying it ends the pool. */
@@ -11,7 +12,11 @@ export function createPostgresKyselyFromUrl<Database>(connectionString: string, 
   return createPostgresKysely(new pg.Pool({ connectionString, max }));
 }
 
-/** A kysely instance on an embedded PGlite database; destroying it closes the database. */
-export function createPgliteKysely<Database>(pglite: PGlite): Kysely<Database> {
-  return new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+/**
+ * A kysely instance on an embedded PGlite database; destroying it closes the database.
+ * Statements go as named prepared statements unless `preparedStatements` is false.
+ */
+export function createPgliteKysely<Database>(pglite: PGlite, options: { preparedStatements?: boolean } = {}): Kysely<Database> {
+  const dialect = options.preparedStatements === false ? new PGliteDialect({ pglite }) : new PreparedPgliteDialect(pglite);
+  return new Kysely<Database>({ dialect });
 }

@@ -1,0 +1,104 @@
+import { parse, protocol, type PGlite } from '@electric-sql/pglite';
+
+export interface StatementResult<Row> {
+  rows: Row[];
+  /** Rows inserted, updated or deleted, counted as `PGlite.query` counts them. */
+  affectedRows: number;
+}
+
+/**
+ * Statements sent to PGlite as named prepared statements: each text is parsed once,
+ * and a call is then one trip into PostgreSQL, where `PGlite.query` makes six (parse,
+ * describe, bind, describe, execute, sync) and parses every time. An insert of two
+ * rows took 230 µs through `PGlite.query` and 100 µs prepared.
+ */
+export interface PgliteStatements {
+  /** Runs one statement; the caller holds PGlite's query lock (`runExclusive`). */
+  run<Row>(text: string, values: readonly unknown[]): Promise<StatementResult<Row>>;
+}
+
+/** PostgreSQL's code for a prepared statement that does not exist (any more). */
+const UNDEFINED_STATEMENT = '26000';
+
+interface PreparedStatement {
+  name: string;
+  parameterTypes: number[];
+}
+
+/** Each set of statements names its own, so two on one database never close each other's. */
+let statementSets = 0;
+
+/**
+ * `capacity`: the most statements kept prepared. Texts built from their values (a
+ * multi-row insert names as many parameters as it has rows) keep coming, so the least
+ * recently used statement is closed to make room for a new one.
+ */
+export function createPgliteStatements(pglite: PGlite, capacity: number): PgliteStatements {
+  const prefix = `tessera_${(statementSets += 1)}_`;
+  let sequence = 0;
+  /** By text, least recently used first. */
+  const prepared = new Map<string, PreparedStatement>();
+
+  const prepare = async (text: string): Promise<PreparedStatement> => {
+    const messages: Uint8Array[] = [];
+    if (prepared.size >= capacity) {
+      const [leastRecent, evicted] = prepared.entries().next().value!;
+      prepared.delete(leastRecent);
+      messages.push(protocol.serialize.close({ type: 'S', name: evicted.name }));
+    }
+    const name = `${prefix}${(sequence += 1)}`;
+    const described = await pglite.execProtocolStream(
+      Buffer.concat([...messages, protocol.serialize.parse({ name, text, types: [] }), protocol.serialize.describe({ type: 'S', name }), protocol.serialize.sync()]),
+    );
+    const statement = { name, parameterTypes: parse.parseDescribeStatementResults(described) };
+    prepared.set(text, statement);
+    return statement;
+  };
+
+  const recentlyUsed = (text: string): PreparedStatement | undefined => {
+    const statement = prepared.get(text);
+    if (statement) {
+      prepared.delete(text);
+      prepared.set(text, statement);
+    }
+    return statement;
+  };
+
+  /** Serialised as `PGlite.query` does: by the type PostgreSQL gave each parameter. */
+  const serializeValues = (values: readonly unknown[], parameterTypes: readonly number[]): (string | null)[] =>
+    values.map((value, index) => {
+      if (value === null || value === undefined) return null;
+      const serialize = pglite.serializers[parameterTypes[index] ?? 0];
+      if (serialize) return serialize(value);
+      if (typeof value === 'string') return value;
+      if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return value.toString();
+      return JSON.stringify(value);
+    });
+
+  const execute = async <Row>(text: string, values: readonly unknown[]): Promise<StatementResult<Row>> => {
+    const statement = recentlyUsed(text) ?? (await prepare(text));
+    const messages = await pglite.execProtocolStream(
+      Buffer.concat([
+        protocol.serialize.bind({ statement: statement.name, values: serializeValues(values, statement.parameterTypes) }),
+        protocol.serialize.describe({ type: 'P' }),
+        protocol.serialize.execute({}),
+        protocol.serialize.sync(),
+      ]),
+    );
+    const [result] = parse.parseResults(messages, pglite.parsers);
+    return { rows: (result?.rows ?? []) as Row[], affectedRows: result?.affectedRows ?? 0 };
+  };
+
+  return {
+    async run<Row>(text: string, values: readonly unknown[]) {
+      try {
+        return await execute<Row>(text, values);
+      } catch (error) {
+        if ((error as { code?: string }).code !== UNDEFINED_STATEMENT) throw error;
+        // Dropped behind this set's back (DEALLOCATE, DISCARD): prepared again once.
+        prepared.delete(text);
+        return execute<Row>(text, values);
+      }
+    },
+  };
+}
