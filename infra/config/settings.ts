@@ -47,7 +47,7 @@ export const settings = {
   databasePoolSize: setting('TESSERA_DATABASE_POOL_SIZE', count.max(500).default(10), '10',
     'Connections per pool (event store and read models each have one).'),
   databasePreparedStatements: setting('TESSERA_DATABASE_PREPARED_STATEMENTS', z.enum(['true', 'false']).default('true').transform((value) => value === 'true'), 'true',
-    'The event store, and in the embedded profile the read models too, send their statements as named prepared statements: parsed once per connection, and on PGlite one trip into the database per statement instead of six. `false` behind a pooler that does not carry them across server connections (PgBouncer in transaction mode without `max_prepared_statements`, which is 0 by default before 1.24).'),
+    'The event store sends its statements as named prepared statements: parsed once per connection, and on PGlite one trip into the database per statement instead of six. In the embedded profile the read models\' statements go in one trip each too (planned per call). `false` behind a pooler that does not carry them across server connections (PgBouncer in transaction mode without `max_prepared_statements`, which is 0 by default before 1.24).'),
   redisUrl: setting('TESSERA_REDIS_URL', url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'), 'redis://127.0.0.1:6379',
     'Services profile: Redis for the exact-match cache and for rate limits shared by every API process.'),
   kurrentDbUrl: setting('TESSERA_KURRENTDB_URL', z.string().startsWith('kurrentdb').optional(), '—',

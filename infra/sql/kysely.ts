@@ -14,7 +14,7 @@ export function createPostgresKyselyFromUrl<Database>(connectionString: string, 
 
 /**
  * A kysely instance on an embedded PGlite database; destroying it closes the database.
- * Statements go as named prepared statements unless `preparedStatements` is false.
+ * Each statement goes in one trip into the database unless `preparedStatements` is false.
  */
 export function createPgliteKysely<Database>(pglite: PGlite, options: { preparedStatements?: boolean } = {}): Kysely<Database> {
   const dialect = options.preparedStatements === false ? new PGliteDialect({ pglite }) : new PreparedPgliteDialect(pglite);

@@ -46,6 +46,11 @@ describe('the prepared PGlite dialect', () => {
     expect((await prepared.deleteFrom('notes').where('id', '=', 1).executeTakeFirstOrThrow()).numDeletedRows).toBe(1n);
   });
 
+  it('keeps no plan across calls, so none made while a table was small outlives its growth', async () => {
+    for (let id = 1; id <= 8; id += 1) await prepared.selectFrom('notes').select('id').where('id', '=', id).execute();
+    expect((await pglite.query('select name from pg_prepared_statements')).rows).toEqual([]);
+  });
+
   it('commits a transaction, and rolls back one that fails, after which it goes on working', async () => {
     await prepared.transaction().execute(async (transaction) => {
       await transaction.insertInto('notes').values({ id: 1, body: 'kept', doc: null, at: new Date(), big: '1' }).execute();
@@ -118,7 +123,7 @@ describe('prepared PGlite statements', () => {
     (await pglite.query<{ statement: string }>(`select statement from pg_prepared_statements where name like 'tessera\\_%' order by prepare_time`)).rows.map((row) => row.statement);
 
   it('keeps at most its capacity prepared, closing the least recently used, and prepares an evicted text again', async () => {
-    const statements = createPgliteStatements(pglite, 2);
+    const statements = createPgliteStatements(pglite, { capacity: 2, plans: 'cached' });
     const run = (text: string) => pglite.runExclusive(() => statements.run<{ n: number }>(text, [1]));
     await run('select $1::int + 1 as n');
     await run('select $1::int + 2 as n');

@@ -15,13 +15,13 @@ import { createPgliteStatements, type PgliteStatements } from './pglite-statemen
 
 /**
  * Read models query with few distinct texts, but a projection's multi-row writes make
- * one text per batch size: enough room for every size a busy batch reaches.
+ * one text per batch size: room for the parameter types of every size a busy batch reaches.
  */
 const READ_MODEL_STATEMENTS = 512;
 
 /**
- * kysely's PGlite dialect, with statements sent as named prepared statements (one trip
- * into the database each, see `PgliteStatements`) instead of through `PGlite.query`.
+ * kysely's PGlite dialect, with each statement sent in one trip into the database (see
+ * `PgliteStatements`, planned per call) instead of through `PGlite.query`.
  * Transactions hold PGlite's transaction lock from BEGIN to COMMIT, as
  * `PGlite.transaction` does, so no other caller's statement runs inside one.
  */
@@ -49,7 +49,7 @@ class PreparedPgliteDriver implements Driver {
   private readonly connection: PreparedPgliteConnection;
 
   constructor(private readonly pglite: PGlite) {
-    this.connection = new PreparedPgliteConnection(pglite, createPgliteStatements(pglite, READ_MODEL_STATEMENTS));
+    this.connection = new PreparedPgliteConnection(pglite, createPgliteStatements(pglite, { capacity: READ_MODEL_STATEMENTS, plans: 'per-call' }));
   }
 
   async init(): Promise<void> {

@@ -17,7 +17,7 @@ const STORE_STATEMENTS = 64;
 
 /** PGlite is one connection in this process: LISTEN works on it directly. */
 export function createPgliteExecutor(pglite: PGlite, options: PgliteExecutorOptions = {}): SqlExecutor {
-  const statements = options.preparedStatements === false ? undefined : createPgliteStatements(pglite, STORE_STATEMENTS);
+  const statements = options.preparedStatements === false ? undefined : createPgliteStatements(pglite, { capacity: STORE_STATEMENTS, plans: 'cached' });
 
   return {
     async query<Row>(text: string, values: readonly unknown[] = []) {
