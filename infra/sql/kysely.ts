@@ -1,6 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
-import { PreparedPgliteDialect } from './pglite-dialect.js';
+import { OneTripPgliteDialect } from './pglite-dialect.js';
 import pg from 'pg';
 
 /** A kysely instance on a PostgreSQL pool; destroying it ends the pool. */
@@ -17,6 +17,6 @@ export function createPostgresKyselyFromUrl<Database>(connectionString: string, 
  * Each statement goes in one trip into the database unless `preparedStatements` is false.
  */
 export function createPgliteKysely<Database>(pglite: PGlite, options: { preparedStatements?: boolean } = {}): Kysely<Database> {
-  const dialect = options.preparedStatements === false ? new PGliteDialect({ pglite }) : new PreparedPgliteDialect(pglite);
+  const dialect = options.preparedStatements === false ? new PGliteDialect({ pglite }) : new OneTripPgliteDialect(pglite);
   return new Kysely<Database>({ dialect });
 }

@@ -25,7 +25,7 @@ const READ_MODEL_STATEMENTS = 512;
  * Transactions hold PGlite's transaction lock from BEGIN to COMMIT, as
  * `PGlite.transaction` does, so no other caller's statement runs inside one.
  */
-export class PreparedPgliteDialect implements Dialect {
+export class OneTripPgliteDialect implements Dialect {
   constructor(private readonly pglite: PGlite) {}
 
   createAdapter() {
@@ -33,7 +33,7 @@ export class PreparedPgliteDialect implements Dialect {
   }
 
   createDriver(): Driver {
-    return new PreparedPgliteDriver(this.pglite);
+    return new OneTripPgliteDriver(this.pglite);
   }
 
   createIntrospector(db: Kysely<unknown>) {
@@ -45,11 +45,11 @@ export class PreparedPgliteDialect implements Dialect {
   }
 }
 
-class PreparedPgliteDriver implements Driver {
-  private readonly connection: PreparedPgliteConnection;
+class OneTripPgliteDriver implements Driver {
+  private readonly connection: OneTripPgliteConnection;
 
   constructor(private readonly pglite: PGlite) {
-    this.connection = new PreparedPgliteConnection(pglite, createPgliteStatements(pglite, { capacity: READ_MODEL_STATEMENTS, plans: 'per-call' }));
+    this.connection = new OneTripPgliteConnection(pglite, createPgliteStatements(pglite, { capacity: READ_MODEL_STATEMENTS, plans: 'per-call' }));
   }
 
   async init(): Promise<void> {
@@ -91,7 +91,7 @@ interface OpenTransaction {
   closed: Promise<void>;
 }
 
-class PreparedPgliteConnection implements DatabaseConnection {
+class OneTripPgliteConnection implements DatabaseConnection {
   private transaction: OpenTransaction | undefined;
 
   constructor(

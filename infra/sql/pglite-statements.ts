@@ -20,7 +20,7 @@ export interface PgliteStatements {
 /** PostgreSQL's code for a prepared statement that does not exist (any more). */
 const UNDEFINED_STATEMENT = '26000';
 
-interface PreparedStatement {
+interface KnownStatement {
   /** Empty for the unnamed statement, parsed again with each call. */
   name: string;
   parameterTypes: number[];
@@ -51,13 +51,13 @@ export function createPgliteStatements(pglite: PGlite, { capacity, plans }: Pgli
   const prefix = `tessera_${(statementSets += 1)}_`;
   let sequence = 0;
   /** By text, least recently used first. */
-  const prepared = new Map<string, PreparedStatement>();
+  const known = new Map<string, KnownStatement>();
 
-  const prepare = async (text: string): Promise<PreparedStatement> => {
+  const prepare = async (text: string): Promise<KnownStatement> => {
     const messages: Uint8Array[] = [];
-    if (prepared.size >= capacity) {
-      const [leastRecent, evicted] = prepared.entries().next().value!;
-      prepared.delete(leastRecent);
+    if (known.size >= capacity) {
+      const [leastRecent, evicted] = known.entries().next().value!;
+      known.delete(leastRecent);
       if (evicted.name) messages.push(protocol.serialize.close({ type: 'S', name: evicted.name }));
     }
     const name = plans === 'cached' ? `${prefix}${(sequence += 1)}` : '';
@@ -65,15 +65,15 @@ export function createPgliteStatements(pglite: PGlite, { capacity, plans }: Pgli
       Buffer.concat([...messages, protocol.serialize.parse({ name, text, types: [] }), protocol.serialize.describe({ type: 'S', name }), protocol.serialize.sync()]),
     );
     const statement = { name, parameterTypes: parse.parseDescribeStatementResults(described) };
-    prepared.set(text, statement);
+    known.set(text, statement);
     return statement;
   };
 
-  const recentlyUsed = (text: string): PreparedStatement | undefined => {
-    const statement = prepared.get(text);
+  const recentlyUsed = (text: string): KnownStatement | undefined => {
+    const statement = known.get(text);
     if (statement) {
-      prepared.delete(text);
-      prepared.set(text, statement);
+      known.delete(text);
+      known.set(text, statement);
     }
     return statement;
   };
@@ -111,7 +111,7 @@ export function createPgliteStatements(pglite: PGlite, { capacity, plans }: Pgli
       } catch (error) {
         if ((error as { code?: string }).code !== UNDEFINED_STATEMENT) throw error;
         // Dropped behind this set's back (DEALLOCATE, DISCARD): prepared again once.
-        prepared.delete(text);
+        known.delete(text);
         return execute<Row>(text, values);
       }
     },
