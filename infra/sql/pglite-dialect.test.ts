@@ -110,7 +110,7 @@ describe('the one-trip PGlite dialect', () => {
   });
 });
 
-describe('oneTrip PGlite statements', () => {
+describe('PGlite statements kept prepared', () => {
   let pglite: PGlite;
   beforeAll(async () => {
     pglite = await openPglite();
@@ -122,7 +122,7 @@ describe('oneTrip PGlite statements', () => {
   const preparedTexts = async () =>
     (await pglite.query<{ statement: string }>(`select statement from pg_prepared_statements where name like 'tessera\\_%' order by prepare_time`)).rows.map((row) => row.statement);
 
-  it('keeps at most its capacity oneTrip, closing the least recently used, and prepares an evicted text again', async () => {
+  it('keeps at most its capacity prepared, closing the least recently used, and prepares an evicted text again', async () => {
     const statements = createPgliteStatements(pglite, { capacity: 2, plans: 'cached' });
     const run = (text: string) => pglite.runExclusive(() => statements.run<{ n: number }>(text, [1]));
     await run('select $1::int + 1 as n');
