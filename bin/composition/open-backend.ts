@@ -115,6 +115,7 @@ async function openStorage(config: Config, logger: Logger, projections: readonly
   const closers: (() => Promise<void>)[] = [];
   const pollIntervalMs = config.subscriptionPollMs;
   const announceAfterMs = config.subscriptionAnnounceMs;
+  const quietAnnounceAfterMs = config.subscriptionQuietAnnounceMs;
   const onConnectionError = (error: Error) => logger.warn({ err: error }, 'database connection lost; reconnecting');
 
   if (config.profile === 'embedded') {
@@ -126,7 +127,7 @@ async function openStorage(config: Config, logger: Logger, projections: readonly
     await migratePgliteEventLog(pglite);
     const readModels = createPgliteKysely<ReadModelDatabase>(pglite, { preparedStatements: config.databasePreparedStatements });
     await migrateProjections(readModels, projections);
-    const store = await chooseStore(config, () => createPgliteEventStore(pglite, { pollIntervalMs, announceAfterMs, preparedStatements: config.databasePreparedStatements }));
+    const store = await chooseStore(config, () => createPgliteEventStore(pglite, { pollIntervalMs, announceAfterMs, quietAnnounceAfterMs, preparedStatements: config.databasePreparedStatements }));
     let bus: Bus | undefined;
     let deltas: DeltaChannel | undefined;
     return {
@@ -156,6 +157,7 @@ async function openStorage(config: Config, logger: Logger, projections: readonly
       ownsPool: true,
       pollIntervalMs,
       announceAfterMs,
+      quietAnnounceAfterMs,
       onConnectionError,
       preparedStatements: config.databasePreparedStatements,
     }),

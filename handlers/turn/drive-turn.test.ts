@@ -63,15 +63,18 @@ describe('driving a turn inline', () => {
     upstream.requests.filter((request) => request.path === '/v1/chat/completions' && JSON.stringify(request.body).includes(marker)).length;
   const signature = (events: readonly RecordedEvent[]) => events.map((event) => `${event.revision}:${event.type}:${event.id}`);
 
-  it('takes a chat turn from TurnRequested to TurnCompleted with no bus, in two appends after the request', async () => {
+  it('takes a chat turn from TurnRequested to TurnCompleted with no bus, in two appends after the request, announcing the ending one quietly', async () => {
     const marker = randomUUID();
     const turn = await newTurn(`Answer briefly. ${marker} [[fake: reply="Driven."]]`);
     const appends = vi.spyOn(dependencies.store, 'appendToStream');
     const reached = await createTurnDriver(dependencies, emptyRetriever).drive(turn);
     const appendCount = appends.mock.calls.length;
+    const announced = appends.mock.calls.map((call) => call[2]?.announce);
     appends.mockRestore();
 
     expect(reached.status).toBe('completed');
+    // The claim promptly, for whoever would take the call over; the end quietly, since nobody else has a step to take.
+    expect(announced).toEqual(['promptly', 'quietly']);
     const events = await turnEvents(turn.turnId);
     expect(events.map((event) => event.type)).toEqual([
       'TurnRequested', 'PromptBuilt', 'ModelCallStarted', 'ModelCallCompleted', 'OutputValidated', 'TurnCompleted',

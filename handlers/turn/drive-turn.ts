@@ -10,7 +10,7 @@ import { nextAction } from '../../domain/turn/next-action.js';
 import type { TurnCommand } from '../../domain/turn/turn-command.js';
 import type { TurnState } from '../../domain/turn/turn-state.js';
 import { appendInOrder } from '../../infra/event-store/append-in-order.js';
-import type { StreamAppend } from '../../infra/event-store/port.js';
+import type { AppendOptions, StreamAppend } from '../../infra/event-store/port.js';
 import { EventIdReusedError, StreamRevisionConflictError } from '../../infra/event-store/errors.js';
 import { buildPromptCommand } from './build-prompt-handler.js';
 import { answerFromCache, modelRequestOf, performModelCall, planModelCall, startModelCallCommand } from './call-model-handler.js';
@@ -53,10 +53,10 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
    * a no-op, and what is at stake (a call already paid for, a turn nothing else records
    * yet) is worth a second. Refusals (a conflict, an id reused) are answers, not faults.
    */
-  const appendRetrying = async (appends: StreamAppend[]) => {
+  const appendRetrying = async (appends: StreamAppend[], announce: AppendOptions['announce']) => {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await appendInOrder(store, appends);
+        return await appendInOrder(store, appends, { announce });
       } catch (error) {
         if (DomainError.isInstance(error) || attempt >= APPEND_ATTEMPTS) throw error;
         dependencies.logger.warn({ err: error, attempt }, 'recording the turn failed; trying again');
@@ -89,13 +89,18 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
       return events;
     };
 
-    /** False when another writer moved the turn: the drive then stops there. */
+    /**
+     * False when another writer moved the turn: the drive then stops there. The append
+     * that ends the turn is announced quietly: the answer goes out from here, and no
+     * other process has a step to take.
+     */
     const flush = async (): Promise<boolean> => {
       const steps = pending.splice(0);
       const events = [...unsaved, ...steps.flatMap((decided) => decided.events)];
       if (events.length === 0) return true;
       try {
-        const results = await appendRetrying([...alongside, { streamId: stream, events, expectedRevision: revision === -1 ? 'no_stream' : revision }]);
+        const ended = state.status === 'completed' || state.status === 'failed';
+        const results = await appendRetrying([...alongside, { streamId: stream, events, expectedRevision: revision === -1 ? 'no_stream' : revision }], ended ? 'quietly' : 'promptly');
         revision = results.at(-1)!.nextRevision;
         const first = unsaved.length > 0;
         unsaved.length = 0;

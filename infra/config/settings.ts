@@ -66,6 +66,8 @@ export const settings = {
     'Safety-net poll of the log for subscribers; commits wake them through LISTEN/NOTIFY (see TESSERA_SUBSCRIPTION_ANNOUNCE_MS).'),
   subscriptionAnnounceMs: setting('TESSERA_SUBSCRIPTION_ANNOUNCE_MS', z.coerce.number().int().min(0).max(1_000).default(5), '5',
     'Commits are announced to subscribers (NOTIFY; in-process with PGlite) this long after the first one not yet announced, together: one NOTIFY and one read of the log\'s tail per interval rather than per commit. Subscribers in other processes see new events this much later; followers of a turn in the process that appended see them at once. 0: each commit at once.'),
+  subscriptionQuietAnnounceMs: setting('TESSERA_SUBSCRIPTION_QUIET_ANNOUNCE_MS', z.coerce.number().int().min(0).max(10_000).default(50), '50',
+    'The commit that ends a turn its API process drove (an OpenAI-compatible completion, a REST turn without tools), which no other process waits on, is announced this long after, together with others (an announcement due sooner carries it): fewer NOTIFYs and tail reads. Other processes\' views see such a turn this much later; a prompt in the same process waiting for its conversation\'s view has it announced at once.'),
   projectionBatchSize: setting('TESSERA_PROJECTION_BATCH_SIZE', count.max(10_000).default(500), '500',
     'Most events a projection applies in one transaction.'),
   projectionLingerMs: setting('TESSERA_PROJECTION_LINGER_MS', z.coerce.number().int().min(0).max(10_000).default(20), '20',

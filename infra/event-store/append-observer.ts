@@ -28,8 +28,8 @@ export function observeAppends(store: EventStore): ObservedEventStore {
         return result;
       },
       appendToStreams: store.appendToStreams
-        ? async (appends) => {
-            const results = await store.appendToStreams!(appends);
+        ? async (appends, options) => {
+            const results = await store.appendToStreams!(appends, options);
             appends.forEach((append, index) => {
               const result = results[index]!;
               for (const listener of listeners) listener(append.streamId, result.written, result.position);

@@ -11,7 +11,16 @@ export type ExpectedRevision = 'no_stream' | 'any' | number;
 export interface AppendOptions {
   /** Defaults to 'any'. */
   expectedRevision?: ExpectedRevision;
+  /**
+   * `quietly`: no other process waits on these events (a turn this process drove to
+   * its end), so a store that announces commits to its subscribers may announce them
+   * later, together with others; `announceNow` brings that forward for a reader here
+   * who needs them. Default `promptly`.
+   */
+  announce?: 'promptly' | 'quietly';
 }
+
+export type AnnounceOptions = Pick<AppendOptions, 'announce'>;
 
 export interface AppendResult {
   /** Revision of the last event now in the stream. */
@@ -98,7 +107,7 @@ export interface EventStore {
    * thrown). Results come in the order of `appends`. Stores that cannot commit several
    * streams at once leave it out; `appendInOrder` then writes them one after another.
    */
-  appendToStreams?(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
+  appendToStreams?(appends: readonly StreamAppend[], options?: AnnounceOptions): Promise<AppendResult[]>;
 
   /** Reads one stream forwards or backwards from a revision. */
   readStream(streamId: StreamId, options?: ReadStreamOptions): Promise<ReadStreamResult>;
@@ -111,6 +120,9 @@ export interface EventStore {
 
   /** The position of the newest readable event (START_POSITION for an empty log): where a live-only reader begins. */
   headPosition(): Promise<GlobalPosition>;
+
+  /** Announces at once the commits whose announcement waits (appended `quietly`); stores that announce nothing leave it out. */
+  announceNow?(): void;
 
   /** Counts the events in the log (for progress reports); stores that cannot count cheaply leave it out. */
   countEvents?(): Promise<number>;

@@ -62,9 +62,10 @@ export function withEventSchemas(store: EventStore, registry: EventRegistry): Ev
       return store.appendToStream(checkedStream, checked, options);
     },
     appendToStreams: store.appendToStreams
-      ? async (appends) =>
+      ? async (appends, options) =>
           store.appendToStreams!(
             appends.map((append) => ({ ...append, streamId: toStreamId(append.streamId), events: append.events.map((event, index) => encode(registry, event, index)) })),
+            options,
           )
       : undefined,
     async readStream(streamId: StreamId, options) {
@@ -86,6 +87,7 @@ export function withEventSchemas(store: EventStore, registry: EventRegistry): Ev
     },
     headPosition: () => store.headPosition(),
     countEvents: store.countEvents?.bind(store),
+    announceNow: store.announceNow?.bind(store),
     close: () => store.close(),
   };
 }

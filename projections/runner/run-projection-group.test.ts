@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { positionParts, toGlobalPosition } from '../../domain/events/global-position.js';
+import { streamId } from '../../domain/shared/stream-id.js';
 import { sqlBackends, type SqlBackend } from '../../test/support/sql-backends.js';
 import { appendMany, endOfLog } from '../../test/support/projection-test-log.js';
 import { readCheckpoint, waitForCheckpoint } from '../checkpoints/checkpoint-store.js';
+import { createConversationViewTracker } from '../conversations/conversation-view-progress.js';
 import { conversationsProjection } from '../conversations/conversations.projection.js';
 import { migrateProjections } from '../migrate-projections.js';
 import { streamCatalogProjection } from '../stream-catalog/stream-catalog.projection.js';
@@ -36,6 +39,23 @@ describe.each(Object.entries(sqlBackends))('projections run as a group on %s', (
 
     await rebuildProjection(backend.db, backend.store, streamCatalogProjection, { batchSize: 10 });
     expect(await catalog()).toEqual(live);
+  });
+
+  it('has commits announced at once when a prompt waits for its conversation’s view, since the turn’s end may have been announced quietly', async () => {
+    const conversationView = createConversationViewTracker();
+    let announcedNow = 0;
+    const store = { ...backend.store, announceNow: () => void (announcedNow += 1) };
+    const running = runProjectionGroup(backend.db, store, group, { conversationView, lingerMs: 10 });
+    const end = await endOfLog(backend.store);
+    // An end the view cannot reach: the wait must run out, the announcement having been asked for.
+    const beyondTheLog = toGlobalPosition(positionParts(end).commit + 1_000_000n, 0n);
+    conversationView.noted({ streamId: streamId('turn', 'waited-for'), type: 'TurnRequested', data: { conversationId: 'conversation-waited-for' } }, end);
+    conversationView.noted({ streamId: streamId('turn', 'waited-for'), type: 'TurnCompleted', data: {} }, beyondTheLog);
+    expect(announcedNow).toBe(0);
+    const current = conversationView.untilCurrent('conversation-waited-for', 50);
+    expect(announcedNow).toBe(1);
+    expect(await current).toBe(false);
+    await running.stop();
   });
 
   it('lets two group runners share the work without double counting', async () => {

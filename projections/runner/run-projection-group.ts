@@ -35,7 +35,11 @@ export function runProjectionGroup(db: ReadModels, store: EventStore, projection
   const { conversationView } = options;
   const hurry = new BatchHurry(() => conversationView?.waiting() ?? false);
   const pacing = options.lingerMs ? { lingerMs: options.lingerMs, hurry } : undefined;
-  conversationView?.attach(() => hurry.request());
+  conversationView?.attach(() => {
+    // What the prompt waits for may be a quietly announced commit that nobody has read yet.
+    store.announceNow?.();
+    hurry.request();
+  });
 
   const follow = async () => {
     const positions = new Map<string, GlobalPosition>();

@@ -40,8 +40,8 @@ describe('commit announcements on PostgreSQL', () => {
     await settle(200);
     notifications = 0;
   };
-  const storeAnnouncingAfter = (announceAfterMs: number) =>
-    createPostgresEventStore(new pg.Pool({ connectionString: database.url, max: 2 }), { ownsPool: true, announceAfterMs, pollIntervalMs: 60_000 });
+  const storeAnnouncingAfter = (announceAfterMs: number, quietAnnounceAfterMs?: number) =>
+    createPostgresEventStore(new pg.Pool({ connectionString: database.url, max: 2 }), { ownsPool: true, announceAfterMs, quietAnnounceAfterMs, pollIntervalMs: 60_000 });
 
   it('sends one NOTIFY for commits inside the interval, and wakes subscribers to every event', async () => {
     const store = storeAnnouncingAfter(1_000);
@@ -73,6 +73,32 @@ describe('commit announcements on PostgreSQL', () => {
     await settle(100);
     expect(notifications).toBe(3);
     await store.close();
+  });
+
+  it('announces a quiet commit after its own interval, sooner with a prompt commit or when asked', async () => {
+    const store = storeAnnouncingAfter(50, 60_000);
+    await startCounting();
+    const stream = streamId('cart', newId());
+    await store.appendToStream(stream, [itemAdded('quiet')], { announce: 'quietly' });
+    await store.appendToStreams!([{ streamId: streamId('cart', newId()), events: [itemAdded('quiet too')] }], { announce: 'quietly' });
+    await settle(300);
+    expect(notifications).toBe(0);
+    // A prompt commit's announcement carries the quiet ones before it.
+    await store.appendToStream(stream, [itemAdded('prompt')]);
+    await notified(1);
+    await settle(300);
+    expect(notifications).toBe(1);
+
+    await store.appendToStream(stream, [itemAdded('quiet again')], { announce: 'quietly' });
+    await settle(100);
+    expect(notifications).toBe(1);
+    store.announceNow!();
+    await notified(2);
+    await settle(100);
+    expect(notifications).toBe(2);
+    await store.close();
+    await settle(100);
+    expect(notifications).toBe(2);
   });
 
   it('announces what is pending when the store closes, rather than dropping it', async () => {

@@ -1,4 +1,4 @@
-import type { EventStore } from '../port.js';
+import type { AppendOptions, EventStore } from '../port.js';
 import { createPolledSubscription, type PolledSubscriptionSettings } from '../polled-subscription.js';
 import { withSharedTail } from '../shared-tail.js';
 import { appendToStream, appendToStreams } from './append.js';
@@ -22,6 +22,12 @@ export type SqlEventStoreOptions = Partial<PolledSubscriptionSettings> & {
    * answered rather than while. 0 announces each commit at once.
    */
   announceAfterMs?: number;
+  /**
+   * Commits appended `quietly` (no other process waits on them) are announced this
+   * long after, unless an announcement due sooner carries them; `announceNow` sends
+   * what waits at once. Defaults to `announceAfterMs`.
+   */
+  quietAnnounceAfterMs?: number;
 };
 
 /** The event store over any SQL executor that speaks PostgreSQL: `pg` or PGlite. */
@@ -32,14 +38,16 @@ export function createSqlEventStore(executor: SqlExecutor, options: SqlEventStor
     maxBlockedBackoffMs: options.maxBlockedBackoffMs ?? 100,
   };
   const localListeners = new Set<() => void>();
-  const announceCommit = coalesced(
+  const announceAfterMs = options.announceAfterMs ?? 0;
+  const announcements = createAnnouncer(
     options.announceCommits === 'local'
       ? () => {
           for (const listener of localListeners) listener();
         }
       : createCommitNotifier(executor),
-    options.announceAfterMs ?? 0,
   );
+  const announceCommit = (announce: AppendOptions['announce']) =>
+    announcements.within(announce === 'quietly' ? (options.quietAnnounceAfterMs ?? announceAfterMs) : announceAfterMs);
   const source = withSharedTail({
     readAll: (readOptions: Parameters<typeof readAll>[1]) => readAll(executor, readOptions),
     listen: async (onCommit: () => void) => {
@@ -53,14 +61,15 @@ export function createSqlEventStore(executor: SqlExecutor, options: SqlEventStor
   return {
     appendToStream: async (streamId, events, appendOptions) => {
       const result = await appendToStream(executor, streamId, events, appendOptions);
-      if (!result.alreadyAppended) announceCommit();
+      if (!result.alreadyAppended) announceCommit(appendOptions?.announce);
       return result;
     },
-    appendToStreams: async (appends) => {
+    appendToStreams: async (appends, appendOptions) => {
       const results = await appendToStreams(executor, appends);
-      if (results.some((result) => !result.alreadyAppended)) announceCommit();
+      if (results.some((result) => !result.alreadyAppended)) announceCommit(appendOptions?.announce);
       return results;
     },
+    announceNow: () => void announcements.now(),
     readStream: (streamId, readOptions) => readStream(executor, streamId, readOptions),
     readAll: async (readOptions) => {
       const { blocked: _blocked, ...result } = await readAll(executor, readOptions);
@@ -73,35 +82,42 @@ export function createSqlEventStore(executor: SqlExecutor, options: SqlEventStor
       return Number(row?.count ?? 0);
     },
     close: async () => {
-      await announceCommit.now();
+      await announcements.now();
       await executor.close();
     },
   };
 }
 
 /**
- * `announce` once `delayMs` after the first call not yet announced; `now` announces
- * what is pending at once and settles when the latest announcement has gone out.
+ * One `announce` for every commit not yet announced: `within(delayMs)` has it go at
+ * the latest `delayMs` from now (an announcement already due sooner carries this
+ * commit too); `now` sends what is pending at once and settles when the latest
+ * announcement has gone out.
  */
-function coalesced(announce: () => unknown, delayMs: number): (() => void) & { now: () => Promise<unknown> } {
+function createAnnouncer(announce: () => unknown): { within: (delayMs: number) => void; now: () => Promise<unknown> } {
   let timer: NodeJS.Timeout | undefined;
+  let dueAt = Number.POSITIVE_INFINITY;
   let latest: unknown;
   const send = () => {
+    clearTimeout(timer);
     timer = undefined;
+    dueAt = Number.POSITIVE_INFINITY;
     latest = announce();
   };
-  const now = async () => {
-    if (timer !== undefined) {
+  return {
+    within(delayMs) {
+      if (delayMs === 0) return send();
+      const due = performance.now() + delayMs;
+      if (due >= dueAt) return;
       clearTimeout(timer);
-      send();
-    }
-    await latest;
+      dueAt = due;
+      timer = setTimeout(send, delayMs);
+    },
+    async now() {
+      if (timer !== undefined) send();
+      await latest;
+    },
   };
-  const schedule = () => {
-    if (delayMs === 0) send();
-    else timer ??= setTimeout(send, delayMs);
-  };
-  return Object.assign(schedule, { now });
 }
 
 /**
