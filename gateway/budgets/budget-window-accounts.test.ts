@@ -19,12 +19,13 @@ const reserve = (reservationId: string, worstCaseMicros: number): ReserveBudget 
 describe('budget window accounts (postgresql)', () => {
   let opened: BudgetTestStores;
   let appends: number;
+  let announcements: (string | undefined)[];
   let store: EventStore;
 
   beforeAll(async () => {
     opened = await openBudgetTestStores('postgresql', 1);
     const inner = opened.stores[0]!;
-    store = { ...inner, appendToStream: (...args) => ((appends += 1), inner.appendToStream(...args)) };
+    store = { ...inner, appendToStream: (...args) => ((appends += 1), announcements.push(args[2]?.announce), inner.appendToStream(...args)) };
   });
   afterAll(() => opened?.close());
 
@@ -32,6 +33,7 @@ describe('budget window accounts (postgresql)', () => {
     const accounts = createBudgetWindowAccounts(store);
     const stream = budgetStreamId('acme', window);
     appends = 0;
+    announcements = [];
     // The first command starts an append; the next four queue behind it and share the second.
     const outcomes = await Promise.allSettled(
       [reserve('r1', 1_000), reserve('r2', 1_000), reserve('bad', 0.5), reserve('too-big', 9_000), reserve('r3', 1_000)].map((command) =>
@@ -43,6 +45,8 @@ describe('budget window accounts (postgresql)', () => {
     expect(outcomes[2]).toMatchObject({ reason: expect.any(InvalidBudgetAmountError) as unknown });
     expect(outcomes[3]).toMatchObject({ reason: { code: 'TESSERA_BUDGET_EXHAUSTED', remainingMicros: 8_000 } });
     expect(appends).toBe(2);
+    // Nothing subscribes to a window: its appends need no prompt announcement.
+    expect(announcements).toEqual(['quietly', 'quietly']);
     const { events } = await store.readStream(stream);
     expect(events.map((event) => (event.data as { reservationId: string }).reservationId)).toEqual(['r1', 'r2', 'r3']);
     expect(await createBudgetWindowAccounts(store).current(stream)).toMatchObject({ reservedMicros: 3_000, spentMicros: 0 });

@@ -112,7 +112,8 @@ export function createBudgetWindowAccounts(store: EventStore, options: BudgetWin
       try {
         const expectedRevision = account.revision === -1 ? 'no_stream' : account.revision;
         // Fresh event ids: an append either lands after `expectedRevision` or conflicts, never repeats one.
-        const result = await store.appendToStream(stream, decided.events, { expectedRevision });
+        // Announced quietly: no subscriber acts on a budget window; other processes read it when they write it.
+        const result = await store.appendToStream(stream, decided.events, { expectedRevision, announce: 'quietly' });
         account.state = decided.state;
         account.revision = result.nextRevision;
         account.confirmedAt = clock();
