@@ -8,7 +8,7 @@ import { turnDecider } from '../../domain/turn/decide-turn.js';
 import type { PromptBuiltData } from '../../domain/turn/events/prompt-built.js';
 import { nextAction } from '../../domain/turn/next-action.js';
 import type { TurnCommand } from '../../domain/turn/turn-command.js';
-import type { TurnState } from '../../domain/turn/turn-state.js';
+import { isEnded, type TurnState } from '../../domain/turn/turn-state.js';
 import { appendInOrder } from '../../infra/event-store/append-in-order.js';
 import type { AppendOptions, StreamAppend } from '../../infra/event-store/port.js';
 import { EventIdReusedError, StreamRevisionConflictError } from '../../infra/event-store/errors.js';
@@ -99,7 +99,7 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
       const events = [...unsaved, ...steps.flatMap((decided) => decided.events)];
       if (events.length === 0) return true;
       try {
-        const ended = state.status === 'completed' || state.status === 'failed';
+        const ended = state.status !== 'none' && isEnded(state);
         const results = await appendRetrying([...alongside, { streamId: stream, events, expectedRevision: revision === -1 ? 'no_stream' : revision }], ended ? 'quietly' : 'promptly');
         revision = results.at(-1)!.nextRevision;
         const first = unsaved.length > 0;

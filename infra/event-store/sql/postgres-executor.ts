@@ -1,6 +1,6 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { SqlExecutor } from './sql-executor.js';
-import { createStatementNames } from './statement-names.js';
 
 export interface PostgresExecutorOptions {
   /** Close the pool with the store; true when the store created the pool. */
@@ -19,13 +19,28 @@ export interface PostgresExecutorOptions {
 }
 
 /**
+ * The store's statements are a handful of constant texts, so naming each after its
+ * text stays bounded; past the bound (texts built from values) statements go unnamed.
+ */
+const MAX_NAMED_STATEMENTS = 64;
+
+/**
  * Statements go through the pool; LISTEN needs a connection of its own that stays
  * open, and is re-opened (with a wake-up, since notifications may have been missed)
  * whenever it drops.
  */
 export function createPostgresExecutor(pool: pg.Pool, options: PostgresExecutorOptions = {}): SqlExecutor {
   const reconnectDelayMs = options.reconnectDelayMs ?? 500;
-  const statementName = createStatementNames(options.preparedStatements !== false);
+  const statementNames = new Map<string, string>();
+  const statementName = (text: string): string | undefined => {
+    if (options.preparedStatements === false) return undefined;
+    let name = statementNames.get(text);
+    if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
+      name = `tessera_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+      statementNames.set(text, name);
+    }
+    return name;
+  };
   const listeners = new Map<string, Set<() => void>>();
   let listenClient: pg.Client | undefined;
   let connecting: Promise<pg.Client> | undefined;
