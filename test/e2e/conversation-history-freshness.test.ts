@@ -5,10 +5,13 @@ import { startTessera, type HarnessProfile, type RunningTessera } from '../suppo
 import { apiClient, eventOf, type ApiClient, type ConversationView, type ModelMessage } from './tessera-api.js';
 
 /**
- * The projections apply batches apart (TESSERA_PROJECTION_LINGER_MS), so the
- * conversation view trails the log; a prompt must not. Lingering far longer than the
- * prompt's own wait limit, the next turn still sees the previous exchange only if the
- * prompt hurried the projections rather than waiting them out.
+ * The projections apply batches apart (TESSERA_PROJECTION_LINGER_MS), and a turn's end
+ * is announced quietly (TESSERA_SUBSCRIPTION_QUIET_ANNOUNCE_MS), so the conversation
+ * view trails the log; a prompt must not. Both far longer than the prompt's own wait
+ * limit (and the safety-net poll further still), the next turn still sees the previous
+ * exchange only if the prompt had the announcement made and the projections hurried
+ * rather than waiting them out. With services, the next turn's request, announced
+ * promptly, may carry the announcement too.
  */
 describe.each<HarnessProfile>(['embedded', 'services'])('the next prompt and a lingering conversation view (%s profile)', (profile) => {
   let upstream: FakeUpstream;
@@ -21,6 +24,8 @@ describe.each<HarnessProfile>(['embedded', 'services'])('the next prompt and a l
       TESSERA_MODEL_BASE_URL: upstream.url,
       TESSERA_CHAT_MODEL: 'fake-chat',
       TESSERA_PROJECTION_LINGER_MS: '10000',
+      TESSERA_SUBSCRIPTION_QUIET_ANNOUNCE_MS: '10000',
+      TESSERA_SUBSCRIPTION_POLL_MS: '60000',
     });
     api = apiClient(tessera);
   });
