@@ -92,7 +92,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
     turnDrives,
     processId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     responseCache: () => (responseCache ??= openResponseCache(config, logger)),
-    budgetGuard: () => (budgetGuard ??= createBudgetGuard({ store: backend.store })),
+    budgetGuard: () => (budgetGuard ??= createBudgetGuard({ store: backend.store, settleLingerMs: config.budgetSettleLingerMs })),
     metrics,
     models: () =>
       (models ??= createModels(config, {
@@ -104,6 +104,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
       })),
     async close() {
       await (await responseCache)?.close();
+      await budgetGuard?.close();
       await backend.close();
       await metrics?.shutdown();
     },

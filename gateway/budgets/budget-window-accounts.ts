@@ -16,12 +16,18 @@ export type BudgetEventMetadata = Omit<EventMetadataInput, 'schemaVersion'>;
  * process wrote, and only the events after the known revision are read before deciding again.
  */
 export interface BudgetWindowAccounts {
-  /** Decides and appends one command; resolves with the window after it, or rejects with the decider's refusal. */
-  execute(stream: StreamId, command: BudgetWindowCommand, metadata: BudgetEventMetadata): Promise<BudgetWindowState>;
-  /** The window as the log holds it now: the cached fold plus whatever was appended since. */
+  /**
+   * Decides and appends one command; resolves with the window after it, or rejects with
+   * the decider's refusal. A `lingering` command waits up to `lingerMs` for a command
+   * that may not wait, and leaves in its append.
+   */
+  execute(stream: StreamId, command: BudgetWindowCommand, metadata: BudgetEventMetadata, how?: { lingering?: boolean }): Promise<BudgetWindowState>;
+  /** The window as the log holds it now, this process's lingering commands included: the cached fold plus whatever was appended since. */
   current(stream: StreamId): Promise<BudgetWindowState>;
   /** The cached fold when this process read or wrote the window within `maxAgeMs`; otherwise `current`. */
   recent(stream: StreamId, maxAgeMs: number): Promise<BudgetWindowState>;
+  /** Appends every lingering command now; resolves when they are all written or refused. */
+  flush(): Promise<void>;
 }
 
 export interface BudgetWindowAccountsOptions {
@@ -31,11 +37,14 @@ export interface BudgetWindowAccountsOptions {
   maxAttempts?: number;
   /** Monotonic milliseconds for `recent`; injected by tests. */
   clock?: () => number;
+  /** Longest a lingering command waits for another append to join. Default 0: none waits. */
+  lingerMs?: number;
 }
 
 interface Pending {
   command: BudgetWindowCommand;
   metadata: BudgetEventMetadata;
+  lingering: boolean;
   resolve(state: BudgetWindowState): void;
   reject(error: unknown): void;
 }
@@ -48,6 +57,12 @@ interface Account {
   confirmedAt: number;
   queue: Pending[];
   writing: boolean;
+  /** Set while queued commands all linger: when it fires, they leave without company. */
+  lingerTimer?: NodeJS.Timeout;
+  /** The queue goes out now, lingering commands included (the timer fired, or someone reads or flushes). */
+  dueNow: boolean;
+  /** Called when the queue is next empty and nothing is being written. */
+  onIdle: (() => void)[];
 }
 
 type Outcome = { state: BudgetWindowState } | { error: unknown };
@@ -58,12 +73,24 @@ const MAX_COMMANDS_PER_APPEND = 100;
 export function createBudgetWindowAccounts(store: EventStore, options: BudgetWindowAccountsOptions = {}): BudgetWindowAccounts {
   const maxAttempts = options.maxAttempts ?? 50;
   const clock = options.clock ?? (() => performance.now());
+
+  const lingerMs = options.lingerMs ?? 0;
   const accounts = new LRUCache<StreamId, Account>({ max: options.maxWindows ?? 10_000 });
+  /** Every window with queued commands, evicted from `accounts` or not, so a flush finds them all. */
+  const busy = new Map<StreamId, Account>();
 
   const accountOf = (stream: StreamId): Account => {
     let account = accounts.get(stream);
     if (!account) {
-      account = { state: budgetWindowDecider.initialState(), revision: -1, confirmedAt: Number.NEGATIVE_INFINITY, queue: [], writing: false };
+      account = busy.get(stream) ?? {
+        state: budgetWindowDecider.initialState(),
+        revision: -1,
+        confirmedAt: Number.NEGATIVE_INFINITY,
+        queue: [],
+        writing: false,
+        dueNow: false,
+        onIdle: [],
+      };
       accounts.set(stream, account);
     }
     return account;
@@ -126,11 +153,35 @@ export function createBudgetWindowAccounts(store: EventStore, options: BudgetWin
     }
   };
 
+  const isDue = (account: Account) => account.dueNow || account.queue.some((pending) => !pending.lingering);
+
+  const schedule = (stream: StreamId, account: Account): void => {
+    if (account.writing) return;
+    if (account.queue.length === 0) {
+      busy.delete(stream);
+      for (const idle of account.onIdle.splice(0)) idle();
+      return;
+    }
+    busy.set(stream, account);
+    if (isDue(account)) {
+      void drain(stream, account);
+      return;
+    }
+    account.lingerTimer ??= setTimeout(() => {
+      account.lingerTimer = undefined;
+      account.dueNow = true;
+      schedule(stream, account);
+    }, lingerMs).unref();
+  };
+
   const drain = async (stream: StreamId, account: Account): Promise<void> => {
     account.writing = true;
+    clearTimeout(account.lingerTimer);
+    account.lingerTimer = undefined;
     try {
-      while (account.queue.length > 0) {
+      while (account.queue.length > 0 && isDue(account)) {
         const batch = account.queue.splice(0, MAX_COMMANDS_PER_APPEND);
+        if (account.queue.length === 0) account.dueNow = false;
         try {
           const outcomes = await writeBatch(stream, account, batch);
           batch.forEach((pending, index) => {
@@ -145,18 +196,31 @@ export function createBudgetWindowAccounts(store: EventStore, options: BudgetWin
     } finally {
       account.writing = false;
     }
+    // What queued during the last write and may linger waits for company or its timer.
+    schedule(stream, account);
+  };
+
+  /** Sends the window's queue now, lingering commands included, and resolves once it is written. */
+  const drainNow = (stream: StreamId, account: Account): Promise<void> => {
+    if (account.queue.length === 0 && !account.writing) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      account.onIdle.push(resolve);
+      if (account.queue.length > 0) account.dueNow = true;
+      schedule(stream, account);
+    });
   };
 
   return {
-    execute(stream, command, metadata) {
+    execute(stream, command, metadata, how = {}) {
       return new Promise<BudgetWindowState>((resolve, reject) => {
         const account = accountOf(stream);
-        account.queue.push({ command, metadata, resolve, reject });
-        if (!account.writing) void drain(stream, account);
+        account.queue.push({ command, metadata, lingering: how.lingering === true && lingerMs > 0, resolve, reject });
+        schedule(stream, account);
       });
     },
     async current(stream) {
       const account = accountOf(stream);
+      await drainNow(stream, account);
       await catchUp(stream, account);
       return account.state;
     },
@@ -164,6 +228,9 @@ export function createBudgetWindowAccounts(store: EventStore, options: BudgetWin
       const account = accountOf(stream);
       if (clock() - account.confirmedAt > maxAgeMs) await catchUp(stream, account);
       return account.state;
+    },
+    async flush() {
+      await Promise.all([...busy].map(([stream, account]) => drainNow(stream, account)));
     },
   };
 }

@@ -129,6 +129,8 @@ export const settings = {
     'Model tokens one API key may ask for per minute (prompt tokens + the output tokens asked for, estimated before the call); 0: no limit.'),
   rateLimitTenantTokensPerMinute: setting('TESSERA_RATE_LIMIT_TENANT_TOKENS_PER_MINUTE', z.coerce.number().int().min(0).default(0), '0',
     'Model tokens all keys of one tenant may ask for per minute; 0: no limit.'),
+  budgetSettleLingerMs: setting('TESSERA_BUDGET_SETTLE_LINGER_MS', z.coerce.number().int().min(0).max(10_000).default(50), '50',
+    'A budget settlement (a call\'s real cost, freeing the rest of its hold) waits up to this long to leave in the same append as the window\'s next hold, so steady traffic appends once per call instead of twice. Until then the window counts the call at its worst case: stricter, never looser. Written at once on shutdown and before a read of the budgets in this process. 0: each settlement at once.'),
   cacheEnabled: setting('TESSERA_CACHE_ENABLED', z.union([z.boolean(), z.stringbool()], { error: 'must be true or false' }).default(true), 'true',
     'Answer repeated deterministic model calls (temperature 0 or a seed) from the exact-match cache: Redis in the services profile, in-process otherwise.'),
   cacheTtlMs: setting('TESSERA_CACHE_TTL_MS', milliseconds.default(3_600_000), '3600000', 'How long a cached model response is served.'),
