@@ -22,7 +22,7 @@ export function createInProcessRateLimitCounter(options: InProcessRateLimitCount
   };
 
   return {
-    async consume(counters, amount, windowMs) {
+    async consume(counters, windowMs) {
       const at = now();
       const current = counters.map(({ id }) => {
         const window = windows.get(id);
@@ -30,14 +30,14 @@ export function createInProcessRateLimitCounter(options: InProcessRateLimitCount
       });
       for (const [index, counter] of counters.entries()) {
         const window = current[index]!;
-        if (window.used + amount > counter.limit) {
+        if (window.used + counter.amount > counter.limit) {
           return { allowed: false, refusedIndex: index, counter: { used: window.used, resetInMs: window.endsAt - at } };
         }
       }
       const states: CounterState[] = [];
       for (const [index, counter] of counters.entries()) {
         const window = current[index]!;
-        window.used += amount;
+        window.used += counter.amount;
         windows.set(counter.id, window);
         states.push({ used: window.used, resetInMs: window.endsAt - at });
       }

@@ -35,12 +35,12 @@ describe('in-process counter', () => {
   it('forgets ended windows once it holds more counters than its sweep bound', async () => {
     let now = 0;
     const counter = createInProcessRateLimitCounter({ now: () => now, sweepAbove: 2 });
-    await counter.consume([{ id: 'a', limit: 1 }], 1, 100);
-    await counter.consume([{ id: 'b', limit: 1 }], 1, 100);
+    await counter.consume([{ id: 'a', limit: 1, amount: 1 }], 100);
+    await counter.consume([{ id: 'b', limit: 1, amount: 1 }], 100);
     now = 200;
-    await counter.consume([{ id: 'c', limit: 1 }], 1, 100);
+    await counter.consume([{ id: 'c', limit: 1, amount: 1 }], 100);
     // a and b were swept with their windows over: each starts again from zero.
-    const again = await counter.consume([{ id: 'a', limit: 5 }, { id: 'b', limit: 5 }], 1, 100);
+    const again = await counter.consume([{ id: 'a', limit: 5, amount: 1 }, { id: 'b', limit: 5, amount: 1 }], 100);
     expect(again.allowed && again.counters.map((state) => state.used)).toEqual([1, 1]);
   });
 });
@@ -51,7 +51,7 @@ describe('redis counter', () => {
     const redis = await readyRedis();
     const counter = createRedisRateLimitCounter(redis, { keyPrefix, ownsClient: true });
     try {
-      await counter.consume([{ id: 'one', limit: 5 }], 2, 5_000);
+      await counter.consume([{ id: 'one', limit: 5, amount: 2 }], 5_000);
       const ttl = await redis.pttl(`${keyPrefix}one`);
       expect(ttl).toBeGreaterThan(4_000);
       expect(ttl).toBeLessThanOrEqual(5_000);
@@ -75,7 +75,7 @@ describe('shared counters with a local fallback', () => {
     try {
       const started = Date.now();
       const results = [];
-      for (let attempt = 0; attempt < 4; attempt += 1) results.push(await counter.consume([{ id: 'key', limit: 3 }], 1, 10_000));
+      for (let attempt = 0; attempt < 4; attempt += 1) results.push(await counter.consume([{ id: 'key', limit: 3, amount: 1 }], 10_000));
       expect(Date.now() - started).toBeLessThan(1_000);
       expect(results.map((result) => result.allowed)).toEqual([true, true, true, false]);
       expect(reported).toHaveLength(1);

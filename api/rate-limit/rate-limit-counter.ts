@@ -1,7 +1,8 @@
-/** One counter and the most it may reach within its window. */
+/** One counter, the most it may reach within its window, and what this call adds to it. */
 export interface CounterLimit {
   id: string;
   limit: number;
+  amount: number;
 }
 
 export interface CounterState {
@@ -12,7 +13,7 @@ export interface CounterState {
 
 export type ConsumeResult =
   | { allowed: true; /** Each counter after the amount was added, in the order asked. */ counters: CounterState[] }
-  | { allowed: false; /** The first counter without room for the amount; nothing was added to any. */ refusedIndex: number; counter: CounterState };
+  | { allowed: false; /** The first counter without room for its amount; nothing was added to any. */ refusedIndex: number; counter: CounterState };
 
 /**
  * Fixed-window counters (a window starts at a counter's first use). Every counter of
@@ -20,8 +21,8 @@ export type ConsumeResult =
  * spends nothing of its key's, and concurrent callers never both take the last unit.
  */
 export interface RateLimitCounter {
-  /** Adds `amount` to every counter if each has room for it within its limit; otherwise adds nothing. */
-  consume(counters: readonly CounterLimit[], amount: number, windowMs: number): Promise<ConsumeResult>;
+  /** Adds each counter's amount to it if every one has room for its amount within its limit; otherwise adds nothing. */
+  consume(counters: readonly CounterLimit[], windowMs: number): Promise<ConsumeResult>;
   /** Releases the connection the counters live behind, if any. */
   close(): Promise<void>;
 }

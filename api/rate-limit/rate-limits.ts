@@ -1,7 +1,7 @@
 import type { Principal } from '../auth/principal.js';
 import type { CounterLimit, RateLimitCounter } from './rate-limit-counter.js';
 import { rateLimitExceeded, type LimitScope, type LimitUnit } from './rate-limit-exceeded.js';
-import { rateLimitHeaders, retryAfterHeaders } from './rate-limit-headers.js';
+import { rateLimitHeaders, retryAfterHeaders, type LimitStanding } from './rate-limit-headers.js';
 
 /** Limits per minute; 0 means none. */
 export interface RateLimitSettings {
@@ -11,13 +11,16 @@ export interface RateLimitSettings {
   tenantTokensPerMinute: number;
 }
 
+/** What one request counts against its limits, per unit. */
+export type LimitAmounts = Partial<Record<LimitUnit, number>>;
+
 export interface RateLimits {
   /**
-   * Counts `amount` of `unit` against the caller's key and tenant. Returns the headers
-   * to send with the response; throws a 429 ApiError (with Retry-After) when either
-   * limit has no room, having counted nothing.
+   * Counts each unit's amount against the caller's key and tenant, every counter in one
+   * step. Returns the headers to send with the response; throws a 429 ApiError (with
+   * Retry-After) when any limit has no room, having counted nothing.
    */
-  admit(principal: Principal, unit: LimitUnit, amount: number): Promise<Record<string, string>>;
+  admit(principal: Principal, amounts: LimitAmounts): Promise<Record<string, string>>;
   /** True when some limit of this unit is set, so callers can skip estimating. */
   limits(unit: LimitUnit): boolean;
   close(): Promise<void>;
@@ -54,27 +57,29 @@ export function createRateLimits(counter: RateLimitCounter, settings: RateLimitS
 
   return {
     limits: (unit) => byUnit[unit].length > 0,
-    async admit(principal, unit, amount) {
-      const limits = byUnit[unit];
-      if (limits.length === 0) return {};
+    async admit(principal, amounts) {
+      const counted = (Object.keys(amounts) as LimitUnit[]).flatMap((unit) => byUnit[unit].map((limit) => ({ limit, amount: amounts[unit]! })));
+      if (counted.length === 0) return {};
       // No wait would ever let it through: say so, without a Retry-After that invites a futile retry.
-      const tooLarge = limits.find((limit) => amount > limit.limit);
-      if (tooLarge) throw rateLimitExceeded(tooLarge, amount, undefined, {});
+      const tooLarge = counted.find(({ limit, amount }) => amount > limit.limit);
+      if (tooLarge) throw rateLimitExceeded(tooLarge.limit, tooLarge.amount, undefined, {});
 
-      const counters: CounterLimit[] = limits.map((limit) => ({ id: counterId(principal, limit), limit: limit.limit }));
-      const result = await counter.consume(counters, amount, windowMs);
+      const counters: CounterLimit[] = counted.map(({ limit, amount }) => ({ id: counterId(principal, limit), limit: limit.limit, amount }));
+      const result = await counter.consume(counters, windowMs);
       if (!result.allowed) {
-        const refused = limits[result.refusedIndex]!;
+        const { limit: refused, amount } = counted[result.refusedIndex]!;
         const standing = { limit: refused.limit, remaining: Math.max(0, refused.limit - result.counter.used), resetInMs: result.counter.resetInMs };
-        throw rateLimitExceeded(refused, amount, standing.resetInMs, { ...rateLimitHeaders(unit, standing), ...retryAfterHeaders(standing.resetInMs) });
+        throw rateLimitExceeded(refused, amount, standing.resetInMs, { ...rateLimitHeaders(refused.unit, standing), ...retryAfterHeaders(standing.resetInMs) });
       }
-      // The headers describe whichever limit is closer to running out.
-      const standings = limits.map((limit, index) => {
+      // Per unit, the headers describe whichever limit is closer to running out.
+      const tightest = new Map<LimitUnit, LimitStanding>();
+      counted.forEach(({ limit }, index) => {
         const state = result.counters[index]!;
-        return { limit: limit.limit, remaining: Math.max(0, limit.limit - state.used), resetInMs: state.resetInMs };
+        const standing = { limit: limit.limit, remaining: Math.max(0, limit.limit - state.used), resetInMs: state.resetInMs };
+        const closest = tightest.get(limit.unit);
+        if (!closest || standing.remaining < closest.remaining) tightest.set(limit.unit, standing);
       });
-      const tightest = standings.reduce((closest, standing) => (standing.remaining < closest.remaining ? standing : closest));
-      return rateLimitHeaders(unit, tightest);
+      return Object.assign({}, ...[...tightest].map(([unit, standing]) => rateLimitHeaders(unit, standing))) as Record<string, string>;
     },
     close: () => counter.close(),
   };

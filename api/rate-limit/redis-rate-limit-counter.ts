@@ -3,28 +3,27 @@ import type { ConsumeResult, CounterState, RateLimitCounter } from './rate-limit
 
 /**
  * All-or-nothing fixed windows in one round trip. First every counter is checked for
- * room; only if all have it is the amount added to each (INCRBY), and a counter's
- * first use starts its window (PEXPIRE). A script runs atomically, so API processes
- * sharing the Redis never both take the last unit.
+ * room for its amount; only if all have it is each amount added (INCRBY), and a
+ * counter's first use starts its window (PEXPIRE). A script runs atomically, so API
+ * processes sharing the Redis never both take the last unit.
  *
- * KEYS: the counters. ARGV: amount, window in ms, then the limit of each counter.
+ * KEYS: the counters. ARGV: window in ms, then the limit and the amount of each counter.
  * Returns {0, used1, ttl1, used2, ttl2, …} when allowed, {index, used, ttl} when the
  * counter at (1-based) index has no room.
  */
 const CONSUME_SCRIPT = `
-local amount = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
+local window = tonumber(ARGV[1])
 for index, key in ipairs(KEYS) do
   local used = tonumber(redis.call('GET', key) or '0')
-  if used + amount > tonumber(ARGV[index + 2]) then
+  if used + tonumber(ARGV[index * 2 + 1]) > tonumber(ARGV[index * 2]) then
     local ttl = redis.call('PTTL', key)
     if ttl < 0 then ttl = window end
     return {index, used, ttl}
   end
 end
 local result = {0}
-for _, key in ipairs(KEYS) do
-  local used = redis.call('INCRBY', key, amount)
+for index, key in ipairs(KEYS) do
+  local used = redis.call('INCRBY', key, ARGV[index * 2 + 1])
   local ttl = redis.call('PTTL', key)
   if ttl < 0 then
     redis.call('PEXPIRE', key, window)
@@ -54,14 +53,13 @@ export function createRedisRateLimitCounter(redis: Redis, options: RedisRateLimi
   // defineCommand sends EVALSHA and falls back to EVAL once when Redis has not seen the script.
   redis.defineCommand('tesseraConsumeRateLimits', { lua: CONSUME_SCRIPT });
   return {
-    async consume(counters, amount, windowMs): Promise<ConsumeResult> {
+    async consume(counters, windowMs): Promise<ConsumeResult> {
       if (counters.length === 0) return { allowed: true, counters: [] };
       const reply = await redis.tesseraConsumeRateLimits(
         counters.length,
         ...counters.map((counter) => options.keyPrefix + counter.id),
-        amount,
         Math.max(1, Math.round(windowMs)),
-        ...counters.map((counter) => counter.limit),
+        ...counters.flatMap((counter) => [counter.limit, counter.amount]),
       );
       const [refused = 0, ...rest] = reply;
       if (refused > 0) return { allowed: false, refusedIndex: refused - 1, counter: { used: rest[0] ?? 0, resetInMs: rest[1] ?? windowMs } };

@@ -16,9 +16,9 @@ export interface FallbackListener {
 export function withLocalFallback(shared: RateLimitCounter, local: RateLimitCounter, listener: FallbackListener): RateLimitCounter {
   let unavailable = false;
   return {
-    async consume(counters, amount, windowMs) {
+    async consume(counters, windowMs) {
       try {
-        const result = await shared.consume(counters, amount, windowMs);
+        const result = await shared.consume(counters, windowMs);
         if (unavailable) {
           unavailable = false;
           listener.onRecovered();
@@ -29,7 +29,7 @@ export function withLocalFallback(shared: RateLimitCounter, local: RateLimitCoun
           unavailable = true;
           listener.onUnavailable(error instanceof Error ? error : new Error(String(error)));
         }
-        return local.consume(counters, amount, windowMs);
+        return local.consume(counters, windowMs);
       }
     },
     async close() {

@@ -144,3 +144,32 @@ describe('rate limits in the embedded profile (counters in this process)', () =>
     expect((refused as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('key-token-limit-exceeded');
   });
 });
+
+describe('requests and tokens of a model route counted together (embedded profile)', () => {
+  let tessera: RunningTessera;
+
+  beforeAll(async () => {
+    tessera = await startTessera('embedded', {
+      TESSERA_RATE_LIMIT_KEY_REQUESTS_PER_MINUTE: '3',
+      TESSERA_RATE_LIMIT_KEY_TOKENS_PER_MINUTE: '100000',
+    });
+  });
+  afterAll(async () => {
+    await tessera?.close();
+  });
+
+  it('counts the request of a completion with its tokens, and one refused for its body all the same', async () => {
+    const api = apiClient(tessera);
+    const completion = (body: Record<string, unknown>) => api.request('POST', '/v1/chat/completions', { body });
+    const first = await completion({ model: 'chat/default', messages: question('What is the refund window?') });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-ratelimit-remaining-requests')).toBe('2');
+    expect(Number(first.headers.get('x-ratelimit-remaining-tokens'))).toBeLessThan(100_000);
+
+    expectProblem(await completion({ model: 'chat/default', messages: 'not a list' }), 400, 'TESSERA_INVALID_REQUEST');
+    const third = await completion({ model: 'chat/default', messages: question('And shipping?') });
+    expect(third.status).toBe(200);
+    expect(third.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    expectProblem(await completion({ model: 'chat/default', messages: question('One more?') }), 429, 'TESSERA_KEY_REQUEST_LIMIT_EXCEEDED');
+  });
+});
