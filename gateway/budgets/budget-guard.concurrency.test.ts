@@ -39,7 +39,8 @@ describe.each<[BudgetTestBackend, Arrival]>([
     const [first] = opened.stores;
     tenantId = await createTenant(first!, { name: 'Concurrent', actor: 'test' });
     await setBudget(first!, { tenantId, scope: 'tenant', period: 'daily', limitMicros: LIMIT, enforcement: 'hard', actor: 'test' });
-    guards = opened.stores.map((store) => createBudgetGuard({ store }));
+    // Settlements linger as they do in a running process (TESSERA_BUDGET_SETTLE_LINGER_MS); holds never do.
+    guards = opened.stores.map((store) => createBudgetGuard({ store, settleLingerMs: 50 }));
   });
   afterAll(() => opened?.close());
 
