@@ -100,14 +100,9 @@ class OneTripPgliteConnection implements DatabaseConnection {
   ) {}
 
   async executeQuery<Row>(compiled: CompiledQuery): Promise<QueryResult<Row>> {
-    const run = () => this.statements.run<Row>(compiled.sql, compiled.parameters);
-    let result;
-    if (this.transaction) {
-      result = await this.pglite.runExclusive(run);
-    } else {
-      await this.pglite._checkReady();
-      result = await this.pglite._runExclusiveTransaction(() => this.pglite.runExclusive(run));
-    }
+    const result = this.transaction
+      ? await this.pglite.runExclusive(() => this.statements.run<Row>(compiled.sql, compiled.parameters))
+      : await this.statements.runAlone<Row>(compiled.sql, compiled.parameters);
     return { rows: result.rows, numAffectedRows: BigInt(result.affectedRows) };
   }
 

@@ -15,6 +15,8 @@ export interface StatementResult<Row> {
 export interface PgliteStatements {
   /** Runs one statement; the caller holds PGlite's query lock (`runExclusive`). */
   run<Row>(text: string, values: readonly unknown[]): Promise<StatementResult<Row>>;
+  /** Runs one statement outside any transaction, taking PGlite's locks itself. */
+  runAlone<Row>(text: string, values: readonly unknown[]): Promise<StatementResult<Row>>;
 }
 
 /** PostgreSQL's code for a prepared statement that does not exist (any more). */
@@ -104,16 +106,24 @@ export function createPgliteStatements(pglite: PGlite, { capacity, plans }: Pgli
     return { rows: (result?.rows ?? []) as Row[], affectedRows: result?.affectedRows ?? 0 };
   };
 
+  const run = async <Row>(text: string, values: readonly unknown[]): Promise<StatementResult<Row>> => {
+    try {
+      return await execute<Row>(text, values);
+    } catch (error) {
+      if ((error as { code?: string }).code !== UNDEFINED_STATEMENT) throw error;
+      // Dropped behind this set's back (DEALLOCATE, DISCARD): prepared again once.
+      known.delete(text);
+      return execute<Row>(text, values);
+    }
+  };
+
   return {
-    async run<Row>(text: string, values: readonly unknown[]) {
-      try {
-        return await execute<Row>(text, values);
-      } catch (error) {
-        if ((error as { code?: string }).code !== UNDEFINED_STATEMENT) throw error;
-        // Dropped behind this set's back (DEALLOCATE, DISCARD): prepared again once.
-        known.delete(text);
-        return execute<Row>(text, values);
-      }
+    run,
+    async runAlone<Row>(text: string, values: readonly unknown[]) {
+      await pglite._checkReady();
+      // Both of PGlite's locks, as `PGlite.query` takes them: the query lock alone would let
+      // this statement run between the statements of another caller's open transaction.
+      return pglite._runExclusiveTransaction(() => pglite.runExclusive(() => run<Row>(text, values)));
     },
   };
 }

@@ -22,11 +22,7 @@ export function createPgliteExecutor(pglite: PGlite, options: PgliteExecutorOpti
   return {
     async query<Row>(text: string, values: readonly unknown[] = []) {
       if (!statements) return (await pglite.query<Row>(text, values as unknown[])).rows;
-      await pglite._checkReady();
-      // Both of PGlite's locks, as `PGlite.query` takes them: the query lock alone would let
-      // this statement run between the statements of another caller's open transaction.
-      const result = await pglite._runExclusiveTransaction(() => pglite.runExclusive(() => statements.run<Row>(text, values)));
-      return result.rows;
+      return (await statements.runAlone<Row>(text, values)).rows;
     },
 
     async listen(channel, onNotification) {
