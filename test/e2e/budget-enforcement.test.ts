@@ -7,6 +7,8 @@ import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream/i
 import { startTessera, type RunningTessera } from '../support/tessera-harness.js';
 import { apiClient, poll, type ApiClient } from './tessera-api.js';
 import { streamId } from '../../domain/shared/stream-id.js';
+import { createPgliteEventStore } from '../../infra/event-store/sql/pglite-event-store.js';
+import { openPglite } from '../../infra/sql/pglite.js';
 
 /** A token costs a whole unit (1,000,000 micros) either way, so worst cases are easy to reason about. */
 const PRICES = { inputPerMillion: 1_000_000, cachedInputPerMillion: 1_000_000, outputPerMillion: 1_000_000 };
@@ -112,6 +114,45 @@ describe('hard budgets around model calls (services profile)', () => {
     expect(response.headers.get('x-tessera-turn-id')).toBeNull();
     expect(await response.json()).toMatchObject({ code: 'TESSERA_BUDGET_EXHAUSTED', remainingMicros: 0 });
     expect(upstream.requests.length).toBe(before);
+  });
+});
+
+/**
+ * A settlement waits (TESSERA_BUDGET_SETTLE_LINGER_MS) to join the window's next hold;
+ * a process that stops first must still write it, or the call's hold would stand for
+ * the rest of the window.
+ */
+describe('a budget settlement still waiting when the process stops (embedded, on a data directory)', () => {
+  it('is written on shutdown', async () => {
+    const upstream = await startFakeUpstream();
+    const directory = mkdtempSync(join(tmpdir(), 'tessera-budget-shutdown-'));
+    const file = join(directory, 'gateway.json');
+    const deployment = { name: 'metered', provider: 'openai-compatible', baseUrl: upstream.url, apiKey: 'k', model: 'fake-metered', contextWindow: 100_000, prices: PRICES };
+    writeFileSync(file, JSON.stringify({ aliases: { 'chat/default': { deployments: [deployment] } } }));
+    const tessera = await startTessera('embedded', {
+      TESSERA_DATA_DIR: directory,
+      TESSERA_GATEWAY_CONFIG_FILE: file,
+      TESSERA_BUDGET_SETTLE_LINGER_MS: '10000',
+    });
+    const window = streamId('budget', `${tessera.tenant.id}.tenant.${new Date().toISOString().slice(0, 10)}`);
+    try {
+      expect((await apiClient(tessera).request('PUT', '/v1/budgets', { body: { scope: 'tenant', period: 'daily', limitMicros: 1_000_000_000, enforcement: 'hard' } })).status).toBe(200);
+      const client = new OpenAI({ baseURL: `${tessera.url}/v1`, apiKey: tessera.tenant.key, maxRetries: 0 });
+      await client.chat.completions.create({ model: 'chat/default', messages: [{ role: 'user', content: 'Cost? [[fake: reply="Some."]]' }], max_tokens: MAX_TOKENS });
+      // Read from the log, not through the budgets (a read there would write it): the settlement still waits.
+      expect((await tessera.backend.store.readStream(window)).events.map((event) => event.type)).toEqual(['BudgetReserved']);
+    } finally {
+      await tessera.close();
+      await upstream.close();
+    }
+
+    const pglite = await openPglite(join(directory, 'pglite'));
+    const store = createPgliteEventStore(pglite, { ownsDatabase: true });
+    try {
+      expect((await store.readStream(window)).events.map((event) => event.type)).toEqual(['BudgetReserved', 'BudgetSettled']);
+    } finally {
+      await store.close();
+    }
   });
 });
 
