@@ -73,7 +73,6 @@ const MAX_COMMANDS_PER_APPEND = 100;
 export function createBudgetWindowAccounts(store: EventStore, options: BudgetWindowAccountsOptions = {}): BudgetWindowAccounts {
   const maxAttempts = options.maxAttempts ?? 50;
   const clock = options.clock ?? (() => performance.now());
-
   const lingerMs = options.lingerMs ?? 0;
   const accounts = new LRUCache<StreamId, Account>({ max: options.maxWindows ?? 10_000 });
   /** Every window with queued commands, evicted from `accounts` or not, so a flush finds them all. */
