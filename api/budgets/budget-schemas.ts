@@ -29,7 +29,7 @@ export const budgetView = z.object({
   window: z.string().describe('The current window: `yyyy-mm-dd` (daily) or `yyyy-mm` (monthly), UTC'),
   resetsAt: z.string(),
   spentMicros: z.number().describe('Settled cost in the current window'),
-  reservedMicros: z.number().describe('Worst cases held by calls still running'),
+  reservedMicros: z.number().describe('Worst cases held by calls still running, and holds the API processes took ahead for their next calls (TESSERA_BUDGET_HOLDS_AHEAD)'),
   remainingMicros: z.number().describe('What new calls may still hold: limit less spent and reserved, never below zero'),
 });
 

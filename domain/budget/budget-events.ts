@@ -36,13 +36,17 @@ export const BudgetSet = defineEventType({
     .refine(keyIdMatchesScope, { path: ['keyId'], message: keyIdScopeMessage }),
 });
 
-/** A call holds its worst-case cost against one budget window until it settles. */
+/**
+ * A call holds its worst-case cost against one budget window until it settles. A hold
+ * taken ahead, for whichever of the process's next calls fits in it, names no call: its
+ * settlement does.
+ */
 export const BudgetReserved = defineEventType({
   type: 'BudgetReserved',
   version: 1,
   schema: z.object({
     reservationId: id,
-    callId: id,
+    callId: id.optional(),
     worstCaseMicros: budgetMicrosSchema,
     /** The limit and enforcement in force when the reservation was accepted. */
     limitMicros: budgetMicrosSchema,
@@ -51,11 +55,14 @@ export const BudgetReserved = defineEventType({
   }),
 });
 
-/** The real cost replaces the hold: zero for a call that never reached a model. */
+/**
+ * The real cost replaces the hold: zero for a call that never reached a model, or for a
+ * hold taken ahead that no call used. `callId` names the call a hold taken ahead served.
+ */
 export const BudgetSettled = defineEventType({
   type: 'BudgetSettled',
   version: 1,
-  schema: z.object({ reservationId: id, actualMicros: budgetMicrosSchema, settledAt: z.iso.datetime() }),
+  schema: z.object({ reservationId: id, callId: id.optional(), actualMicros: budgetMicrosSchema, settledAt: z.iso.datetime() }),
 });
 
 /** Settled spend reached a share of the limit; recorded at most once per percent and window. */

@@ -142,4 +142,31 @@ describe('budget window', () => {
       expect.objectContaining({ field: 'data.percent' }) as Error,
     );
   });
+
+  describe('holds taken ahead of their calls', () => {
+    const ahead = (reservationId: string, worstCaseMicros: number, minimumLeftMicros: number, enforcement: BudgetEnforcement = 'hard'): ReserveBudget => ({
+      type: 'ReserveBudget',
+      data: { reservationId, worstCaseMicros, minimumLeftMicros, limitMicros: LIMIT, enforcement, window, now },
+    });
+
+    it('holds one naming no call while the room it must leave stays free', () => {
+      given([reserved('r1', 400_000)])
+        .when(ahead('a1', 100_000, 500_000))
+        .then([{ type: 'BudgetReserved', data: { reservationId: 'a1', worstCaseMicros: 100_000, limitMicros: LIMIT, enforcement: 'hard', reservedAt: now.toISOString() } }]);
+    });
+
+    it('refuses one that would leave less room free, even on a soft budget', () => {
+      for (const enforcement of ['hard', 'soft'] as const) {
+        given([reserved('r1', 400_000)])
+          .when(ahead('a1', 100_000, 500_001, enforcement))
+          .thenThrows(BudgetExhaustedError, { remainingMicros: 600_000, requestedMicros: 600_001 });
+      }
+    });
+
+    it('settles one naming the call it served', () => {
+      given([reserved('a1', 100_000)])
+        .when({ type: 'SettleBudget', data: { reservationId: 'a1', callId: 'call-7', actualMicros: 2_000, limitMicros: LIMIT, window, now } })
+        .then([{ type: 'BudgetSettled', data: { reservationId: 'a1', callId: 'call-7', actualMicros: 2_000, settledAt: now.toISOString() } }]);
+    });
+  });
 });

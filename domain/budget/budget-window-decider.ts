@@ -11,8 +11,15 @@ export type ReserveBudget = {
   type: 'ReserveBudget';
   data: {
     reservationId: string;
-    callId: string;
+    /** Absent for a hold taken ahead of its call. */
+    callId?: string;
     worstCaseMicros: number;
+    /**
+     * Refused, whatever the enforcement, unless this much room would be left after the
+     * hold: a hold taken ahead of its call keeps clear of the limit, where it could
+     * refuse a call that another process has room for.
+     */
+    minimumLeftMicros?: number;
     limitMicros: number;
     enforcement: BudgetEnforcement;
     window: BudgetWindow;
@@ -23,7 +30,7 @@ export type ReserveBudget = {
 /** Replaces a hold with the real cost; `limitMicros` is what thresholds are measured against. */
 export type SettleBudget = {
   type: 'SettleBudget';
-  data: { reservationId: string; actualMicros: number; limitMicros: number; window: BudgetWindow; now: Date };
+  data: { reservationId: string; actualMicros: number; limitMicros: number; window: BudgetWindow; now: Date; /** The call a hold taken ahead served. */ callId?: string };
 };
 
 export type BudgetWindowCommand = ReserveBudget | SettleBudget;
@@ -80,19 +87,25 @@ export function remainingMicrosOf(state: BudgetWindowState, limitMicros: number)
 }
 
 function reserve(data: ReserveBudget['data'], state: BudgetWindowState): BudgetWindowEvent[] {
-  const { reservationId, callId, worstCaseMicros, limitMicros, enforcement, window, now } = data;
+  const { reservationId, callId, worstCaseMicros, minimumLeftMicros = 0, limitMicros, enforcement, window, now } = data;
   assertBudgetAmount('worstCaseMicros', worstCaseMicros);
   // A redelivered call finds its hold still there and keeps it.
   if (state.holds[reservationId] !== undefined) return [];
   const remainingMicros = remainingMicrosOf(state, limitMicros);
-  if (enforcement === 'hard' && worstCaseMicros > remainingMicros) {
-    throw BudgetExhaustedError.of(window, { limitMicros, remainingMicros, requestedMicros: worstCaseMicros });
+  const requiredMicros = minimumLeftMicros > 0 ? worstCaseMicros + minimumLeftMicros : enforcement === 'hard' ? worstCaseMicros : 0;
+  if (requiredMicros > remainingMicros) {
+    throw BudgetExhaustedError.of(window, { limitMicros, remainingMicros, requestedMicros: requiredMicros });
   }
-  return [{ type: 'BudgetReserved', data: { reservationId, callId, worstCaseMicros, limitMicros, enforcement, reservedAt: now.toISOString() } }];
+  return [
+    {
+      type: 'BudgetReserved',
+      data: { reservationId, ...(callId === undefined ? {} : { callId }), worstCaseMicros, limitMicros, enforcement, reservedAt: now.toISOString() },
+    },
+  ];
 }
 
 function settle(data: SettleBudget['data'], state: BudgetWindowState): BudgetWindowEvent[] {
-  const { reservationId, actualMicros, limitMicros, window, now } = data;
+  const { reservationId, callId, actualMicros, limitMicros, window, now } = data;
   assertBudgetAmount('actualMicros', actualMicros);
   // Settled already (its hold is gone): a repeated settle must not count the cost twice.
   if (state.holds[reservationId] === undefined) return [];
@@ -101,7 +114,7 @@ function settle(data: SettleBudget['data'], state: BudgetWindowState): BudgetWin
     (percent) => !state.crossed.includes(percent) && spentMicros > 0 && spentMicros * 100 >= percent * limitMicros,
   );
   return [
-    { type: 'BudgetSettled', data: { reservationId, actualMicros, settledAt: now.toISOString() } },
+    { type: 'BudgetSettled', data: { reservationId, ...(callId === undefined ? {} : { callId }), actualMicros, settledAt: now.toISOString() } },
     ...crossed.map((percent) => ({ type: 'BudgetThresholdCrossed' as const, data: thresholdData(percent, spentMicros, limitMicros, window, now) })),
   ];
 }

@@ -39,8 +39,9 @@ describe.each<[BudgetTestBackend, Arrival]>([
     const [first] = opened.stores;
     tenantId = await createTenant(first!, { name: 'Concurrent', actor: 'test' });
     await setBudget(first!, { tenantId, scope: 'tenant', period: 'daily', limitMicros: LIMIT, enforcement: 'hard', actor: 'test' });
-    // Settlements linger as they do in a running process (TESSERA_BUDGET_SETTLE_LINGER_MS); holds never do.
-    guards = opened.stores.map((store) => createBudgetGuard({ store, settleLingerMs: 50 }));
+    // As in a running process: settlements linger (TESSERA_BUDGET_SETTLE_LINGER_MS), and holds are
+    // taken ahead (TESSERA_BUDGET_HOLDS_AHEAD), which room for ten calls is far too little for.
+    guards = opened.stores.map((store) => createBudgetGuard({ store, settleLingerMs: 50, holdsAhead: 8 }));
   });
   afterAll(() => opened?.close());
 

@@ -3,7 +3,7 @@ import { setBudget } from '../../commands/budgets.js';
 import { createTenant, issueApiKey } from '../../commands/tenants.js';
 import type { BudgetDefinition } from '../../domain/budget/budget-definition.js';
 import { BudgetExhaustedError } from '../../domain/budget/budget-errors.js';
-import type { BudgetThresholdCrossedData } from '../../domain/budget/budget-events.js';
+import type { BudgetReservedData, BudgetSettledData, BudgetThresholdCrossedData } from '../../domain/budget/budget-events.js';
 import { budgetStreamId, windowOf } from '../../domain/budget/budget-window.js';
 import { categoryOf } from '../../domain/shared/stream-id.js';
 import type { EventStore } from '../../infra/event-store/port.js';
@@ -72,6 +72,35 @@ describe.each<BudgetTestBackend>(['postgresql', 'pglite'])('budget guard (%s)', 
     const guard = createBudgetGuard({ store: counted });
     for (let index = 0; index < 5; index += 1) await guard.reserve({ tenantId, callId: callId(), worstCaseMicros: 1_000, now });
     expect(counts).toMatchObject({ appends: 5, budgetReads: 0 });
+  });
+
+  it('settles calls served by holds taken ahead in the calls\' names, and releases the holds no call took on close', async () => {
+    await budget({ scope: 'tenant', period: 'daily', limitMicros: 1_000_000_000, enforcement: 'hard' });
+    const guard = createBudgetGuard({ store, holdsAhead: 4 });
+    const heldOwn = [await guard.reserve({ tenantId, callId: callId(), worstCaseMicros: 3_000, now })];
+    expect(heldOwn[0]!.heldAhead).toBeUndefined();
+    // The holds ahead are taken behind the first call's own; calls hold their own until they are ready.
+    const served = [];
+    for (let attempt = 0; served.length < 3 && attempt < 200; attempt += 1) {
+      const reservation = await guard.reserve({ tenantId, callId: callId(), worstCaseMicros: 3_000, now });
+      if (reservation.heldAhead) served.push(reservation);
+      else heldOwn.push(reservation);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(served).toHaveLength(3);
+    await Promise.all(served.map((reservation, index) => guard.settle(reservation, 1_000 + index, now)));
+    await guard.close();
+
+    const events = await eventsOf({ scope: 'tenant' });
+    const heldAhead = events.filter((event) => event.type === 'BudgetReserved' && (event.data as BudgetReservedData).callId === undefined);
+    const ahead = new Map(heldAhead.map((event) => [(event.data as BudgetReservedData).reservationId, (event.data as BudgetReservedData).worstCaseMicros]));
+    expect(served.every((reservation) => ahead.get(reservation.reservationId) === 4_096 && reservation.worstCaseMicros === 4_096)).toBe(true);
+    const named = events.filter((event) => event.type === 'BudgetSettled' && (event.data as BudgetSettledData).callId !== undefined);
+    expect(named.map((event) => event.data as BudgetSettledData).map(({ reservationId, callId: call, actualMicros }) => ({ reservationId, call, actualMicros }))).toEqual(
+      served.map((reservation, index) => ({ reservationId: reservation.reservationId, call: reservation.callId, actualMicros: 1_000 + index })),
+    );
+    // What is still held is exactly the calls that held their own and have not settled.
+    expect(await guard.remaining(tenantId, undefined, now)).toMatchObject([{ spentMicros: 3_003, reservedMicros: 3_000 * heldOwn.length }]);
   });
 
   it('refuses what a hard budget cannot hold, saying what is left and when it resets', async () => {

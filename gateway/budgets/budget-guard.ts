@@ -8,6 +8,7 @@ import type { EventStore } from '../../infra/event-store/port.js';
 import { createBudgetDefinitionsCache } from './budget-definitions-cache.js';
 import type { BudgetHold, BudgetReservation, BudgetStanding } from './budget-reservation.js';
 import { createBudgetWindowAccounts, type BudgetEventMetadata } from './budget-window-accounts.js';
+import { createHoldsAhead } from './holds-ahead.js';
 
 export interface ReserveBudgetInput {
   tenantId: string;
@@ -61,6 +62,12 @@ export interface BudgetGuardOptions {
    * waits for nothing. Default 0: each settlement is appended at once.
    */
   settleLingerMs?: number;
+  /**
+   * Holds kept ready per tenant and key, taken in one append ahead of the calls they will
+   * serve, so a call far from its limits waits for no append (see holds-ahead.ts). Default
+   * 0: each call appends its own hold.
+   */
+  holdsAhead?: number;
 }
 
 export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
@@ -68,6 +75,7 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
   const definitions = createBudgetDefinitionsCache(options.store, { maxAgeMs: options.definitionsMaxAgeMs ?? 2_000, clock });
   const accounts = createBudgetWindowAccounts(options.store, { clock, lingerMs: options.settleLingerMs });
   const standingMaxAgeMs = options.standingMaxAgeMs ?? 1_000;
+  const holdsAhead = options.holdsAhead ? createHoldsAhead({ accounts, count: options.holdsAhead, clock }) : undefined;
 
   const holdOf = (tenantId: string, budget: BudgetSetData, now: Date): BudgetHold => {
     const window = windowOf(budget, now);
@@ -94,7 +102,14 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
           hold.streamId,
           {
             type: 'SettleBudget',
-            data: { reservationId: reservation.reservationId, actualMicros, limitMicros: hold.limitMicros, window: hold.window, now },
+            data: {
+              reservationId: reservation.reservationId,
+              ...(reservation.heldAhead ? { callId: reservation.callId } : {}),
+              actualMicros,
+              limitMicros: hold.limitMicros,
+              window: hold.window,
+              now,
+            },
           },
           reservation.metadata,
           { lingering },
@@ -114,17 +129,25 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
       // Checked here too, so a wrong estimate fails the same way whether or not a budget applies.
       assertBudgetAmount('worstCaseMicros', worstCaseMicros);
       const budgets = await budgetsForKey(tenantId, keyId);
+      const holds = budgets.map((budget) => holdOf(tenantId, budget, now));
+      const eventMetadata = { tenantId, correlationId: callId, causationId: callId, ...metadata };
+      const ahead = holds.length > 0 ? holdsAhead?.take({ tenantId, keyId }, holds, worstCaseMicros) : undefined;
+      if (ahead) {
+        void holdsAhead!.topUp({ tenantId, keyId }, holds, worstCaseMicros, now);
+        const { reservationId, worstCaseMicros: heldMicros, holds: heldOn } = ahead;
+        return { reservationId, heldAhead: true, callId, tenantId, keyId, worstCaseMicros: heldMicros, holds: heldOn, metadata: eventMetadata };
+      }
       const reservation: BudgetReservation = {
         reservationId: deterministicId(callId, 'budget-reservation'),
         callId,
         tenantId,
         keyId,
         worstCaseMicros,
-        holds: budgets.map((budget) => holdOf(tenantId, budget, now)),
-        metadata: { tenantId, correlationId: callId, causationId: callId, ...metadata },
+        holds,
+        metadata: eventMetadata,
       };
       if (reservation.holds.length === 0) return reservation;
-      const outcomes = await Promise.allSettled(
+      const outcomesSettled = Promise.allSettled(
         reservation.holds.map((hold) =>
           accounts.execute(
             hold.streamId,
@@ -144,6 +167,9 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
           ),
         ),
       );
+      // Queued behind the call's own hold, so that one leaves first.
+      void holdsAhead?.topUp({ tenantId, keyId }, holds, worstCaseMicros, now);
+      const outcomes = await outcomesSettled;
       const refusals = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
       if (refusals.length === 0) return reservation;
       const taken = reservation.holds.filter((_hold, index) => outcomes[index]!.status === 'fulfilled');
@@ -178,8 +204,14 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
       );
     },
 
-    forget: (tenantId) => definitions.forget(tenantId),
-    close: () => accounts.flush(),
+    forget(tenantId) {
+      definitions.forget(tenantId);
+      holdsAhead?.releaseTenant(tenantId);
+    },
+    async close() {
+      await holdsAhead?.releaseAll();
+      await accounts.flush();
+    },
   };
   return guard;
 }

@@ -15,8 +15,13 @@ export interface BudgetHold {
 
 /** What `reserve` hands back and `settle` takes: plain data, so it may travel with the call. */
 export interface BudgetReservation {
-  /** Derived from the call id: a redelivered call finds its hold instead of taking a second one. */
+  /**
+   * Derived from the call id, so a redelivered call finds its hold instead of taking a
+   * second one; or, with `heldAhead`, the id of a hold taken before the call came.
+   */
   reservationId: string;
+  /** The hold was taken ahead of the call (holds-ahead.ts); its settlement names the call. */
+  heldAhead?: boolean;
   callId: string;
   tenantId: string;
   keyId?: string;

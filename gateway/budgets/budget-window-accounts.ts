@@ -22,6 +22,11 @@ export interface BudgetWindowAccounts {
    * that may not wait, and leaves in its append.
    */
   execute(stream: StreamId, command: BudgetWindowCommand, metadata: BudgetEventMetadata, how?: { lingering?: boolean }): Promise<BudgetWindowState>;
+  /** `execute` for several commands that leave in the same append; each is decided, and may be refused, on its own. */
+  executeAll(
+    stream: StreamId,
+    commands: readonly { command: BudgetWindowCommand; metadata: BudgetEventMetadata }[],
+  ): Promise<PromiseSettledResult<BudgetWindowState>[]>;
   /** The window as the log holds it now, this process's lingering commands included: the cached fold plus whatever was appended since. */
   current(stream: StreamId): Promise<BudgetWindowState>;
   /** The cached fold when this process read or wrote the window within `maxAgeMs`; otherwise `current`. */
@@ -209,13 +214,23 @@ export function createBudgetWindowAccounts(store: EventStore, options: BudgetWin
     });
   };
 
+  const enqueue = (account: Account, command: BudgetWindowCommand, metadata: BudgetEventMetadata, lingering: boolean) =>
+    new Promise<BudgetWindowState>((resolve, reject) => {
+      account.queue.push({ command, metadata, lingering: lingering && lingerMs > 0, resolve, reject });
+    });
+
   return {
     execute(stream, command, metadata, how = {}) {
-      return new Promise<BudgetWindowState>((resolve, reject) => {
-        const account = accountOf(stream);
-        account.queue.push({ command, metadata, lingering: how.lingering === true && lingerMs > 0, resolve, reject });
-        schedule(stream, account);
-      });
+      const account = accountOf(stream);
+      const executed = enqueue(account, command, metadata, how.lingering === true);
+      schedule(stream, account);
+      return executed;
+    },
+    executeAll(stream, commands) {
+      const account = accountOf(stream);
+      const executed = commands.map(({ command, metadata }) => enqueue(account, command, metadata, false));
+      schedule(stream, account);
+      return Promise.allSettled(executed);
     },
     async current(stream) {
       const account = accountOf(stream);

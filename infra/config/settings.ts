@@ -131,6 +131,8 @@ export const settings = {
     'Model tokens all keys of one tenant may ask for per minute; 0: no limit.'),
   budgetSettleLingerMs: setting('TESSERA_BUDGET_SETTLE_LINGER_MS', z.coerce.number().int().min(0).max(10_000).default(50), '50',
     'A budget settlement (a call\'s real cost, freeing the rest of its hold) waits up to this long to leave in the same append as the window\'s next hold, so steady traffic appends once per call instead of twice. Until then the window counts the call at its worst case: stricter, never looser. Written at once on shutdown and before a read of the budgets in this process. 0: each settlement at once.'),
+  budgetHoldsAhead: setting('TESSERA_BUDGET_HOLDS_AHEAD', z.coerce.number().int().min(0).max(64).default(8), '8',
+    'Budget holds each process keeps ready per tenant and key, taken in one append ahead of the calls they serve (each as large as the largest worst case seen, rounded up to a power of two), so a call far from its limits waits for no append before it goes out. None is taken unless 16 times as much room stays free, so near a limit each call holds its own worst case. Unused holds are released on shutdown; a process that dies leaves them until the window resets. They count in the budgets\' reserved amount. 0: each call appends its own hold.'),
   cacheEnabled: setting('TESSERA_CACHE_ENABLED', z.union([z.boolean(), z.stringbool()], { error: 'must be true or false' }).default(true), 'true',
     'Answer repeated deterministic model calls (temperature 0 or a seed) from the exact-match cache: Redis in the services profile, in-process otherwise.'),
   cacheTtlMs: setting('TESSERA_CACHE_TTL_MS', milliseconds.default(3_600_000), '3600000', 'How long a cached model response is served.'),

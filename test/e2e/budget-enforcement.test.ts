@@ -118,41 +118,64 @@ describe('hard budgets around model calls (services profile)', () => {
 });
 
 /**
- * A settlement waits (TESSERA_BUDGET_SETTLE_LINGER_MS) to join the window's next hold;
- * a process that stops first must still write it, or the call's hold would stand for
- * the rest of the window.
+ * A settlement waits (TESSERA_BUDGET_SETTLE_LINGER_MS) to join the window's next hold,
+ * and holds are taken ahead of the calls they will serve (TESSERA_BUDGET_HOLDS_AHEAD);
+ * a process that stops first must still settle the one and release the others, or they
+ * would stand for the rest of the window.
  */
-describe('a budget settlement still waiting when the process stops (embedded, on a data directory)', () => {
-  it('is written on shutdown', async () => {
+describe('budget events still owed when the process stops (embedded, on a data directory)', () => {
+  /** One completion on a fresh data directory; `whileRunning` reads the log before shutdown, and the log is returned as a new process finds it. */
+  async function afterOneCompletion(
+    settings: Record<string, string>,
+    limitMicros: number,
+    whileRunning: (tessera: RunningTessera, window: ReturnType<typeof streamId>) => Promise<void>,
+  ) {
     const upstream = await startFakeUpstream();
     const directory = mkdtempSync(join(tmpdir(), 'tessera-budget-shutdown-'));
     const file = join(directory, 'gateway.json');
     const deployment = { name: 'metered', provider: 'openai-compatible', baseUrl: upstream.url, apiKey: 'k', model: 'fake-metered', contextWindow: 100_000, prices: PRICES };
     writeFileSync(file, JSON.stringify({ aliases: { 'chat/default': { deployments: [deployment] } } }));
-    const tessera = await startTessera('embedded', {
-      TESSERA_DATA_DIR: directory,
-      TESSERA_GATEWAY_CONFIG_FILE: file,
-      TESSERA_BUDGET_SETTLE_LINGER_MS: '10000',
-    });
+    const tessera = await startTessera('embedded', { TESSERA_DATA_DIR: directory, TESSERA_GATEWAY_CONFIG_FILE: file, ...settings });
     const window = streamId('budget', `${tessera.tenant.id}.tenant.${new Date().toISOString().slice(0, 10)}`);
     try {
-      expect((await apiClient(tessera).request('PUT', '/v1/budgets', { body: { scope: 'tenant', period: 'daily', limitMicros: 1_000_000_000, enforcement: 'hard' } })).status).toBe(200);
+      expect((await apiClient(tessera).request('PUT', '/v1/budgets', { body: { scope: 'tenant', period: 'daily', limitMicros, enforcement: 'hard' } })).status).toBe(200);
       const client = new OpenAI({ baseURL: `${tessera.url}/v1`, apiKey: tessera.tenant.key, maxRetries: 0 });
       await client.chat.completions.create({ model: 'chat/default', messages: [{ role: 'user', content: 'Cost? [[fake: reply="Some."]]' }], max_tokens: MAX_TOKENS });
-      // Read from the log, not through the budgets (a read there would write it): the settlement still waits.
-      expect((await tessera.backend.store.readStream(window)).events.map((event) => event.type)).toEqual(['BudgetReserved']);
+      await whileRunning(tessera, window);
     } finally {
       await tessera.close();
       await upstream.close();
     }
-
-    const pglite = await openPglite(join(directory, 'pglite'));
-    const store = createPgliteEventStore(pglite, { ownsDatabase: true });
+    const store = createPgliteEventStore(await openPglite(join(directory, 'pglite')), { ownsDatabase: true });
     try {
-      expect((await store.readStream(window)).events.map((event) => event.type)).toEqual(['BudgetReserved', 'BudgetSettled']);
+      return (await store.readStream(window)).events;
     } finally {
       await store.close();
     }
+  }
+
+  it('writes a settlement still waiting', async () => {
+    const events = await afterOneCompletion({ TESSERA_BUDGET_SETTLE_LINGER_MS: '10000', TESSERA_BUDGET_HOLDS_AHEAD: '0' }, 1_000_000_000, async (tessera, window) => {
+      // Read from the log, not through the budgets (a read there would write it): the settlement still waits.
+      expect((await tessera.backend.store.readStream(window)).events.map((event) => event.type)).toEqual(['BudgetReserved']);
+    });
+    expect(events.map((event) => event.type)).toEqual(['BudgetReserved', 'BudgetSettled']);
+  });
+
+  it('releases the holds taken ahead that no call used', async () => {
+    const events = await afterOneCompletion({ TESSERA_BUDGET_HOLDS_AHEAD: '2' }, 100_000_000_000, async (tessera, window) => {
+      await poll(
+        async () => (await tessera.backend.store.readStream(window)).events.filter((event) => event.type === 'BudgetReserved').length,
+        (held) => held === 3,
+        5_000,
+        "the call's own hold and two taken ahead",
+      );
+    });
+    const reserved = events.filter((event) => event.type === 'BudgetReserved').map((event) => (event.data as { reservationId: string }).reservationId);
+    const settled = events.filter((event) => event.type === 'BudgetSettled').map((event) => event.data as { reservationId: string; actualMicros: number });
+    expect(reserved).toHaveLength(3);
+    expect(new Set(settled.map((data) => data.reservationId))).toEqual(new Set(reserved));
+    expect(settled.filter((data) => data.actualMicros === 0)).toHaveLength(2);
   });
 });
 
