@@ -38,8 +38,10 @@ export function createInProcessRateLimitCounter(options: InProcessRateLimitCount
       for (const [index, counter] of counters.entries()) {
         const window = current[index]!;
         window.used += counter.amount;
+        const ahead = counter.ahead && counter.ahead.amount > 0 && counter.limit - window.used - counter.ahead.amount >= counter.ahead.keepFree ? counter.ahead.amount : 0;
+        window.used += ahead;
         windows.set(counter.id, window);
-        states.push({ used: window.used, resetInMs: window.endsAt - at });
+        states.push({ used: window.used, resetInMs: window.endsAt - at, countedAhead: ahead });
       }
       if (windows.size > sweepAbove) sweep(at);
       return { allowed: true, counters: states };

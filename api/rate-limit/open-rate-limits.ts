@@ -4,6 +4,7 @@ import type { RateLimitCounter } from './rate-limit-counter.js';
 import { createRateLimits, type RateLimitSettings } from './rate-limits.js';
 import type { ApiRateLimits } from './register-rate-limits.js';
 import { modelRouteTokenEstimators, type AliasEncoding } from './token-estimates.js';
+import { withCountedAhead } from './counted-ahead.js';
 import { withLocalFallback } from './with-local-fallback.js';
 
 export interface OpenRateLimitsOptions {
@@ -12,6 +13,8 @@ export interface OpenRateLimitsOptions {
   redis?: { url: string; keyPrefix: string };
   /** Output tokens a model call may produce when a request does not say (the turn default). */
   defaultMaxOutputTokens: number;
+  /** Services profile: more calls' worth each trip to Redis counts ahead (TESSERA_RATE_LIMIT_COUNT_AHEAD). */
+  callsAhead?: number;
   /** How each alias's tokens are counted. */
   encodingOf: AliasEncoding;
   logger: FastifyBaseLogger;
@@ -37,6 +40,7 @@ export async function openRateLimits(options: OpenRateLimitsOptions): Promise<Ap
       onUnavailable: (error) => logger.warn({ err: error }, 'Redis unreachable; rate limits count per process until it answers'),
       onRecovered: () => logger.info('Redis answers again; rate limits are shared across API processes'),
     });
+    if (options.callsAhead) counter = withCountedAhead(counter, { callsAhead: options.callsAhead });
   }
   return { limits: createRateLimits(counter, options.limits), tokenEstimators: modelRouteTokenEstimators(options.defaultMaxOutputTokens, options.encodingOf) };
 }

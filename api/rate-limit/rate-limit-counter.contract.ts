@@ -71,6 +71,20 @@ export function describeRateLimitCounterContract(name: string, factory: () => Pr
       expect(fits.allowed && fits.counters.map((counter) => counter.used)).toEqual([2, 1_000]);
     });
 
+    it('counts ahead only while the room it leaves stays free, and never refuses for it', async () => {
+      const id = fresh();
+      const ahead = { amount: 10, keepFree: 50 };
+      const first = await underTest.counter.consume([{ id, limit: 100, amount: 5, ahead }], 10_000);
+      expect(first.allowed && first.counters[0]).toMatchObject({ used: 15, countedAhead: 10 });
+      const second = await underTest.counter.consume([{ id, limit: 100, amount: 5, ahead }], 10_000);
+      expect(second.allowed && second.counters[0]).toMatchObject({ used: 30, countedAhead: 10 });
+      // After the third's 15, counting 10 more would leave 45 free, less than 50: it counts its own amount alone.
+      const third = await underTest.counter.consume([{ id, limit: 100, amount: 15, ahead }], 10_000);
+      expect(third.allowed && third.counters[0]).toMatchObject({ used: 45, countedAhead: 0 });
+      const last = await underTest.counter.consume([{ id, limit: 100, amount: 55, ahead }], 10_000);
+      expect(last.allowed && last.counters[0]).toMatchObject({ used: 100, countedAhead: 0 });
+    });
+
     it('starts a new window once the old one has ended', async () => {
       const id = fresh();
       expect((await underTest.counter.consume([{ id, limit: 1, amount: 1 }], 150)).allowed).toBe(true);

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { testServices } from '../../test/support/services.js';
 import { createInProcessRateLimitCounter } from './in-process-rate-limit-counter.js';
-import { connectRateLimitRedis, waitUntilReady } from './rate-limit-redis.js';
+import { connectRateLimitRedis } from './rate-limit-redis.js';
 import { describeRateLimitCounterContract } from './rate-limit-counter.contract.js';
 import { createRedisRateLimitCounter } from './redis-rate-limit-counter.js';
 import { withLocalFallback } from './with-local-fallback.js';
 import { closedPort } from '../../test/support/closed-port.js';
-import { deleteRedisKeys } from '../../test/support/redis-keys.js';
+import { deleteRedisKeys, readyRateLimitRedis } from '../../test/support/redis-keys.js';
 
 describeRateLimitCounterContract('in-process', async () => {
   const counter = createInProcessRateLimitCounter();
@@ -18,8 +16,8 @@ describeRateLimitCounterContract('in-process', async () => {
 describeRateLimitCounterContract('redis', async () => {
   // Two clients, as two API processes would have; a prefix of its own so runs never share counters.
   const keyPrefix = `test:${randomUUID()}:rate-limit:`;
-  const counter = createRedisRateLimitCounter(await readyRedis(), { keyPrefix, ownsClient: true });
-  const peer = createRedisRateLimitCounter(await readyRedis(), { keyPrefix, ownsClient: true });
+  const counter = createRedisRateLimitCounter(await readyRateLimitRedis(), { keyPrefix, ownsClient: true });
+  const peer = createRedisRateLimitCounter(await readyRateLimitRedis(), { keyPrefix, ownsClient: true });
   return {
     counter,
     peer,
@@ -48,7 +46,7 @@ describe('in-process counter', () => {
 describe('redis counter', () => {
   it('expires its counters with the window, leaving nothing behind in Redis', async () => {
     const keyPrefix = `test:${randomUUID()}:rate-limit:`;
-    const redis = await readyRedis();
+    const redis = await readyRateLimitRedis();
     const counter = createRedisRateLimitCounter(redis, { keyPrefix, ownsClient: true });
     try {
       await counter.consume([{ id: 'one', limit: 5, amount: 2 }], 5_000);
@@ -85,9 +83,3 @@ describe('shared counters with a local fallback', () => {
     }
   });
 });
-
-async function readyRedis(): Promise<Redis> {
-  const redis = connectRateLimitRedis(testServices.redisUrl);
-  await waitUntilReady(redis, 5_000);
-  return redis;
-}

@@ -55,6 +55,7 @@ export async function buildApi(backend: Backend, config: Config, logger: Logger)
       tenantTokensPerMinute: config.rateLimitTenantTokensPerMinute,
     },
     redis: config.profile === 'services' ? { url: config.redisUrl, keyPrefix: `${config.redisKeyPrefix}rate-limit:` } : undefined,
+    callsAhead: config.rateLimitCountAhead,
     defaultMaxOutputTokens: config.turnMaxOutputTokens,
     encodingOf: aliasEncodings(config),
     logger: loggerInstance,

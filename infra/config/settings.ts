@@ -129,6 +129,8 @@ export const settings = {
     'Model tokens one API key may ask for per minute (prompt tokens + the output tokens asked for, estimated before the call); 0: no limit.'),
   rateLimitTenantTokensPerMinute: setting('TESSERA_RATE_LIMIT_TENANT_TOKENS_PER_MINUTE', z.coerce.number().int().min(0).default(0), '0',
     'Model tokens all keys of one tenant may ask for per minute; 0: no limit.'),
+  rateLimitCountAhead: setting('TESSERA_RATE_LIMIT_COUNT_AHEAD', z.coerce.number().int().min(0).max(64).default(7), '7',
+    'Services profile: each trip to the shared Redis counters also counts this many more calls\' worth (requests, and the call\'s tokens each), which the API process then admits without asking; none unless 16 times as much room stays in the limit, so near a limit every call is counted as it comes. All processes together never pass a limit; what a process counted ahead and did not use is lost with the minute. 0: every call asks Redis.'),
   budgetSettleLingerMs: setting('TESSERA_BUDGET_SETTLE_LINGER_MS', z.coerce.number().int().min(0).max(10_000).default(50), '50',
     'A budget settlement (a call\'s real cost, freeing the rest of its hold) waits up to this long to leave in the same append as the window\'s next hold, so steady traffic appends once per call instead of twice. Until then the window counts the call at its worst case: stricter, never looser. Written at once on shutdown and before a read of the budgets in this process. 0: each settlement at once.'),
   budgetHoldsAhead: setting('TESSERA_BUDGET_HOLDS_AHEAD', z.coerce.number().int().min(0).max(64).default(8), '8',
