@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { LRUCache } from 'lru-cache';
 import type { ModelMessage, ModelRequest } from '../model-spec.js';
 
 /** The byte-pair encodings gpt-tokenizer ships that OpenAI-compatible chat models use. */
@@ -61,20 +62,33 @@ type CountTokens = (text: string, options: typeof PLAIN_TEXT) => number;
  * Synchronously, because counting sits inside synchronous routing decisions.
  */
 const loadEncoding = createRequire(import.meta.url);
-const loadedCounters = new Map<TokenEncodingName, CountTokens>();
+const loadedCounters = new Map<TokenEncodingName, (text: string) => number>();
 
-function counterOf(encoding: TokenEncodingName): CountTokens {
-  let count = loadedCounters.get(encoding);
-  if (!count) {
-    count = (loadEncoding(`gpt-tokenizer/encoding/${encoding}`) as { countTokens: CountTokens }).countTokens;
-    loadedCounters.set(encoding, count);
+/**
+ * The same texts are counted again and again: a request's messages by the rate limits
+ * and then by routing, and a conversation's history on every turn. Counts are
+ * remembered per encoding, up to this many characters of text in all.
+ */
+const REMEMBERED_CHARACTERS = 4_000_000;
+
+function counterOf(encoding: TokenEncodingName): (text: string) => number {
+  let counter = loadedCounters.get(encoding);
+  if (!counter) {
+    const count = (loadEncoding(`gpt-tokenizer/encoding/${encoding}`) as { countTokens: CountTokens }).countTokens;
+    const remembered = new LRUCache<string, number>({ maxSize: REMEMBERED_CHARACTERS, sizeCalculation: (_tokens, text) => Math.max(1, text.length) });
+    counter = (text) => {
+      let tokens = remembered.get(text);
+      if (tokens === undefined) remembered.set(text, (tokens = count(text, PLAIN_TEXT)));
+      return tokens;
+    };
+    loadedCounters.set(encoding, counter);
   }
-  return count;
+  return counter;
 }
 
 export function tokenCounterFor(modelId: string, encoding: TokenEncodingName = encodingForModel(modelId)): TokenCounter {
   const count = counterOf(encoding);
-  const text = (value: string): number => (value.length === 0 ? 0 : count(value, PLAIN_TEXT));
+  const text = (value: string): number => (value.length === 0 ? 0 : count(value));
   const messages = (list: readonly ModelMessage[]): number => {
     let total = list.length === 0 ? 0 : TOKENS_PER_REPLY;
     for (const message of list) {
