@@ -1,7 +1,7 @@
 import type { ExchangeTarget } from './timed-exchange.js';
 
-/** `baseline`: another build of Tessera, run beside this one. */
-export type SystemName = 'direct' | 'tessera' | 'portkey' | 'baseline';
+/** `baseline`: another build of Tessera, run beside this one; `floor`: the bare server of cache-hit-floor-process.ts. */
+export type SystemName = 'direct' | 'tessera' | 'portkey' | 'baseline' | 'floor';
 
 export interface GatewaySystem {
   name: SystemName;
@@ -46,6 +46,10 @@ export function portkeySystem(url: string, upstreamUrl: string): GatewaySystem {
     },
     model: UPSTREAM_MODEL,
   };
+}
+
+export function cacheHitFloorSystem(url: string): GatewaySystem {
+  return { name: 'floor', label: 'bare server, same round trips', target: { origin: url, path: '/v1/chat/completions', headers: {} }, model: UPSTREAM_MODEL };
 }
 
 /**

@@ -15,7 +15,8 @@ import {
   type ScenarioResult,
 } from './gateway-report.js';
 import { measureScenario, type GatewayScenario } from './gateway-scenario.js';
-import { directSystem, portkeySystem, scriptedReply, tesseraSystem, type GatewaySystem } from './gateway-systems.js';
+import { cacheHitFloorSystem, directSystem, portkeySystem, scriptedReply, tesseraSystem, type GatewaySystem } from './gateway-systems.js';
+import { spawnCacheHitFloor, type CacheHitFloorProcess } from './spawn-cache-hit-floor.js';
 import { spawnFakeUpstream, type FakeUpstreamProcess } from './spawn-fake-upstream.js';
 import { spawnNatsServer, type NatsServerProcess } from './spawn-nats-server.js';
 import { spawnPortkey, type PortkeyProcess } from './spawn-portkey.js';
@@ -64,6 +65,8 @@ async function main(): Promise<void> {
   let systems: GatewaySystem[] = [];
   let serverNote: string | undefined;
   let cacheHits: ReturnType<typeof figuresOf> | undefined;
+  let floorHits: ReturnType<typeof figuresOf> | undefined;
+  let floor: CacheHitFloorProcess | undefined;
   try {
     process.stderr.write('starting the fake upstream, Tessera and Portkey, each in its own process…\n');
     upstream = await spawnFakeUpstream({ chunkDelayMs: options.chunkDelayMs });
@@ -108,10 +111,14 @@ async function main(): Promise<void> {
       );
     }
     if (options.allFeatures === 1) {
-      const tesseraOnly = systems.filter((system) => system.name === 'tessera');
-      const progress = startPhase('cache hits, c=1', options.warmupSeconds + options.seconds, 's');
-      cacheHits = figuresOf((await measureScenario(tesseraOnly, { stream: false, concurrency: 1, repeated: true }, timing, reply, progress)).get('tessera'));
-      progress.finish(`tessera ${formatCount(cacheHits.perSecond)}/s`);
+      // Beside Tessera's hits, in the services profile: what the same round trips cost a server that does nothing else.
+      if (profile === 'services') floor = await spawnCacheHitFloor({ postgresUrl: options.postgresUrl });
+      const hitSystems = [...systems.filter((system) => system.name === 'tessera'), ...(floor ? [{ ...cacheHitFloorSystem(floor.url), pid: floor.pid }] : [])];
+      const progress = startPhase('cache hits, c=1', hitSystems.length * (options.warmupSeconds + options.seconds), 's');
+      const hits = await measureScenario(hitSystems, { stream: false, concurrency: 1, repeated: true }, timing, reply, progress);
+      cacheHits = figuresOf(hits.get('tessera'));
+      if (floor) floorHits = figuresOf(hits.get('floor'));
+      progress.finish(`tessera ${formatCount(cacheHits.perSecond)}/s${floorHits ? `, floor ${formatCount(floorHits.perSecond)}/s` : ''}`);
     }
     serverNote = await watch.stop();
   } finally {
@@ -119,6 +126,7 @@ async function main(): Promise<void> {
     if (stopped?.signalled === 'SIGKILL') process.stderr.write('tessera did not stop within 20 s of SIGTERM and was killed\n');
     await portkey?.stop();
     await upstream?.stop();
+    await floor?.stop();
     await nats?.stop();
   }
 
@@ -126,6 +134,11 @@ async function main(): Promise<void> {
   if (cacheHits) {
     const { p50, p99 } = cacheHits.total;
     console.log(`\ncache hits (the same temperature-0 request, c=1, answered from the cache): p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms (goal: p99 ≤ 2 ms) ${p99 <= 2 ? '✓' : '✗'}`);
+    if (floorHits) {
+      console.log(
+        `in the same rounds, a bare node:http server making the same round trips (a Redis count, a Redis read, an insert into PostgreSQL with a synchronous commit): p50 ${floorHits.total.p50.toFixed(2)} ms, p99 ${floorHits.total.p99.toFixed(2)} ms`,
+      );
+    }
   }
   if (serverNote) console.log(`\n${serverNote}`);
   if (profileDirectory) {
