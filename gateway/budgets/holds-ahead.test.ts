@@ -119,6 +119,19 @@ describe.each<BudgetTestBackend>(['postgresql', 'pglite'])('holds taken ahead (%
     expect((await accounts.current(yesterday[0]!.streamId)).reservedMicros).toBe(0);
   });
 
+  it('releases the holds of a key no call has used for a while', async () => {
+    const { owner, holdsOn, accounts } = setUp(1_000_000_000);
+    const ahead = createHoldsAhead({ accounts, count: COUNT, clock: () => performance.now(), idleMs: 100 });
+    const holds = holdsOn(today);
+    await ahead.topUp(owner, holds, 1_000, today);
+    expect((await accounts.current(holds[0]!.streamId)).reservedMicros).toBe(COUNT * 1_024);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await accounts.flush();
+    expect((await accounts.current(holds[0]!.streamId)).reservedMicros).toBe(0);
+    expect(ahead.take(owner, holds, 1_000)).toBeUndefined();
+    await ahead.releaseAll();
+  });
+
   it('releases every unused hold when the process closes', async () => {
     const { owner, holdsOn, accounts, ahead } = setUp(1_000_000_000, 1_000_000_000);
     const holds = holdsOn(today);

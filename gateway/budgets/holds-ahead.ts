@@ -46,6 +46,11 @@ export interface HoldsAheadOptions {
   clock: () => number;
   /** Pools kept; the least recently used releases its holds. */
   maxPools?: number;
+  /**
+   * Holds no call has taken for this long are released, so room held for a key that went
+   * quiet serves other callers again. Default 5 s.
+   */
+  idleMs?: number;
 }
 
 interface Pool {
@@ -58,6 +63,8 @@ interface Pool {
   sizeMicros: number;
   toppingUp?: Promise<void>;
   pausedUntil: number;
+  /** When a call last took one of its holds (or the pool was made), on `clock`. */
+  lastTakenAt: number;
 }
 
 /**
@@ -66,8 +73,8 @@ interface Pool {
  * large as a hold of its own would be at most twice over. A call takes one without
  * waiting for the store; its settlement names it. Far from the limit this turns an
  * append per call into one per several; near it (see ROOM_FACTOR) nothing is held ahead.
- * A process that dies leaves its unused holds until the window resets, as it leaves the
- * holds of the calls it was making.
+ * Holds a key has stopped using go back after `idleMs`. A process that dies leaves its
+ * unused holds until the window resets, as it leaves the holds of the calls it was making.
  */
 export function createHoldsAhead(options: HoldsAheadOptions): HoldsAhead {
   const { accounts, count, clock } = options;
@@ -75,6 +82,11 @@ export function createHoldsAhead(options: HoldsAheadOptions): HoldsAhead {
     max: options.maxPools ?? 10_000,
     dispose: (pool) => release(pool, pool.ready.splice(0)),
   });
+  const idleMs = options.idleMs ?? 5_000;
+  const sweep = setInterval(() => {
+    const now = clock();
+    for (const [key, pool] of pools.entries()) if (pool.ready.length > 0 && !pool.toppingUp && now - pool.lastTakenAt > idleMs) pools.delete(key);
+  }, idleMs).unref();
 
   const release = (pool: Pool, unused: readonly HoldAhead[]) => {
     const now = new Date();
@@ -99,7 +111,7 @@ export function createHoldsAhead(options: HoldsAheadOptions): HoldsAhead {
     const pool = pools.get(key);
     if (pool?.signature === signature) return pool;
     // A new window, or budgets set anew: the old holds serve no call any more (dispose releases them).
-    const fresh: Pool = { owner, signature, holds, ready: [], sizeMicros: 0, pausedUntil: Number.NEGATIVE_INFINITY };
+    const fresh: Pool = { owner, signature, holds, ready: [], sizeMicros: 0, pausedUntil: Number.NEGATIVE_INFINITY, lastTakenAt: clock() };
     pools.set(key, fresh);
     return fresh;
   };
@@ -146,6 +158,7 @@ export function createHoldsAhead(options: HoldsAheadOptions): HoldsAhead {
   return {
     take(owner, holds, worstCaseMicros) {
       const pool = poolFor(owner, holds);
+      pool.lastTakenAt = clock();
       const size = sizeFor(worstCaseMicros);
       if (size > pool.sizeMicros) {
         pool.sizeMicros = size;
@@ -177,6 +190,7 @@ export function createHoldsAhead(options: HoldsAheadOptions): HoldsAhead {
     },
 
     async releaseAll() {
+      clearInterval(sweep);
       await Promise.all([...pools.values()].flatMap((pool) => (pool.toppingUp ? [pool.toppingUp] : [])));
       pools.clear();
     },
