@@ -119,6 +119,16 @@ describe.each<BudgetTestBackend>(['postgresql', 'pglite'])('holds taken ahead (%
     expect((await accounts.current(yesterday[0]!.streamId)).reservedMicros).toBe(0);
   });
 
+  it("releases a tenant's holds when its budgets change", async () => {
+    const { owner, holdsOn, accounts, ahead } = setUp(1_000_000_000);
+    const holds = holdsOn(today);
+    await ahead.topUp(owner, holds, 1_000, today);
+    ahead.releaseTenant(owner.tenantId);
+    await accounts.flush();
+    expect((await accounts.current(holds[0]!.streamId)).reservedMicros).toBe(0);
+    expect(ahead.take(owner, holds, 1_000)).toBeUndefined();
+  });
+
   it('releases the holds of a key no call has used for a while', async () => {
     const { owner, holdsOn, accounts } = setUp(1_000_000_000);
     const ahead = createHoldsAhead({ accounts, count: COUNT, clock: () => performance.now(), idleMs: 100 });

@@ -85,7 +85,8 @@ export function createHoldsAhead(options: HoldsAheadOptions): HoldsAhead {
   const idleMs = options.idleMs ?? 5_000;
   const sweep = setInterval(() => {
     const now = clock();
-    for (const [key, pool] of pools.entries()) if (pool.ready.length > 0 && !pool.toppingUp && now - pool.lastTakenAt > idleMs) pools.delete(key);
+    const idle = [...pools.entries()].filter(([, pool]) => pool.ready.length > 0 && !pool.toppingUp && now - pool.lastTakenAt > idleMs);
+    for (const [key] of idle) pools.delete(key);
   }, idleMs).unref();
 
   const release = (pool: Pool, unused: readonly HoldAhead[]) => {
@@ -106,7 +107,7 @@ export function createHoldsAhead(options: HoldsAheadOptions): HoldsAhead {
   };
 
   const poolFor = (owner: HoldOwner, holds: readonly BudgetHold[]): Pool => {
-    const key = `${owner.tenantId}\u0000${owner.keyId ?? ''}`;
+    const key = keyOf(owner);
     const signature = signatureOf(holds);
     const pool = pools.get(key);
     if (pool?.signature === signature) return pool;
@@ -171,7 +172,7 @@ export function createHoldsAhead(options: HoldsAheadOptions): HoldsAhead {
     },
 
     topUp(owner, holds, worstCaseMicros, now) {
-      const key = `${owner.tenantId}\u0000${owner.keyId ?? ''}`;
+      const key = keyOf(owner);
       const pool = poolFor(owner, holds);
       pool.sizeMicros = Math.max(pool.sizeMicros, sizeFor(worstCaseMicros));
       if (pool.toppingUp || pool.ready.length > count / 2 || clock() < pool.pausedUntil) return pool.toppingUp;
@@ -186,7 +187,8 @@ export function createHoldsAhead(options: HoldsAheadOptions): HoldsAhead {
     },
 
     releaseTenant(tenantId) {
-      for (const [key, pool] of pools.entries()) if (pool.owner.tenantId === tenantId) pools.delete(key);
+      const owned = [...pools.entries()].filter(([, pool]) => pool.owner.tenantId === tenantId);
+      for (const [key] of owned) pools.delete(key);
     },
 
     async releaseAll() {
@@ -195,6 +197,10 @@ export function createHoldsAhead(options: HoldsAheadOptions): HoldsAhead {
       pools.clear();
     },
   };
+}
+
+function keyOf(owner: HoldOwner): string {
+  return `${owner.tenantId}\u0000${owner.keyId ?? ''}`;
 }
 
 function signatureOf(holds: readonly BudgetHold[]): string {
