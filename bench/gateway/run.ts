@@ -27,7 +27,11 @@ import { allGatewayFeatures, setBenchBudget } from './gateway-features.js';
 const options = parseBenchOptions('Gateway added latency: Tessera and Portkey in front of the same fake upstream', {
   seconds: { env: 'BENCH_GATEWAY_SECONDS', default: 5, description: 'measured seconds per scenario and system' },
   rounds: { env: 'BENCH_GATEWAY_ROUNDS', default: 2, description: 'rotating rounds the measured seconds are split into' },
-  warmupSeconds: { env: 'BENCH_GATEWAY_WARMUP_SECONDS', default: 1, description: 'unmeasured seconds per scenario and system' },
+  warmupSeconds: {
+    env: 'BENCH_GATEWAY_WARMUP_SECONDS',
+    default: 3,
+    description: 'unmeasured seconds per scenario and system (each system warms up before its first round: a server measured warm, as one runs for hours)',
+  },
   lowConcurrency: { env: 'BENCH_GATEWAY_LOW_CONCURRENCY', default: 1, description: 'clients in the latency scenarios' },
   highConcurrency: { env: 'BENCH_GATEWAY_HIGH_CONCURRENCY', default: 32, description: 'clients in the throughput scenarios' },
   replyWords: { env: 'BENCH_GATEWAY_REPLY_WORDS', default: 24, description: 'words in the answer (one stream chunk each)' },
