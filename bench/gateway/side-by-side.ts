@@ -58,11 +58,10 @@ async function main(): Promise<void> {
   let upstream: FakeUpstreamProcess | undefined;
   let nats: NatsServerProcess | undefined;
   try {
-    process.stderr.write(`checking out ${options.baseline} and compiling both builds…\n`);
+    process.stderr.write(`checking out ${options.baseline}…\n`);
     await execute('git', ['worktree', 'add', '--detach', '--force', baselineRoot, options.baseline], { cwd: REPOSITORY_ROOT });
     symlinkSync(join(REPOSITORY_ROOT, 'node_modules'), join(baselineRoot, 'node_modules'));
-    // Compiled, as bin/tessera then runs them: a stale build would fall back to tsx and measure that instead.
-    await Promise.all(builds.map((build) => execute('npm', ['run', '--silent', 'build'], { cwd: build.root })));
+    // spawnTessera compiles each build before starting it.
 
     upstream = await spawnFakeUpstream({ chunkDelayMs: options.chunkDelayMs });
     if (profile === 'services') nats = await spawnNatsServer();
