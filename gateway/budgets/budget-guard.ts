@@ -131,9 +131,8 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
       const budgets = await budgetsForKey(tenantId, keyId);
       const holds = budgets.map((budget) => holdOf(tenantId, budget, now));
       const eventMetadata = { tenantId, correlationId: callId, causationId: callId, ...metadata };
-      const ahead = holds.length > 0 ? holdsAhead?.take({ tenantId, keyId }, holds, worstCaseMicros) : undefined;
+      const ahead = holds.length > 0 ? holdsAhead?.take({ tenantId, keyId }, holds, worstCaseMicros, now) : undefined;
       if (ahead) {
-        void holdsAhead!.topUp({ tenantId, keyId }, holds, worstCaseMicros, now);
         const { reservationId, worstCaseMicros: heldMicros, holds: heldOn } = ahead;
         return { reservationId, heldAhead: true, callId, tenantId, keyId, worstCaseMicros: heldMicros, holds: heldOn, metadata: eventMetadata };
       }

@@ -51,7 +51,7 @@ describe.each<BudgetTestBackend>(['postgresql', 'pglite'])('holds taken ahead (%
   it('holds room for the next calls in one append per window and hands it out without appending', async () => {
     const { owner, holdsOn, accounts, ahead, eventsOf } = setUp(1_000_000_000);
     const holds = holdsOn(today);
-    expect(ahead.take(owner, holds, 3_000)).toBeUndefined();
+    expect(ahead.take(owner, holds, 3_000, today)).toBeUndefined();
     appends = 0;
     await ahead.topUp(owner, holds, 3_000, today);
     expect(appends).toBe(1);
@@ -62,17 +62,23 @@ describe.each<BudgetTestBackend>(['postgresql', 'pglite'])('holds taken ahead (%
     expect(reserved.every((data) => data.worstCaseMicros === 4_096 && data.callId === undefined)).toBe(true);
 
     appends = 0;
-    const taken = [ahead.take(owner, holds, 3_000), ahead.take(owner, holds, 4_096), ahead.take(owner, holds, 1)];
+    const first = ahead.take(owner, holds, 3_000, today);
     expect(appends).toBe(0);
-    expect(taken.map((hold) => hold?.reservationId)).toEqual(reserved.slice(0, 3).map((data) => data.reservationId));
-    expect((await accounts.current(holds[0]!.streamId)).reservedMicros).toBe(COUNT * 4_096);
+    // Half the holds left: the take that leaves them tops the pool up, in one append.
+    const next = [ahead.take(owner, holds, 4_096, today), ahead.take(owner, holds, 1, today)];
+    expect(appends).toBe(1);
+    await ahead.topUp(owner, holds, 1, today);
+    expect(appends).toBe(1);
+    expect([first, ...next].map((hold) => hold?.reservationId)).toEqual(reserved.slice(0, 3).map((data) => data.reservationId));
+    // The four first holds (three with calls now) and the two that refill the pool.
+    expect((await accounts.current(holds[0]!.streamId)).reservedMicros).toBe((COUNT + 2) * 4_096);
   });
 
   it('frees holds too small for a call, which then holds on its own, and sizes the next ones for it', async () => {
     const { owner, holdsOn, accounts, ahead, eventsOf } = setUp(1_000_000_000);
     const holds = holdsOn(today);
     await ahead.topUp(owner, holds, 1_000, today);
-    expect(ahead.take(owner, holds, 5_000)).toBeUndefined();
+    expect(ahead.take(owner, holds, 5_000, today)).toBeUndefined();
     await ahead.topUp(owner, holds, 5_000, today);
     await accounts.flush();
 
@@ -80,7 +86,7 @@ describe.each<BudgetTestBackend>(['postgresql', 'pglite'])('holds taken ahead (%
     const settled = events.filter((event) => event.type === 'BudgetSettled').map((event) => event.data as BudgetSettledData);
     expect(settled).toHaveLength(COUNT);
     expect(settled.every((data) => data.actualMicros === 0)).toBe(true);
-    expect(ahead.take(owner, holds, 5_000)?.worstCaseMicros).toBe(8_192);
+    expect(ahead.take(owner, holds, 5_000, today)?.worstCaseMicros).toBe(8_192);
     expect((await accounts.current(holds[0]!.streamId)).reservedMicros).toBe(COUNT * 8_192);
   });
 
@@ -91,7 +97,7 @@ describe.each<BudgetTestBackend>(['postgresql', 'pglite'])('holds taken ahead (%
     await ahead.topUp(owner, holds, size, today);
     await accounts.flush();
     expect(await eventsOf(holds[0]!)).toEqual([]);
-    expect(ahead.take(owner, holds, size)).toBeUndefined();
+    expect(ahead.take(owner, holds, size, today)).toBeUndefined();
     // Refused once, it does not try again on every call.
     reads = 0;
     await ahead.topUp(owner, holds, size, today);
@@ -104,7 +110,7 @@ describe.each<BudgetTestBackend>(['postgresql', 'pglite'])('holds taken ahead (%
     const holds = holdsOn(today);
     await ahead.topUp(owner, holds, size, today);
     await accounts.flush();
-    expect(ahead.take(owner, holds, size)).toBeUndefined();
+    expect(ahead.take(owner, holds, size, today)).toBeUndefined();
     expect(await eventsOf(holds[1]!)).toEqual([]);
     expect((await eventsOf(holds[0]!)).map((event) => event.type)).toEqual([...Array.from({ length: COUNT }, () => 'BudgetReserved'), ...Array.from({ length: COUNT }, () => 'BudgetSettled')]);
     expect((await accounts.current(holds[0]!.streamId)).reservedMicros).toBe(0);
@@ -114,7 +120,7 @@ describe.each<BudgetTestBackend>(['postgresql', 'pglite'])('holds taken ahead (%
     const { owner, holdsOn, accounts, ahead } = setUp(1_000_000_000);
     const yesterday = holdsOn(today);
     await ahead.topUp(owner, yesterday, 1_000, today);
-    expect(ahead.take(owner, holdsOn(tomorrow), 1_000)).toBeUndefined();
+    expect(ahead.take(owner, holdsOn(tomorrow), 1_000, tomorrow)).toBeUndefined();
     await accounts.flush();
     expect((await accounts.current(yesterday[0]!.streamId)).reservedMicros).toBe(0);
   });
@@ -126,7 +132,7 @@ describe.each<BudgetTestBackend>(['postgresql', 'pglite'])('holds taken ahead (%
     ahead.releaseTenant(owner.tenantId);
     await accounts.flush();
     expect((await accounts.current(holds[0]!.streamId)).reservedMicros).toBe(0);
-    expect(ahead.take(owner, holds, 1_000)).toBeUndefined();
+    expect(ahead.take(owner, holds, 1_000, today)).toBeUndefined();
   });
 
   it('releases the holds of a key no call has used for a while', async () => {
@@ -138,7 +144,7 @@ describe.each<BudgetTestBackend>(['postgresql', 'pglite'])('holds taken ahead (%
     await new Promise((resolve) => setTimeout(resolve, 300));
     await accounts.flush();
     expect((await accounts.current(holds[0]!.streamId)).reservedMicros).toBe(0);
-    expect(ahead.take(owner, holds, 1_000)).toBeUndefined();
+    expect(ahead.take(owner, holds, 1_000, today)).toBeUndefined();
     await ahead.releaseAll();
   });
 
@@ -146,7 +152,7 @@ describe.each<BudgetTestBackend>(['postgresql', 'pglite'])('holds taken ahead (%
     const { owner, holdsOn, accounts, ahead } = setUp(1_000_000_000, 1_000_000_000);
     const holds = holdsOn(today);
     await ahead.topUp(owner, holds, 1_000, today);
-    const used = [ahead.take(owner, holds, 1_000)!, ahead.take(owner, holds, 1_000)!];
+    const used = [ahead.take(owner, holds, 1_000, today)!, ahead.take(owner, holds, 1_000, today)!];
     // Two left: more are being taken when the process closes, and are released too.
     expect(ahead.topUp(owner, holds, 1_000, today)).toBeInstanceOf(Promise);
     await ahead.releaseAll();

@@ -21,11 +21,12 @@ export interface HoldAhead {
 }
 
 export interface HoldsAhead {
-  /** Takes a hold for `worstCaseMicros` on exactly these windows, if one is ready. */
-  take(owner: HoldOwner, holds: readonly BudgetHold[], worstCaseMicros: number): HoldAhead | undefined;
+  /** Takes a hold for `worstCaseMicros` on exactly these windows, if one is ready, and then tops the pool up in the background when few are left. */
+  take(owner: HoldOwner, holds: readonly BudgetHold[], worstCaseMicros: number, now: Date): HoldAhead | undefined;
   /**
-   * Takes more holds in the background when few are left (resolving once they are ready);
-   * call it after the call's own exact hold is queued, so that one goes first.
+   * Takes more holds in the background when few are left (resolving once they are ready),
+   * sized for `worstCaseMicros` at least; after a `take` that found none, call it once the
+   * call's own exact hold is queued, so that one goes first.
    */
   topUp(owner: HoldOwner, holds: readonly BudgetHold[], worstCaseMicros: number, now: Date): Promise<void> | undefined;
   /** Releases the tenant's holds (its budgets changed). */
@@ -117,7 +118,20 @@ export function createHoldsAhead(options: HoldsAheadOptions): HoldsAhead {
     return fresh;
   };
 
-  const fill = async (key: string, pool: Pool, now: Date): Promise<void> => {
+  /** Tops the pool up in the background when few holds are left; resolves once they are ready. */
+  const startFill = (pool: Pool, now: Date): Promise<void> | undefined => {
+    if (pool.toppingUp || pool.ready.length > count / 2 || clock() < pool.pausedUntil) return pool.toppingUp;
+    pool.toppingUp = fill(pool, now)
+      .catch(() => {
+        pool.pausedUntil = clock() + TOP_UP_PAUSE_MS;
+      })
+      .finally(() => {
+        pool.toppingUp = undefined;
+      });
+    return pool.toppingUp;
+  };
+
+  const fill = async (pool: Pool, now: Date): Promise<void> => {
     const wanted = Array.from({ length: count - pool.ready.length }, (): HoldAhead => ({ reservationId: newId(), worstCaseMicros: pool.sizeMicros, holds: pool.holds }));
     const minimumLeftMicros = ROOM_FACTOR * wanted.length * pool.sizeMicros;
     const outcomes = await Promise.all(
@@ -142,7 +156,7 @@ export function createHoldsAhead(options: HoldsAheadOptions): HoldsAhead {
         ),
       ),
     );
-    const current = pools.peek(key) === pool;
+    const current = pools.peek(keyOf(pool.owner)) === pool;
     wanted.forEach((hold, index) => {
       const taken = outcomes.every((perWindow) => perWindow[index]!.status === 'fulfilled');
       if (taken && current && hold.worstCaseMicros === pool.sizeMicros) {
@@ -157,7 +171,7 @@ export function createHoldsAhead(options: HoldsAheadOptions): HoldsAhead {
   };
 
   return {
-    take(owner, holds, worstCaseMicros) {
+    take(owner, holds, worstCaseMicros, now) {
       const pool = poolFor(owner, holds);
       pool.lastTakenAt = clock();
       const size = sizeFor(worstCaseMicros);
@@ -168,22 +182,16 @@ export function createHoldsAhead(options: HoldsAheadOptions): HoldsAhead {
         return undefined;
       }
       const index = pool.ready.findIndex((hold) => hold.worstCaseMicros >= worstCaseMicros);
-      return index === -1 ? undefined : pool.ready.splice(index, 1)[0];
+      if (index === -1) return undefined;
+      const [taken] = pool.ready.splice(index, 1);
+      void startFill(pool, now);
+      return taken;
     },
 
     topUp(owner, holds, worstCaseMicros, now) {
-      const key = keyOf(owner);
       const pool = poolFor(owner, holds);
       pool.sizeMicros = Math.max(pool.sizeMicros, sizeFor(worstCaseMicros));
-      if (pool.toppingUp || pool.ready.length > count / 2 || clock() < pool.pausedUntil) return pool.toppingUp;
-      pool.toppingUp = fill(key, pool, now)
-        .catch(() => {
-          pool.pausedUntil = clock() + TOP_UP_PAUSE_MS;
-        })
-        .finally(() => {
-          pool.toppingUp = undefined;
-        });
-      return pool.toppingUp;
+      return startFill(pool, now);
     },
 
     releaseTenant(tenantId) {
