@@ -74,7 +74,7 @@ describe('rate-limit counters counted ahead (redis)', () => {
     expect(results.at(-1)!.allowed).toBe(false);
   });
 
-  it('lets two processes together admit exactly the limit, however their calls interleave', async () => {
+  it('lets two processes together admit no more than the limit, and leave at most what each counted ahead unspent', async () => {
     const processes = [processCounter(0), processCounter(1)];
     const id = fresh();
     const limit = 1_000;
@@ -84,7 +84,10 @@ describe('rate-limit counters counted ahead (redis)', () => {
         return processes[index % 2]!.consume([{ id, limit, amount: 1 }], 60_000);
       }),
     );
-    expect(results.filter((result) => result.allowed)).toHaveLength(limit);
+    const admitted = results.filter((result) => result.allowed).length;
+    expect(admitted).toBeLessThanOrEqual(limit);
+    // A process whose last calls came before the other's were refused keeps what it had counted ahead.
+    expect(admitted).toBeGreaterThanOrEqual(limit - processes.length * (CALLS - 1));
   });
 
   it('spends nothing counted ahead once its window has ended', async () => {

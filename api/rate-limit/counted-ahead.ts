@@ -30,13 +30,16 @@ interface Allowance {
  * while plenty of room is left, `callsAhead` more calls' worth, which this process then
  * spends without asking. Nothing is admitted that the shared counter did not count, so
  * every process together still stays within each limit; near a limit each call is
- * counted as it comes. What is counted ahead and not spent when the window ends is lost
+ * counted as it comes. One trip at a time counts ahead for a counter, so what a process
+ * holds unspent stays within `callsAhead` calls' worth. What is counted ahead and not spent when the window ends is lost
  * with the window: a process admits a little less, never more.
  */
 export function withCountedAhead(shared: RateLimitCounter, options: CountedAheadOptions): RateLimitCounter {
   const clock = options.clock ?? (() => performance.now());
   const maxCounters = options.maxCounters ?? 10_000;
   const allowances = new Map<string, Allowance>();
+  /** Counters a trip is counting ahead for now: calls that miss meanwhile count only their own amount, so concurrent misses do not each count ahead. */
+  const countingAhead = new Set<string>();
 
   const spendLocally = (counters: readonly CounterLimit[], at: number): CounterState[] | undefined => {
     const held = counters.map((counter) => allowances.get(counter.id));
@@ -72,12 +75,18 @@ export function withCountedAhead(shared: RateLimitCounter, options: CountedAhead
     async consume(counters, windowMs): Promise<ConsumeResult> {
       const local = spendLocally(counters, clock());
       if (local) return { allowed: true, counters: local };
+      const aheadFor = counters.filter((counter) => counter.amount * options.callsAhead > 0 && !countingAhead.has(counter.id)).map((counter) => counter.id);
+      for (const id of aheadFor) countingAhead.add(id);
       const asked = counters.map((counter) => {
         const amount = counter.amount * options.callsAhead;
-        return amount > 0 ? { ...counter, ahead: { amount, keepFree: ROOM_FACTOR * amount } } : counter;
+        return aheadFor.includes(counter.id) ? { ...counter, ahead: { amount, keepFree: ROOM_FACTOR * amount } } : counter;
       });
-      const result = await shared.consume(asked, windowMs);
-      return result.allowed ? { allowed: true, counters: remember(counters, result.counters, clock()) } : result;
+      try {
+        const result = await shared.consume(asked, windowMs);
+        return result.allowed ? { allowed: true, counters: remember(counters, result.counters, clock()) } : result;
+      } finally {
+        for (const id of aheadFor) countingAhead.delete(id);
+      }
     },
     close: () => shared.close(),
   };
