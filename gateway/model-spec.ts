@@ -29,6 +29,8 @@ export interface ModelTool {
 
 export type ModelToolChoice = 'auto' | 'none' | 'required' | { name: string };
 
+export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh' | 'max';
+
 export type ModelResponseFormat =
   | { type: 'text' }
   | { type: 'json_object' }
@@ -38,9 +40,16 @@ export interface ModelRequest {
   messages: readonly ModelMessage[];
   tools?: readonly ModelTool[];
   toolChoice?: ModelToolChoice;
+  /** false: at most one tool call per answer. Sent only with tools, which servers require. */
+  parallelToolCalls?: boolean;
   responseFormat?: ModelResponseFormat;
   temperature?: number;
   topP?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  /** Token id (as a decimal string) → bias from -100 to 100. */
+  logitBias?: Readonly<Record<string, number>>;
+  reasoningEffort?: ReasoningEffort;
   maxOutputTokens?: number;
   seed?: number;
   stop?: readonly string[];

@@ -1,3 +1,4 @@
+import { reasoningEfforts } from '../../domain/turn/events/model-shapes.js';
 import { featureTagSchema, taskSchema } from '../../domain/turn/events/turn-requested.js';
 import { z } from 'zod';
 
@@ -43,6 +44,16 @@ const responseFormat = z.discriminatedUnion('type', [
   }),
 ]);
 
+/**
+ * A field Tessera cannot honour: refused by name rather than dropped, so a client never
+ * believes it got what it asked for. `accepted` is what asking for nothing looks like.
+ */
+const refused = (message: string, accepted: (value: unknown) => boolean = () => false) =>
+  z
+    .unknown()
+    .refine((value) => value === undefined || value === null || accepted(value), message)
+    .optional();
+
 export const chatCompletionBody = z.object({
   model: z.string().min(1).max(200),
   messages: z.array(chatMessage).min(1).max(10_000),
@@ -53,6 +64,10 @@ export const chatCompletionBody = z.object({
   response_format: responseFormat.optional(),
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().gt(0).max(1).nullable().optional(),
+  presence_penalty: z.number().min(-2).max(2).nullable().optional(),
+  frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
+  logit_bias: z.record(z.string().regex(/^\d{1,9}$/, 'keys are token ids'), z.number().min(-100).max(100)).nullable().optional(),
+  reasoning_effort: z.enum(reasoningEfforts).nullable().optional(),
   max_tokens: z.number().int().min(1).nullable().optional(),
   max_completion_tokens: z.number().int().min(1).nullable().optional(),
   seed: z.number().int().nullable().optional(),
@@ -60,6 +75,13 @@ export const chatCompletionBody = z.object({
   user: z.string().max(200).optional(),
   n: z.literal(1, 'only n = 1 is supported').nullable().optional(),
   parallel_tool_calls: z.boolean().optional(),
+  logprobs: refused('log probabilities are not returned', (value) => value === false),
+  top_logprobs: refused('log probabilities are not returned', (value) => value === 0),
+  modalities: refused('only text output is supported', (value) => Array.isArray(value) && value.length === 1 && value[0] === 'text'),
+  audio: refused('audio output is not supported'),
+  prediction: refused('predicted outputs are not supported'),
+  functions: refused('the legacy `functions` field is not supported; declare them as `tools`'),
+  function_call: refused('the legacy `function_call` field is not supported; use `tool_choice`'),
 });
 
 export type ChatCompletionBody = z.infer<typeof chatCompletionBody>;

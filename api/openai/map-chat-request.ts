@@ -40,10 +40,15 @@ export function mapChatRequest(body: ChatCompletionBody): {
   const parameters: TurnParameters = {
     temperature: body.temperature ?? undefined,
     topP: body.top_p ?? undefined,
+    presencePenalty: body.presence_penalty ?? undefined,
+    frequencyPenalty: body.frequency_penalty ?? undefined,
+    logitBias: body.logit_bias ?? undefined,
+    reasoningEffort: body.reasoning_effort ?? undefined,
     seed: body.seed ?? undefined,
     stop: body.stop == null ? undefined : typeof body.stop === 'string' ? [body.stop] : body.stop,
     toolChoice:
       body.tool_choice === undefined ? undefined : typeof body.tool_choice === 'string' ? body.tool_choice : { name: body.tool_choice.function.name },
+    parallelToolCalls: body.parallel_tool_calls,
     responseFormat:
       format === undefined
         ? undefined

@@ -118,6 +118,35 @@ describe('the OpenAI-compatible surface, through the real openai SDK', () => {
     await expect(attempt).rejects.toMatchObject({ error: { param: 'body.messages' } });
   });
 
+  it('passes sampling parameters on to the upstream and records them, and refuses by name what it cannot honour', async () => {
+    const { response } = await client.chat.completions
+      .create({
+        model: 'chat/default',
+        messages: [{ role: 'user', content: 'Penalties [[fake: reply="ok"]]' }],
+        presence_penalty: 0.5,
+        frequency_penalty: -0.5,
+        logit_bias: { '50256': -100 },
+        reasoning_effort: 'low',
+        logprobs: false,
+        tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: {} } } }],
+        parallel_tool_calls: false,
+      })
+      .withResponse();
+    const sent = { presence_penalty: 0.5, frequency_penalty: -0.5, logit_bias: { '50256': -100 }, reasoning_effort: 'low', parallel_tool_calls: false };
+    expect(upstream.requests.at(-1)?.body).toMatchObject(sent);
+    const turn = await tessera.backend.store.readStream(streamId('turn', response.headers.get('x-tessera-turn-id')!));
+    expect(turn.events.find((event) => event.type === 'PromptBuilt')?.data).toMatchObject({
+      parameters: { presencePenalty: 0.5, frequencyPenalty: -0.5, logitBias: { '50256': -100 }, reasoningEffort: 'low', parallelToolCalls: false },
+    });
+
+    const upstreamCalls = upstream.requests.length;
+    const withLogprobs = client.chat.completions.create({ model: 'chat/default', messages: [{ role: 'user', content: 'x' }], logprobs: true });
+    await expect(withLogprobs).rejects.toMatchObject({ status: 400, error: { param: 'body.logprobs' } });
+    const withFunctions = client.chat.completions.create({ model: 'chat/default', messages: [{ role: 'user', content: 'x' }], functions: [{ name: 'f', parameters: {} }] });
+    await expect(withFunctions).rejects.toMatchObject({ status: 400, error: { param: 'body.functions' } });
+    expect(upstream.requests.length).toBe(upstreamCalls);
+  });
+
   it('lists the configured aliases and embeds text', async () => {
     const models = await client.models.list();
     expect(models.data.map((model) => model.id)).toEqual(['chat/default', 'embed/default']);

@@ -27,14 +27,24 @@ export const modelResponseFormatSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** How hard a reasoning model thinks before it answers, as OpenAI-compatible servers name it. */
+export const reasoningEfforts = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'] as const;
+
 /** The sampling and output parameters of one call, exactly as sent. */
 export const modelParametersSchema = z.object({
   temperature: z.number().min(0).max(2).optional(),
   topP: z.number().gt(0).max(1).optional(),
+  presencePenalty: z.number().min(-2).max(2).optional(),
+  frequencyPenalty: z.number().min(-2).max(2).optional(),
+  /** Token id (as a decimal string) → bias from -100 to 100. */
+  logitBias: z.record(z.string().regex(/^\d{1,9}$/, 'a token id'), z.number().min(-100).max(100)).optional(),
+  reasoningEffort: z.enum(reasoningEfforts).optional(),
   maxOutputTokens: z.number().int().positive().optional(),
   seed: z.number().int().optional(),
   stop: z.array(z.string().min(1)).optional(),
   toolChoice: modelToolChoiceSchema.optional(),
+  /** false: at most one tool call per answer (sent only with tools). */
+  parallelToolCalls: z.boolean().optional(),
   responseFormat: modelResponseFormatSchema.optional(),
 });
 

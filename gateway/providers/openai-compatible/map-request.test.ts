@@ -40,9 +40,14 @@ describe('mapRequest', () => {
         messages: [{ role: 'user', content: 'hi' }],
         tools: [{ name: 'get_weather', description: 'Weather now', parameters: { type: 'object' }, strict: true }],
         toolChoice: { name: 'get_weather' },
+        parallelToolCalls: false,
         responseFormat: { type: 'json_schema', name: 'answer', schema: { type: 'object' }, strict: true },
         temperature: 0.2,
         topP: 0.9,
+        presencePenalty: 0.5,
+        frequencyPenalty: -0.25,
+        logitBias: { '50256': -100 },
+        reasoningEffort: 'low',
         maxOutputTokens: 256,
         seed: 7,
         stop: ['END'],
@@ -55,14 +60,23 @@ describe('mapRequest', () => {
       messages: [{ role: 'user', content: 'hi' }],
       tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather now', parameters: { type: 'object' }, strict: true } }],
       tool_choice: { type: 'function', function: { name: 'get_weather' } },
+      parallel_tool_calls: false,
       response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object' }, strict: true } },
       temperature: 0.2,
       top_p: 0.9,
+      presence_penalty: 0.5,
+      frequency_penalty: -0.25,
+      logit_bias: { '50256': -100 },
+      reasoning_effort: 'low',
       max_tokens: 256,
       seed: 7,
       stop: ['END'],
       user: 'user-42',
     });
+  });
+
+  it('sends parallel_tool_calls only with tools, which servers require for it', () => {
+    expect(mapRequest('m', { messages: [], parallelToolCalls: false }, 'developer')).not.toHaveProperty('parallel_tool_calls');
   });
 
   it('passes string tool choices and simple response formats through', () => {

@@ -26,9 +26,14 @@ export function mapRequest(modelId: string, request: ModelRequest, developerRole
     }));
   }
   if (request.toolChoice !== undefined) parameters.tool_choice = mapToolChoice(request.toolChoice);
+  if (request.parallelToolCalls !== undefined && parameters.tools) parameters.parallel_tool_calls = request.parallelToolCalls;
   if (request.responseFormat !== undefined) parameters.response_format = mapResponseFormat(request.responseFormat);
   if (request.temperature !== undefined) parameters.temperature = request.temperature;
   if (request.topP !== undefined) parameters.top_p = request.topP;
+  if (request.presencePenalty !== undefined) parameters.presence_penalty = request.presencePenalty;
+  if (request.frequencyPenalty !== undefined) parameters.frequency_penalty = request.frequencyPenalty;
+  if (request.logitBias !== undefined) parameters.logit_bias = { ...request.logitBias };
+  if (request.reasoningEffort !== undefined) parameters.reasoning_effort = request.reasoningEffort;
   if (request.maxOutputTokens !== undefined) parameters.max_tokens = request.maxOutputTokens;
   if (request.seed !== undefined) parameters.seed = request.seed;
   if (request.stop !== undefined && request.stop.length > 0) parameters.stop = [...request.stop];
