@@ -23,6 +23,8 @@ export function createDeploymentModel(deployment: Deployment): LanguageModel {
         apiKey: deployment.apiKey ?? PLACEHOLDER_API_KEY,
         modelId: deployment.model,
         ...(deployment.headers && { headers: deployment.headers }),
+        developerRole: deployment.developerRole,
+        outputTokensField: deployment.outputTokensField,
         ...(totalMs !== undefined && { timeoutMs: totalMs }),
       });
     }

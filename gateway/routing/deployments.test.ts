@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { aliasForTask, GatewayConfigError, parseGatewayConfig } from './deployments.js';
 
@@ -79,6 +80,22 @@ describe('parseGatewayConfig', () => {
   it('rejects a configuration without aliases and malformed alias names', () => {
     expect(problems({ aliases: {} })).toContain('aliases: configure at least one alias');
     expect(problems({ aliases: { Default: valid.aliases['chat/cheap'] } })).toContain('aliases.Default: Invalid key in record: an alias looks like `chat/default`');
+  });
+});
+
+describe('the gateway file documented in the README', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const example = /<!-- gateway-file:start -->\s*```json\n([\s\S]*?)```\s*<!-- gateway-file:end -->/.exec(readme)?.[1];
+
+  it('is accepted as written, with every deployment field it names', () => {
+    const config = parseGatewayConfig(JSON.parse(example ?? 'null'));
+    expect(Object.keys(config.aliases)).toEqual(['chat/default', 'chat/cheap', 'chat/reasoning']);
+    const deployments = Object.values(config.aliases).flatMap((route) => route.deployments);
+    const fieldsUsed = new Set(deployments.flatMap((deployment) => Object.keys(deployment)));
+    const table = readme.slice(readme.indexOf('<!-- gateway-file:end -->')).split('\n\n')[1] ?? '';
+    const documented = [...table.matchAll(/^\| `(\w+)`(?:, `(\w+)`)?(?:, `(\w+)`)? \|/gm)].flatMap((row) => row.slice(1).filter(Boolean));
+    for (const field of fieldsUsed) expect(documented).toContain(field);
+    expect(aliasForTask(config, 'extract')).toBe('chat/cheap');
   });
 });
 

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
+import { OUTPUT_TOKENS_FIELDS } from '../providers/openai-compatible/map-request.js';
 import { encodingForModel, TOKEN_ENCODING_NAMES, type TokenEncodingName } from '../tokens/count-tokens.js';
 
 export const ROUTING_STRATEGIES = ['priority', 'weighted', 'lowest-latency', 'lowest-cost'] as const;
@@ -19,6 +20,10 @@ export const deploymentSchema = z
     /** Sent with every request (Azure's `api-key`, a proxy's routing header). */
     headers: z.record(z.string(), z.string()).optional(),
     model: z.string().min(1),
+    /** How developer instructions are sent: `system` for servers whose chat templates lack the developer role (some vLLM, Ollama and llama.cpp models). */
+    developerRole: z.enum(['developer', 'system']).optional(),
+    /** The output cap's name: `max_completion_tokens` for OpenAI's reasoning models, which refuse `max_tokens` (the default). */
+    outputTokensField: z.enum(OUTPUT_TOKENS_FIELDS).optional(),
     /** Overrides the encoding guessed from `model` for context-window checks. */
     tokenizer: z.enum(TOKEN_ENCODING_NAMES).optional(),
     contextWindow: tokens,

@@ -77,7 +77,7 @@ export const settings = {
   forwardEvents: setting('TESSERA_FORWARD_EVENTS', z.enum(['consumed', 'all']).default('consumed'), 'consumed',
     'Which events the forwarder puts on NATS: `consumed`, the types a pipeline handler consumes; `all`, every event (for consumers outside Tessera).'),
   gatewayConfigFile: setting('TESSERA_GATEWAY_CONFIG_FILE', z.string().min(1).optional(), '—',
-    'JSON file of model aliases → ordered deployments (provider, base URL, model, context window, prices, timeouts), task routes and strategies. Takes precedence over `TESSERA_MODEL_*`.'),
+    'JSON file of model aliases → ordered deployments (provider, base URL, model, context window, prices, timeouts), task routes and strategies; every field is shown in the README, under “The model gateway”. Takes precedence over `TESSERA_MODEL_*`.'),
   modelBaseUrl: setting('TESSERA_MODEL_BASE_URL', url(['http:', 'https:']).optional(), '—',
     'OpenAI-compatible API root (OpenAI, Azure, vLLM, Ollama, llama.cpp…). Unset: the offline `local` provider answers.'),
   modelApiKey: setting('TESSERA_MODEL_API_KEY', z.string().min(1).default('not-needed'), 'not-needed', 'API key sent to that provider.'),

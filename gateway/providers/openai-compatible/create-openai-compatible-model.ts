@@ -4,14 +4,11 @@ import { interruption, startCallDeadline, type CallDeadline } from './call-deadl
 import { createClient, DEFAULT_PROVIDER, DEFAULT_TIMEOUT_MS, type OpenAiCompatibleConnection } from './create-client.js';
 import { mapCompletion } from './map-completion.js';
 import { mapError } from './map-error.js';
-import type { DeveloperRole } from './map-messages.js';
-import { mapRequest } from './map-request.js';
+import { mapRequest, type ServerDialect } from './map-request.js';
 import { createStreamState } from './stream-state.js';
 
-export interface OpenAiCompatibleModelOptions extends OpenAiCompatibleConnection {
+export interface OpenAiCompatibleModelOptions extends OpenAiCompatibleConnection, ServerDialect {
   modelId: string;
-  /** Send `developer` messages as `system` for servers whose chat templates lack the role; defaults to `developer`. */
-  developerRole?: DeveloperRole;
 }
 
 /** A chat model behind any OpenAI-compatible API (OpenAI, Azure, vLLM, Ollama, llama.cpp), through the `openai` SDK. */
@@ -20,7 +17,7 @@ export function createOpenAiCompatibleModel(options: OpenAiCompatibleModelOption
   const provider = options.provider ?? DEFAULT_PROVIDER;
   const { modelId } = options;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const developerRole = options.developerRole ?? 'developer';
+  const dialect: ServerDialect = { developerRole: options.developerRole, outputTokensField: options.outputTokensField };
   const context = { provider, modelId };
 
   const failure = (error: unknown, deadline: CallDeadline, request: ModelRequest, partialText?: string): unknown =>
@@ -35,7 +32,7 @@ export function createOpenAiCompatibleModel(options: OpenAiCompatibleModelOption
     async generate(request) {
       const deadline = startCallDeadline(timeoutMs, request.abortSignal);
       try {
-        const body = await client.chat.completions.create(mapRequest(modelId, request, developerRole), { signal: deadline.signal });
+        const body = await client.chat.completions.create(mapRequest(modelId, request, dialect), { signal: deadline.signal });
         return mapCompletion(body, context);
       } catch (error) {
         throw failure(error, deadline, request);
@@ -49,7 +46,7 @@ export function createOpenAiCompatibleModel(options: OpenAiCompatibleModelOption
       const state = createStreamState(context);
       try {
         const chunks = await client.chat.completions.create(
-          { ...mapRequest(modelId, request, developerRole), stream: true, stream_options: { include_usage: true } },
+          { ...mapRequest(modelId, request, dialect), stream: true, stream_options: { include_usage: true } },
           { signal: deadline.signal },
         );
         deadline.restart();

@@ -15,7 +15,7 @@ const conversation: ModelRequest = {
 
 describe('mapRequest', () => {
   it('maps every role, assistant tool calls and tool results', () => {
-    expect(mapRequest('gpt-x', conversation, 'developer').messages).toEqual([
+    expect(mapRequest('gpt-x', conversation).messages).toEqual([
       { role: 'system', content: 'Be brief.' },
       { role: 'developer', content: 'Cite sources.' },
       { role: 'user', content: 'Weather in Paris?', name: 'ana' },
@@ -30,7 +30,7 @@ describe('mapRequest', () => {
   });
 
   it('sends developer messages as system when the server needs it', () => {
-    expect(mapRequest('llama', conversation, 'system').messages[1]).toEqual({ role: 'system', content: 'Cite sources.' });
+    expect(mapRequest('llama', conversation, { developerRole: 'system' }).messages[1]).toEqual({ role: 'system', content: 'Cite sources.' });
   });
 
   it('maps tools, tool choice, response format and sampling parameters', () => {
@@ -53,7 +53,6 @@ describe('mapRequest', () => {
         stop: ['END'],
         user: 'user-42',
       },
-      'developer',
     );
     expect(parameters).toEqual({
       model: 'gpt-x',
@@ -75,18 +74,26 @@ describe('mapRequest', () => {
     });
   });
 
+  it('names the output cap as the server wants it', () => {
+    const request: ModelRequest = { messages: [{ role: 'user', content: 'hi' }], maxOutputTokens: 64 };
+    expect(mapRequest('m', request)).toMatchObject({ max_tokens: 64 });
+    const reasoning = mapRequest('o-x', request, { outputTokensField: 'max_completion_tokens' });
+    expect(reasoning).toMatchObject({ max_completion_tokens: 64 });
+    expect(reasoning).not.toHaveProperty('max_tokens');
+  });
+
   it('sends parallel_tool_calls only with tools, which servers require for it', () => {
-    expect(mapRequest('m', { messages: [], parallelToolCalls: false }, 'developer')).not.toHaveProperty('parallel_tool_calls');
+    expect(mapRequest('m', { messages: [], parallelToolCalls: false })).not.toHaveProperty('parallel_tool_calls');
   });
 
   it('passes string tool choices and simple response formats through', () => {
-    const parameters = mapRequest('m', { messages: [], toolChoice: 'required', responseFormat: { type: 'json_object' } }, 'developer');
+    const parameters = mapRequest('m', { messages: [], toolChoice: 'required', responseFormat: { type: 'json_object' } });
     expect(parameters.tool_choice).toBe('required');
     expect(parameters.response_format).toEqual({ type: 'json_object' });
   });
 
   it('sends nothing the request does not set, so the server keeps its defaults', () => {
-    expect(mapRequest('m', { messages: [{ role: 'user', content: 'hi' }], tools: [], stop: [] }, 'developer')).toEqual({
+    expect(mapRequest('m', { messages: [{ role: 'user', content: 'hi' }], tools: [], stop: [] })).toEqual({
       model: 'm',
       messages: [{ role: 'user', content: 'hi' }],
     });

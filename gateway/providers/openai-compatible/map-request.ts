@@ -7,13 +7,23 @@ import { mapMessages, type DeveloperRole } from './map-messages.js';
 
 export type ChatParameters = Omit<ChatCompletionCreateParamsBase, 'stream' | 'stream_options'>;
 
-/**
- * The chat completion parameters for a request. Only what the request sets is sent, so
- * servers apply their own defaults. `max_tokens` rather than `max_completion_tokens`:
- * vLLM, Ollama and llama.cpp read the former, and OpenAI still accepts it for chat models.
- */
-export function mapRequest(modelId: string, request: ModelRequest, developerRole: DeveloperRole): ChatParameters {
-  const parameters: ChatParameters = { model: modelId, messages: mapMessages(request.messages, developerRole) };
+export const OUTPUT_TOKENS_FIELDS = ['max_tokens', 'max_completion_tokens'] as const;
+export type OutputTokensField = (typeof OUTPUT_TOKENS_FIELDS)[number];
+
+/** Where OpenAI-compatible servers differ in what they accept. */
+export interface ServerDialect {
+  /** `system` for servers whose chat templates lack the developer role; `developer` by default. */
+  developerRole?: DeveloperRole;
+  /**
+   * The output cap's name; `max_tokens` by default, which vLLM, Ollama and llama.cpp read
+   * and OpenAI's chat models accept. OpenAI's reasoning models take only `max_completion_tokens`.
+   */
+  outputTokensField?: OutputTokensField;
+}
+
+/** The chat completion parameters for a request. Only what the request sets is sent, so servers apply their own defaults. */
+export function mapRequest(modelId: string, request: ModelRequest, dialect: ServerDialect = {}): ChatParameters {
+  const parameters: ChatParameters = { model: modelId, messages: mapMessages(request.messages, dialect.developerRole ?? 'developer') };
   if (request.tools && request.tools.length > 0) {
     parameters.tools = request.tools.map((tool) => ({
       type: 'function',
@@ -34,7 +44,7 @@ export function mapRequest(modelId: string, request: ModelRequest, developerRole
   if (request.frequencyPenalty !== undefined) parameters.frequency_penalty = request.frequencyPenalty;
   if (request.logitBias !== undefined) parameters.logit_bias = { ...request.logitBias };
   if (request.reasoningEffort !== undefined) parameters.reasoning_effort = request.reasoningEffort;
-  if (request.maxOutputTokens !== undefined) parameters.max_tokens = request.maxOutputTokens;
+  if (request.maxOutputTokens !== undefined) parameters[dialect.outputTokensField ?? 'max_tokens'] = request.maxOutputTokens;
   if (request.seed !== undefined) parameters.seed = request.seed;
   if (request.stop !== undefined && request.stop.length > 0) parameters.stop = [...request.stop];
   if (request.user !== undefined) parameters.user = request.user;
