@@ -83,12 +83,30 @@ describe('parseGatewayConfig', () => {
   });
 });
 
+describe('secrets from the environment', () => {
+  const withSecrets = (deployment: Record<string, unknown>) => ({ aliases: { 'chat/default': { deployments: [{ ...openAi, name: 'a', model: 'm', contextWindow: 1_000, ...deployment }] } } });
+
+  it('reads an API key and header values given as { env } when the file is loaded', () => {
+    const config = parseGatewayConfig(withSecrets({ apiKey: { env: 'OPENAI_KEY' }, headers: { 'api-key': { env: 'AZURE_KEY' }, 'x-route': 'eu' } }), {
+      OPENAI_KEY: 'sk-from-env',
+      AZURE_KEY: 'azure-from-env',
+    });
+    expect(config.aliases['chat/default']!.deployments[0]).toMatchObject({ apiKey: 'sk-from-env', headers: { 'api-key': 'azure-from-env', 'x-route': 'eu' } });
+  });
+
+  it('names the field whose variable is not set, and refuses a malformed name', () => {
+    const message = problems(withSecrets({ apiKey: { env: 'MISSING_KEY' }, headers: { 'api-key': { env: 'not a name' } } }));
+    expect(message).toContain('aliases["chat/default"].deployments[0].apiKey: environment variable MISSING_KEY is not set');
+    expect(message).toContain('aliases["chat/default"].deployments[0].headers["api-key"]');
+  });
+});
+
 describe('the gateway file documented in the README', () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   const example = /<!-- gateway-file:start -->\s*```json\n([\s\S]*?)```\s*<!-- gateway-file:end -->/.exec(readme)?.[1];
 
   it('is accepted as written, with every deployment field it names', () => {
-    const config = parseGatewayConfig(JSON.parse(example ?? 'null'));
+    const config = parseGatewayConfig(JSON.parse(example ?? 'null'), { OPENAI_API_KEY: 'sk-test', AZURE_OPENAI_KEY: 'azure-test' });
     expect(Object.keys(config.aliases)).toEqual(['chat/default', 'chat/cheap', 'chat/reasoning']);
     const deployments = Object.values(config.aliases).flatMap((route) => route.deployments);
     const fieldsUsed = new Set(deployments.flatMap((deployment) => Object.keys(deployment)));
@@ -96,6 +114,7 @@ describe('the gateway file documented in the README', () => {
     const documented = [...table.matchAll(/^\| `(\w+)`(?:, `(\w+)`)?(?:, `(\w+)`)? \|/gm)].flatMap((row) => row.slice(1).filter(Boolean));
     for (const field of fieldsUsed) expect(documented).toContain(field);
     expect(aliasForTask(config, 'extract')).toBe('chat/cheap');
+    expect(config.aliases['chat/default']!.deployments[0]!.apiKey).toBe('sk-test');
   });
 });
 

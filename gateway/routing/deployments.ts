@@ -6,83 +6,102 @@ import { encodingForModel, TOKEN_ENCODING_NAMES, type TokenEncodingName } from '
 export const ROUTING_STRATEGIES = ['priority', 'weighted', 'lowest-latency', 'lowest-cost'] as const;
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
 
+/** The variables `{ "env": "NAME" }` secrets are read from. */
+export type SecretEnvironment = Readonly<Record<string, string | undefined>>;
+
+const environmentVariable = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
+
+/** A secret written in the file, or `{ "env": "NAME" }`: read from the environment when the file is loaded, so the file holds no key. */
+const secretSchema = (environment: SecretEnvironment) =>
+  z.union([z.string().min(1), z.strictObject({ env: environmentVariable })]).transform((secret, context) => {
+    if (typeof secret === 'string') return secret;
+    const value = environment[secret.env];
+    if (value) return value;
+    context.addIssue({ code: 'custom', message: `environment variable ${secret.env} is not set` });
+    return z.NEVER;
+  });
+
 const tokens = z.number().int().positive();
 const milliseconds = z.number().int().positive();
 const pricePerMillion = z.number().min(0);
 
-export const deploymentSchema = z
-  .strictObject({
-    /** Unique across the configuration: breakers and latency figures are kept per name. */
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'letters, digits, `.`, `_`, `:` or `-`, at most 100'),
-    provider: z.enum(['openai-compatible', 'local']),
-    baseUrl: z.url({ protocol: /^https?$/ }).optional(),
-    apiKey: z.string().min(1).optional(),
-    /** Sent with every request (Azure's `api-key`, a proxy's routing header). */
-    headers: z.record(z.string(), z.string()).optional(),
-    model: z.string().min(1),
-    /** How developer instructions are sent: `system` for servers whose chat templates lack the developer role (some vLLM, Ollama and llama.cpp models). */
-    developerRole: z.enum(['developer', 'system']).optional(),
-    /** The output cap's name: `max_completion_tokens` for OpenAI's reasoning models, which refuse `max_tokens` (the default). */
-    outputTokensField: z.enum(OUTPUT_TOKENS_FIELDS).optional(),
-    /** Overrides the encoding guessed from `model` for context-window checks. */
-    tokenizer: z.enum(TOKEN_ENCODING_NAMES).optional(),
-    contextWindow: tokens,
-    maxOutputTokens: tokens.optional(),
-    prices: z.strictObject({ inputPerMillion: pricePerMillion, cachedInputPerMillion: pricePerMillion, outputPerMillion: pricePerMillion }),
-    /** Share of traffic under the `weighted` strategy, relative to the alias's other weights; 1 when unset. */
-    weight: z.number().positive().optional(),
-    timeouts: z
-      .strictObject({ firstTokenMs: milliseconds.optional(), idleMs: milliseconds.optional(), totalMs: milliseconds.optional() })
-      .optional(),
-  })
-  .superRefine((deployment, context) => {
-    if (deployment.provider === 'openai-compatible' && deployment.baseUrl === undefined) {
-      context.addIssue({ code: 'custom', path: ['baseUrl'], message: 'required for an openai-compatible deployment' });
-    }
-    if (deployment.maxOutputTokens !== undefined && deployment.maxOutputTokens >= deployment.contextWindow) {
-      context.addIssue({ code: 'custom', path: ['maxOutputTokens'], message: 'must be smaller than contextWindow' });
-    }
-    const { firstTokenMs, idleMs, totalMs } = deployment.timeouts ?? {};
-    if (totalMs !== undefined && ((firstTokenMs ?? 0) > totalMs || (idleMs ?? 0) > totalMs)) {
-      context.addIssue({ code: 'custom', path: ['timeouts'], message: 'firstTokenMs and idleMs must not exceed totalMs' });
-    }
-  });
+const deploymentSchema = (environment: SecretEnvironment) =>
+  z
+    .strictObject({
+      /** Unique across the configuration: breakers and latency figures are kept per name. */
+      name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'letters, digits, `.`, `_`, `:` or `-`, at most 100'),
+      provider: z.enum(['openai-compatible', 'local']),
+      baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+      apiKey: secretSchema(environment).optional(),
+      /** Sent with every request (Azure's `api-key`, a proxy's routing header). */
+      headers: z.record(z.string(), secretSchema(environment)).optional(),
+      model: z.string().min(1),
+      /** How developer instructions are sent: `system` for servers whose chat templates lack the developer role (some vLLM, Ollama and llama.cpp models). */
+      developerRole: z.enum(['developer', 'system']).optional(),
+      /** The output cap's name: `max_completion_tokens` for OpenAI's reasoning models, which refuse `max_tokens` (the default). */
+      outputTokensField: z.enum(OUTPUT_TOKENS_FIELDS).optional(),
+      /** Overrides the encoding guessed from `model` for context-window checks. */
+      tokenizer: z.enum(TOKEN_ENCODING_NAMES).optional(),
+      contextWindow: tokens,
+      maxOutputTokens: tokens.optional(),
+      prices: z.strictObject({ inputPerMillion: pricePerMillion, cachedInputPerMillion: pricePerMillion, outputPerMillion: pricePerMillion }),
+      /** Share of traffic under the `weighted` strategy, relative to the alias's other weights; 1 when unset. */
+      weight: z.number().positive().optional(),
+      timeouts: z
+        .strictObject({ firstTokenMs: milliseconds.optional(), idleMs: milliseconds.optional(), totalMs: milliseconds.optional() })
+        .optional(),
+    })
+    .superRefine((deployment, context) => {
+      if (deployment.provider === 'openai-compatible' && deployment.baseUrl === undefined) {
+        context.addIssue({ code: 'custom', path: ['baseUrl'], message: 'required for an openai-compatible deployment' });
+      }
+      if (deployment.maxOutputTokens !== undefined && deployment.maxOutputTokens >= deployment.contextWindow) {
+        context.addIssue({ code: 'custom', path: ['maxOutputTokens'], message: 'must be smaller than contextWindow' });
+      }
+      const { firstTokenMs, idleMs, totalMs } = deployment.timeouts ?? {};
+      if (totalMs !== undefined && ((firstTokenMs ?? 0) > totalMs || (idleMs ?? 0) > totalMs)) {
+        context.addIssue({ code: 'custom', path: ['timeouts'], message: 'firstTokenMs and idleMs must not exceed totalMs' });
+      }
+    });
 
 const aliasName = z.string().regex(/^[a-z][a-z0-9-]*\/[a-z0-9][a-z0-9.-]*$/, 'an alias looks like `chat/default`');
 
-export const aliasRouteSchema = z.strictObject({
-  strategy: z.enum(ROUTING_STRATEGIES).default('priority'),
-  /** Tried in this order by `priority`; the fallback chain after the first pick for the others. */
-  deployments: z.array(deploymentSchema).min(1),
-});
-
-export const gatewayConfigSchema = z
-  .strictObject({
-    aliases: z.record(aliasName, aliasRouteSchema).refine((aliases) => Object.keys(aliases).length > 0, 'configure at least one alias'),
-    /** Task → alias; tasks not listed here use `DEFAULT_TASK_ROUTES`. */
-    tasks: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), aliasName).default({}),
-  })
-  .superRefine((config, context) => {
-    const seen = new Map<string, { alias: string; deployment: unknown }>();
-    for (const [alias, route] of Object.entries(config.aliases)) {
-      route.deployments.forEach((deployment, index) => {
-        const earlier = seen.get(deployment.name);
-        if (earlier && (earlier.alias === alias || !isDeepStrictEqual(earlier.deployment, deployment))) {
-          const where = earlier.alias === alias ? 'twice in this alias' : `differently in aliases["${earlier.alias}"]`;
-          context.addIssue({ code: 'custom', path: ['aliases', alias, 'deployments', index, 'name'], message: `deployment "${deployment.name}" is defined ${where}` });
-        }
-        seen.set(deployment.name, { alias, deployment });
-      });
-    }
-    for (const [task, alias] of Object.entries(config.tasks)) {
-      if (!(alias in config.aliases)) context.addIssue({ code: 'custom', path: ['tasks', task], message: `alias "${alias}" is not configured` });
-    }
+const aliasRouteSchema = (environment: SecretEnvironment) =>
+  z.strictObject({
+    strategy: z.enum(ROUTING_STRATEGIES).default('priority'),
+    /** Tried in this order by `priority`; the fallback chain after the first pick for the others. */
+    deployments: z.array(deploymentSchema(environment)).min(1),
   });
 
-export type Deployment = z.infer<typeof deploymentSchema>;
-export type AliasRoute = z.infer<typeof aliasRouteSchema>;
-export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
-export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
+/** The gateway file's schema; secrets given as `{ "env": "NAME" }` are read from `environment`. */
+export const gatewayConfigSchema = (environment: SecretEnvironment) =>
+  z
+    .strictObject({
+      aliases: z.record(aliasName, aliasRouteSchema(environment)).refine((aliases) => Object.keys(aliases).length > 0, 'configure at least one alias'),
+      /** Task → alias; tasks not listed here use `DEFAULT_TASK_ROUTES`. */
+      tasks: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), aliasName).default({}),
+    })
+    .superRefine((config, context) => {
+      const seen = new Map<string, { alias: string; deployment: unknown }>();
+      for (const [alias, route] of Object.entries(config.aliases)) {
+        route.deployments.forEach((deployment, index) => {
+          const earlier = seen.get(deployment.name);
+          if (earlier && (earlier.alias === alias || !isDeepStrictEqual(earlier.deployment, deployment))) {
+            const where = earlier.alias === alias ? 'twice in this alias' : `differently in aliases["${earlier.alias}"]`;
+            context.addIssue({ code: 'custom', path: ['aliases', alias, 'deployments', index, 'name'], message: `deployment "${deployment.name}" is defined ${where}` });
+          }
+          seen.set(deployment.name, { alias, deployment });
+        });
+      }
+      for (const [task, alias] of Object.entries(config.tasks)) {
+        if (!(alias in config.aliases)) context.addIssue({ code: 'custom', path: ['tasks', task], message: `alias "${alias}" is not configured` });
+      }
+    });
+
+export type Deployment = z.output<ReturnType<typeof deploymentSchema>>;
+export type AliasRoute = z.output<ReturnType<typeof aliasRouteSchema>>;
+export type GatewayConfig = z.output<ReturnType<typeof gatewayConfigSchema>>;
+export type GatewayConfigInput = z.input<ReturnType<typeof gatewayConfigSchema>>;
 
 /** The tokenizer a deployment's provider counts with: the one configured, else its model family's. */
 export function deploymentEncoding(deployment: Deployment): TokenEncodingName {
@@ -101,8 +120,8 @@ export class GatewayConfigError extends Error {
 }
 
 /** Parses a gateway configuration; a bad one fails with every problem, each naming its path. */
-export function parseGatewayConfig(input: unknown): GatewayConfig {
-  const parsed = gatewayConfigSchema.safeParse(input);
+export function parseGatewayConfig(input: unknown, environment: SecretEnvironment = {}): GatewayConfig {
+  const parsed = gatewayConfigSchema(environment).safeParse(input);
   if (parsed.success) return parsed.data;
   throw new GatewayConfigError(`invalid gateway configuration:\n${describeIssues(parsed.error.issues)}`);
 }

@@ -11,6 +11,7 @@ export {
   type GatewayConfig,
   type GatewayConfigInput,
   type RoutingStrategy,
+  type SecretEnvironment,
 } from './deployments.js';
 export { costMicrosOf, costOf, estimateRequestCost } from './estimate-cost.js';
 export { createLatencyTracker, type LatencyTracker } from './latency-tracker.js';
