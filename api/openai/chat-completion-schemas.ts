@@ -4,7 +4,9 @@ import { z } from 'zod';
 
 /** Text parts are accepted; other modalities are refused by name rather than dropped. */
 const contentPart = z.object({ type: z.literal('text'), text: z.string() });
-const content = z.union([z.string(), z.array(contentPart)]);
+const content = z.union([z.string(), z.array(contentPart)], {
+  error: 'a string or text parts ({ "type": "text", "text": … }); image, audio and file parts are not supported',
+});
 
 const toolCall = z.object({
   id: z.string().min(1),

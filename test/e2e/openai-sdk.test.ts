@@ -144,6 +144,12 @@ describe('the OpenAI-compatible surface, through the real openai SDK', () => {
     await expect(withLogprobs).rejects.toMatchObject({ status: 400, error: { param: 'body.logprobs' } });
     const withFunctions = client.chat.completions.create({ model: 'chat/default', messages: [{ role: 'user', content: 'x' }], functions: [{ name: 'f', parameters: {} }] });
     await expect(withFunctions).rejects.toMatchObject({ status: 400, error: { param: 'body.functions' } });
+    const withImage = client.chat.completions.create({
+      model: 'chat/default',
+      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }],
+    });
+    await expect(withImage).rejects.toMatchObject({ status: 400, error: { param: 'body.messages.0.content' } });
+    await expect(withImage).rejects.toThrow(/image, audio and file parts are not supported/);
     expect(upstream.requests.length).toBe(upstreamCalls);
   });
 
