@@ -2,7 +2,7 @@ import { createModelRegistry, DEFAULT_CHAT_ALIAS, DEFAULT_EMBEDDING_ALIAS, type 
 import { createLocalEmbeddingModel, createLocalModel } from '../../gateway/providers/local/index.js';
 import { createOpenAiCompatibleEmbeddingModel, createOpenAiCompatibleModel } from '../../gateway/providers/openai-compatible/index.js';
 import type { Config } from '../../infra/config/settings.js';
-import { createGateway, type GatewayOptions } from '../../gateway/resilience/index.js';
+import { createEmbeddingRoutes, createGateway, type GatewayOptions } from '../../gateway/resilience/index.js';
 import { aliasForTask } from '../../gateway/routing/index.js';
 import { loadGatewayConfig } from './gateway-config.js';
 
@@ -19,7 +19,8 @@ export function createModels(config: Config, hooks: GatewayHooks = {}): ModelReg
     const gateway = createGateway(gatewayConfig, hooks);
     return createModelRegistry(
       gateway.languageModels(),
-      { [DEFAULT_EMBEDDING_ALIAS]: createLocalEmbeddingModel({ dimensions: config.embeddingDimensions }) },
+      // Without an embed/default in the file, retrieval keeps the offline embeddings.
+      { [DEFAULT_EMBEDDING_ALIAS]: createLocalEmbeddingModel({ dimensions: config.embeddingDimensions }), ...createEmbeddingRoutes(gatewayConfig, config.embeddingDimensions) },
       (task) => aliasForTask(gatewayConfig, task),
     );
   }

@@ -1,6 +1,6 @@
 import { ModelCallError } from '../model-call-error.js';
 import type { LanguageModel } from '../model-spec.js';
-import { aliasForTask, type Deployment, type GatewayConfig } from '../routing/deployments.js';
+import { aliasForTask, isEmbeddingAlias, type Deployment, type GatewayConfig } from '../routing/deployments.js';
 import { createLatencyTracker, type LatencyTracker } from '../routing/latency-tracker.js';
 import { systemClock, type Clock } from './clock.js';
 import { createDeploymentModel } from './create-deployment-model.js';
@@ -63,6 +63,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
 
   const models = new Map<string, GatewayModel>();
   for (const [alias, route] of Object.entries(config.aliases)) {
+    if (isEmbeddingAlias(alias)) continue;
     route.deployments.forEach(modelFor);
     models.set(alias, createGatewayModel({ ...options, alias, route, modelFor, clock, latency, retry: { ...options.retry, budget } }));
   }

@@ -13,6 +13,7 @@
 export { createGateway, type Gateway, type GatewayOptions } from './create-gateway.js';
 export { createGatewayModel, type GatewayModelOptions } from './create-gateway-model.js';
 export { createDeploymentModel } from './create-deployment-model.js';
+export { createDeploymentEmbeddingModel, createEmbeddingRoutes } from './create-embedding-routes.js';
 export { GatewayCallError, type GatewayModel, type GatewayResult, type GatewayStreamPart } from './gateway-call-error.js';
 export { withRetries, type AttemptRecord, type RetryOptions } from './with-retries.js';
 export { CircuitOpenError, withCircuitBreaker, type BreakerRule, type BreakerState, type CircuitBreakerOptions, type GuardedModel } from './with-circuit-breaker.js';

@@ -83,6 +83,25 @@ describe('parseGatewayConfig', () => {
   });
 });
 
+describe('embedding aliases', () => {
+  const embedding = (name: string, model: string) => ({ ...openAi, name, model, contextWindow: 8_192 });
+
+  it('serve one model, fall back in the listed order, and take no task', () => {
+    const message = problems({
+      ...valid,
+      aliases: { ...valid.aliases, 'embed/default': { strategy: 'lowest-cost', deployments: [embedding('e1', 'text-embedding-3-small'), embedding('e2', 'nomic-embed-text')] } },
+      tasks: { classify: 'embed/default' },
+    });
+    expect(message).toContain('aliases["embed/default"].deployments: an embedding alias serves one model (vectors of different models are not comparable); found text-embedding-3-small, nomic-embed-text');
+    expect(message).toContain('aliases["embed/default"].strategy: an embedding alias falls back in the listed order: priority');
+    expect(message).toContain('tasks.classify: alias "embed/default" is an embedding alias; tasks route to chat aliases');
+  });
+
+  it('need a chat alias beside them', () => {
+    expect(problems({ aliases: { 'embed/default': { deployments: [embedding('e1', 'text-embedding-3-small')] } } })).toContain('aliases: configure at least one chat alias');
+  });
+});
+
 describe('secrets from the environment', () => {
   const withSecrets = (deployment: Record<string, unknown>) => ({ aliases: { 'chat/default': { deployments: [{ ...openAi, name: 'a', model: 'm', contextWindow: 1_000, ...deployment }] } } });
 
@@ -107,7 +126,7 @@ describe('the gateway file documented in the README', () => {
 
   it('is accepted as written, with every deployment field it names', () => {
     const config = parseGatewayConfig(JSON.parse(example ?? 'null'), { OPENAI_API_KEY: 'sk-test', AZURE_OPENAI_KEY: 'azure-test' });
-    expect(Object.keys(config.aliases)).toEqual(['chat/default', 'chat/cheap', 'chat/reasoning']);
+    expect(Object.keys(config.aliases)).toEqual(['chat/default', 'chat/cheap', 'chat/reasoning', 'embed/default']);
     const deployments = Object.values(config.aliases).flatMap((route) => route.deployments);
     const fieldsUsed = new Set(deployments.flatMap((deployment) => Object.keys(deployment)));
     const table = readme.slice(readme.indexOf('<!-- gateway-file:end -->')).split('\n\n')[1] ?? '';

@@ -40,6 +40,8 @@ const deploymentSchema = (environment: SecretEnvironment) =>
       developerRole: z.enum(['developer', 'system']).optional(),
       /** The output cap's name: `max_completion_tokens` for OpenAI's reasoning models, which refuse `max_tokens` (the default). */
       outputTokensField: z.enum(OUTPUT_TOKENS_FIELDS).optional(),
+      /** Embedding deployments: ask the server to shorten vectors to the index's size (OpenAI's `text-embedding-3-*`). */
+      requestDimensions: z.boolean().optional(),
       /** Overrides the encoding guessed from `model` for context-window checks. */
       tokenizer: z.enum(TOKEN_ENCODING_NAMES).optional(),
       contextWindow: tokens,
@@ -65,6 +67,10 @@ const deploymentSchema = (environment: SecretEnvironment) =>
     });
 
 const aliasName = z.string().regex(/^[a-z][a-z0-9-]*\/[a-z0-9][a-z0-9.-]*$/, 'an alias looks like `chat/default`');
+
+/** Aliases of this kind name embedding models; every other alias names a chat model. */
+export const EMBEDDING_ALIAS_PREFIX = 'embed/';
+export const isEmbeddingAlias = (alias: string): boolean => alias.startsWith(EMBEDDING_ALIAS_PREFIX);
 
 const aliasRouteSchema = (environment: SecretEnvironment) =>
   z.strictObject({
@@ -95,6 +101,18 @@ export const gatewayConfigSchema = (environment: SecretEnvironment) =>
       }
       for (const [task, alias] of Object.entries(config.tasks)) {
         if (!(alias in config.aliases)) context.addIssue({ code: 'custom', path: ['tasks', task], message: `alias "${alias}" is not configured` });
+        else if (isEmbeddingAlias(alias)) context.addIssue({ code: 'custom', path: ['tasks', task], message: `alias "${alias}" is an embedding alias; tasks route to chat aliases` });
+      }
+      if (Object.keys(config.aliases).every(isEmbeddingAlias)) context.addIssue({ code: 'custom', path: ['aliases'], message: 'configure at least one chat alias' });
+      for (const [alias, route] of Object.entries(config.aliases)) {
+        if (!isEmbeddingAlias(alias)) continue;
+        // A vector from another model is not comparable with those already indexed: an embedding alias falls back only between deployments of one model.
+        const models = new Set(route.deployments.map((deployment) => deployment.model));
+        if (models.size > 1) {
+          const found = [...models].join(', ');
+          context.addIssue({ code: 'custom', path: ['aliases', alias, 'deployments'], message: `an embedding alias serves one model (vectors of different models are not comparable); found ${found}` });
+        }
+        if (route.strategy !== 'priority') context.addIssue({ code: 'custom', path: ['aliases', alias, 'strategy'], message: 'an embedding alias falls back in the listed order: priority' });
       }
     });
 

@@ -2,6 +2,8 @@ export {
   aliasForTask,
   DEFAULT_TASK_ROUTES,
   deploymentEncoding,
+  EMBEDDING_ALIAS_PREFIX,
+  isEmbeddingAlias,
   GatewayConfigError,
   gatewayConfigSchema,
   parseGatewayConfig,

@@ -27,6 +27,7 @@ describe('turns through the gateway', () => {
           'chat/default': { deployments: [deployment('primary', 'fake-fail-500'), deployment('fallback', 'fake-backup')] },
           'chat/cheap': { deployments: [deployment('cheap', 'fake-cheap')] },
           'chat/reasoning': { deployments: [deployment('strong', 'fake-strong')] },
+          'embed/default': { deployments: [deployment('embedder', 'fake-embed')] },
         },
         tasks: { extract: 'chat/reasoning' },
       }),
@@ -51,6 +52,20 @@ describe('turns through the gateway', () => {
       expect(turn.status).toBe('completed');
       expect((await completedCall(turn.id)).routing?.chosen, task).toBe(deployment);
     }
+  });
+
+  it('embeds through the embedding alias of the file, which is no chat model', async () => {
+    const mark = upstream.requests.length;
+    const response = await fetch(`${tessera.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tessera.tenant.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'embed/default', input: ['refund window', 'return policy'] }),
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { data: unknown[] }).data).toHaveLength(2);
+    expect(upstream.requests.slice(mark).map((request) => [request.path, (request.body as { model?: string }).model])).toEqual([['/v1/embeddings', 'fake-embed']]);
+    const models = (await (await fetch(`${tessera.url}/v1/models`, { headers: { authorization: `Bearer ${tessera.tenant.key}` } })).json()) as { data: { id: string }[] };
+    expect(models.data.map((model) => model.id)).toEqual(['chat/default', 'chat/cheap', 'chat/reasoning', 'embed/default']);
   });
 
   it('routes a chat completion by its x-tessera-task header', async () => {
