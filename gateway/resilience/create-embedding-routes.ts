@@ -26,15 +26,11 @@ export function createDeploymentEmbeddingModel(deployment: Deployment, dimension
  * another endpoint may not (rate limit, server error, timeout, lost connection), while a
  * refusal of the request itself is final.
  */
-export function createEmbeddingRoutes(
-  config: GatewayConfig,
-  dimensions: number,
-  createModel: (deployment: Deployment, dimensions: number) => EmbeddingModel = createDeploymentEmbeddingModel,
-): Record<string, EmbeddingModel> {
+export function createEmbeddingRoutes(config: GatewayConfig, dimensions: number): Record<string, EmbeddingModel> {
   return Object.fromEntries(
     Object.entries(config.aliases)
       .filter(([alias]) => isEmbeddingAlias(alias))
-      .map(([alias, route]) => [alias, inListedOrder(route.deployments.map((deployment) => createModel(deployment, dimensions)))]),
+      .map(([alias, route]) => [alias, inListedOrder(route.deployments.map((deployment) => createDeploymentEmbeddingModel(deployment, dimensions)))]),
   );
 }
 

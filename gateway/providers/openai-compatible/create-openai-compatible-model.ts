@@ -17,7 +17,6 @@ export function createOpenAiCompatibleModel(options: OpenAiCompatibleModelOption
   const provider = options.provider ?? DEFAULT_PROVIDER;
   const { modelId } = options;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const dialect: ServerDialect = { developerRole: options.developerRole, outputTokensField: options.outputTokensField };
   const context = { provider, modelId };
 
   const failure = (error: unknown, deadline: CallDeadline, request: ModelRequest, partialText?: string): unknown =>
@@ -32,7 +31,7 @@ export function createOpenAiCompatibleModel(options: OpenAiCompatibleModelOption
     async generate(request) {
       const deadline = startCallDeadline(timeoutMs, request.abortSignal);
       try {
-        const body = await client.chat.completions.create(mapRequest(modelId, request, dialect), { signal: deadline.signal });
+        const body = await client.chat.completions.create(mapRequest(modelId, request, options), { signal: deadline.signal });
         return mapCompletion(body, context);
       } catch (error) {
         throw failure(error, deadline, request);
@@ -46,7 +45,7 @@ export function createOpenAiCompatibleModel(options: OpenAiCompatibleModelOption
       const state = createStreamState(context);
       try {
         const chunks = await client.chat.completions.create(
-          { ...mapRequest(modelId, request, dialect), stream: true, stream_options: { include_usage: true } },
+          { ...mapRequest(modelId, request, options), stream: true, stream_options: { include_usage: true } },
           { signal: deadline.signal },
         );
         deadline.restart();
