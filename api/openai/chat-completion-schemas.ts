@@ -101,3 +101,5 @@ export const embeddingsBody = z.object({
   dimensions: z.number().int().min(1).optional(),
   user: z.string().max(200).optional(),
 });
+
+export type EmbeddingsBody = z.infer<typeof embeddingsBody>;

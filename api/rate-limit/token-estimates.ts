@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { tokenCounterFor, type TokenEncodingName } from '../../gateway/tokens/index.js';
 import { DEFAULT_CHAT_ALIAS } from '../../gateway/model-registry.js';
-import type { ChatCompletionBody } from '../openai/chat-completion-schemas.js';
+import type { ChatCompletionBody, EmbeddingsBody } from '../openai/chat-completion-schemas.js';
 import { mapChatRequest } from '../openai/map-chat-request.js';
 import type { requestTurnBody } from '../turns/turn-schemas.js';
 
@@ -23,10 +23,18 @@ export function modelRouteTokenEstimators(defaultMaxOutputTokens: number, encodi
   return new Map<string, TokenEstimator>([
     ['POST /v1/chat/completions', (body) => estimateChatCompletion(body as ChatCompletionBody, defaultMaxOutputTokens, encodingOf)],
     ['POST /v1/conversations/:id/turns', (body) => estimateTurn(body as z.infer<typeof requestTurnBody>, defaultMaxOutputTokens, encodingOf)],
+    ['POST /v1/embeddings', (body) => estimateEmbeddings(body as EmbeddingsBody, encodingOf)],
   ]);
 }
 
 export const routeKeyOf = (request: FastifyRequest): string => `${request.method} ${request.routeOptions.url ?? ''}`;
+
+/** Embeddings are billed by their input tokens alone. */
+function estimateEmbeddings(body: EmbeddingsBody, encodingOf: AliasEncoding): number {
+  const counter = tokenCounterFor(body.model, encodingOf(body.model));
+  const inputs = typeof body.input === 'string' ? [body.input] : body.input;
+  return inputs.reduce((total, input) => total + counter.text(input), 0);
+}
 
 function estimateChatCompletion(body: ChatCompletionBody, defaultMaxOutputTokens: number, encodingOf: AliasEncoding): number {
   const mapped = mapChatRequest(body);

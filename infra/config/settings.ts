@@ -126,7 +126,7 @@ export const settings = {
   rateLimitTenantRequestsPerMinute: setting('TESSERA_RATE_LIMIT_TENANT_REQUESTS_PER_MINUTE', z.coerce.number().int().min(0).default(0), '0',
     'Requests all keys of one tenant may make per minute; 0: no limit.'),
   rateLimitKeyTokensPerMinute: setting('TESSERA_RATE_LIMIT_KEY_TOKENS_PER_MINUTE', z.coerce.number().int().min(0).default(0), '0',
-    'Model tokens one API key may ask for per minute (prompt tokens + the output tokens asked for, estimated before the call); 0: no limit.'),
+    'Model tokens one API key may ask for per minute (prompt tokens + the output tokens asked for, or the input tokens of an embedding request, estimated before the call); 0: no limit.'),
   rateLimitTenantTokensPerMinute: setting('TESSERA_RATE_LIMIT_TENANT_TOKENS_PER_MINUTE', z.coerce.number().int().min(0).default(0), '0',
     'Model tokens all keys of one tenant may ask for per minute; 0: no limit.'),
   rateLimitCountAhead: setting('TESSERA_RATE_LIMIT_COUNT_AHEAD', z.coerce.number().int().min(0).max(64).default(7), '7',

@@ -133,6 +133,20 @@ describe('rate limits in the embedded profile (counters in this process)', () =>
     expect(Number(last!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   });
 
+  it('counts the inputs of embeddings as model tokens', async () => {
+    const { key } = await issueApiKey(tessera.backend.store, { tenantId: tessera.tenant.id, name: 'embedder', actor: 'test' });
+    await catchUpProjection(tessera.backend.readModels, tessera.backend.store, apiKeysProjection);
+    const api = apiClient(tessera, key);
+    await poll(async () => (await api.request('GET', '/v1/models')).status, (status) => status === 200, 10_000, 'the new key to authenticate');
+    const small = await api.request('POST', '/v1/embeddings', { body: { model: 'embed/default', input: ['refund window', 'return policy'] } });
+    expect(small.status).toBe(200);
+    const remaining = Number(small.headers.get('x-ratelimit-remaining-tokens'));
+    expect(remaining).toBeLessThan(KEY_TOKENS - 2);
+    expect(remaining).toBeGreaterThan(KEY_TOKENS - 20);
+    const large = await api.request('POST', '/v1/embeddings', { body: { model: 'embed/default', input: ['refund '.repeat(1_200)] } });
+    expectProblem(large, 429, 'TESSERA_KEY_TOKEN_LIMIT_EXCEEDED');
+  });
+
   it('limits model tokens per key on the model routes', async () => {
     const client = new OpenAI({ baseURL: `${tessera.url}/v1`, apiKey: tessera.otherTenant.key, maxRetries: 0 });
     await client.chat.completions.create({ model: 'chat/default', messages: question('What is the refund window?'), max_tokens: MAX_TOKENS });
