@@ -17,10 +17,14 @@ import { chatCompletion } from './completion-bodies.js';
 import { mapChatRequest } from './map-chat-request.js';
 import { turnFailureError } from './openai-errors.js';
 import { streamChatCompletion, type ChatStreamSources } from './stream-chat-completion.js';
-import { driveToEnd } from '../turns/drive-to-end.js';
+import { driveToEnd, type TurnEnding } from '../turns/drive-to-end.js';
+import type { IdempotencyStore } from '../idempotency/idempotency-store.js';
+import { idempotencyHeaders, withIdempotency } from '../idempotency/with-idempotency.js';
 
 export interface OpenAiRouteDependencies extends ChatStreamSources {
   models: ModelRegistry;
+  /** A non-streaming completion sent again with the same Idempotency-Key gets the first answer back, with no second turn. */
+  idempotency: IdempotencyStore;
   /** Refuses a completion at once when a hard budget that applies has nothing left. */
   budgets?: Pick<BudgetGuard, 'ensureAvailable'>;
   /** Drives turns in this process while a slot is free; otherwise the pipeline workers carry every step. */
@@ -41,73 +45,105 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
 
     app.post(
       '/v1/chat/completions',
-      { schema: { tags: ['openai-compatible'], summary: 'Chat completions (stream and non-stream, tools, response_format)', headers: chatCompletionHeaders, body: chatCompletionBody, response: { 200: z.unknown().describe('chat.completion, or text/event-stream of chat.completion.chunk'), ...problemResponses } } },
+      {
+        schema: {
+          tags: ['openai-compatible'],
+          summary: 'Chat completions (stream and non-stream, tools, response_format)',
+          headers: chatCompletionHeaders.extend(idempotencyHeaders.shape),
+          body: chatCompletionBody,
+          response: { 200: z.unknown().describe('chat.completion, or text/event-stream of chat.completion.chunk'), ...problemResponses },
+        },
+      },
       async (request, reply) => {
         const body = request.body;
         const tenantId = request.principal.tenantId;
         if (!dependencies.models.chatAliases().includes(body.model)) {
           throw new ApiError(404, 'TESSERA_MODEL_NOT_FOUND', `model "${body.model}" is not configured; GET /v1/models lists them`, 'body.model');
         }
-        await dependencies.budgets?.ensureAvailable(tenantId, request.principal.keyId);
-        const driver = dependencies.drives?.admit();
-        try {
-          const mapped = mapChatRequest(body);
-          const givenConversationId = request.headers['x-tessera-conversation-id'];
-          // Driven here, the answer waits for the drive: the new conversation and TurnRequested go out in the drive's first append.
-          const deferAppend = driver !== undefined;
-          const started = givenConversationId
-            ? undefined
-            : await openConversation(dependencies.store, { tenantId, userId: body.user, correlationId: request.id, metadata: { source: 'openai-compatible' } }, { deferAppend });
-          const conversationId = givenConversationId ?? started!.conversationId;
-          const turn = await asRouteError(() => requestTurn(
-            dependencies.store,
-            {
-              conversationId,
-              tenantId,
-              userId: body.user,
-              message: mapped.lastUserMessage,
-              mode: 'chat',
-              stream: body.stream === true,
-              // A task header routes by task; the model named in the body (checked above) is then only the fallback name.
-              model: request.headers['x-tessera-task'] ? undefined : body.model,
-              task: request.headers['x-tessera-task'],
-              source: 'openai-compatible',
-              feature: request.headers['x-tessera-feature'],
-              keyId: request.principal.keyId,
-              cacheBypass: wantsFreshAnswer(request.headers['cache-control']) || undefined,
-              clientMessages: mapped.messages,
-              clientTools: mapped.tools,
-              parameters: mapped.parameters,
-              limits: mapped.maxOutputTokens ? { maxOutputTokens: Math.min(mapped.maxOutputTokens, dependencies.turnDefaults.maxOutputTokens) } : undefined,
-              correlationId: request.id,
-            },
-            dependencies.turnDefaults,
-            {
-              conversation: started?.state,
-              deferAppend,
-              alongside: started?.unsaved ? [started.unsaved] : undefined,
-              // A non-streaming answer is given only after the turn's append, so nothing needs recording before the call.
-              recordWhenEnded: body.stream !== true,
-            },
-          ), 'headers.x-tessera-conversation-id');
-          const { turnId } = turn;
-          void reply.header('x-tessera-turn-id', turnId).header('x-tessera-conversation-id', conversationId);
-          const turnEnd = (signal: AbortSignal) => driveToEnd({ ...dependencies, driver }, turn, signal, (error) => request.log.error({ err: error, turnId }, 'driving the turn failed; the pipeline carries it on'));
-          if (body.stream === true) {
+        if (body.stream === true && request.headers['idempotency-key'] !== undefined) {
+          throw new ApiError(
+            400,
+            'TESSERA_IDEMPOTENCY_KEY_NOT_FOR_STREAMS',
+            'a streamed completion takes no Idempotency-Key: it is resumed with GET /v1/turns/{x-tessera-turn-id}/stream and Last-Event-ID instead',
+            'headers.idempotency-key',
+          );
+        }
+        // Everything a completion does inside its turn: `answer` runs once the turn is requested, and the drive slot is freed after it.
+        const inTurn = async <Answer>(answer: (turn: { turnId: string; conversationId: string; turnEnd: (signal: AbortSignal) => Promise<TurnEnding> }) => Promise<Answer>) => {
+          await dependencies.budgets?.ensureAvailable(tenantId, request.principal.keyId);
+          const driver = dependencies.drives?.admit();
+          try {
+            const mapped = mapChatRequest(body);
+            const givenConversationId = request.headers['x-tessera-conversation-id'];
+            // Driven here, the answer waits for the drive: the new conversation and TurnRequested go out in the drive's first append.
+            const deferAppend = driver !== undefined;
+            const started = givenConversationId
+              ? undefined
+              : await openConversation(dependencies.store, { tenantId, userId: body.user, correlationId: request.id, metadata: { source: 'openai-compatible' } }, { deferAppend });
+            const conversationId = givenConversationId ?? started!.conversationId;
+            const turn = await asRouteError(() => requestTurn(
+              dependencies.store,
+              {
+                conversationId,
+                tenantId,
+                userId: body.user,
+                message: mapped.lastUserMessage,
+                mode: 'chat',
+                stream: body.stream === true,
+                // A task header routes by task; the model named in the body (checked above) is then only the fallback name.
+                model: request.headers['x-tessera-task'] ? undefined : body.model,
+                task: request.headers['x-tessera-task'],
+                source: 'openai-compatible',
+                feature: request.headers['x-tessera-feature'],
+                keyId: request.principal.keyId,
+                cacheBypass: wantsFreshAnswer(request.headers['cache-control']) || undefined,
+                clientMessages: mapped.messages,
+                clientTools: mapped.tools,
+                parameters: mapped.parameters,
+                limits: mapped.maxOutputTokens ? { maxOutputTokens: Math.min(mapped.maxOutputTokens, dependencies.turnDefaults.maxOutputTokens) } : undefined,
+                correlationId: request.id,
+              },
+              dependencies.turnDefaults,
+              {
+                conversation: started?.state,
+                deferAppend,
+                alongside: started?.unsaved ? [started.unsaved] : undefined,
+                // A non-streaming answer is given only after the turn's append, so nothing needs recording before the call.
+                recordWhenEnded: body.stream !== true,
+              },
+            ), 'headers.x-tessera-conversation-id');
+            const { turnId } = turn;
+            void reply.header('x-tessera-turn-id', turnId).header('x-tessera-conversation-id', conversationId);
+            const turnEnd = (signal: AbortSignal) => driveToEnd({ ...dependencies, driver }, turn, signal, (error) => request.log.error({ err: error, turnId }, 'driving the turn failed; the pipeline carries it on'));
+            return await answer({ turnId, conversationId, turnEnd });
+          } finally {
+            driver?.release();
+          }
+        };
+
+        if (body.stream === true) {
+          return inTurn(async ({ turnId, turnEnd }) => {
             const sse = openSse(reply);
             await streamChatCompletion(sse, dependencies, turnId, body.model, body.stream_options?.include_usage === true, (error) =>
               request.log.error({ err: error, turnId }, 'streamed completion failed'),
               turnEnd,
             );
             return reply;
-          }
-          const created = Math.floor(Date.now() / 1_000);
-          const ending = await turnEnd(AbortSignal.timeout(dependencies.completionTimeoutMs));
-          if (ending.status === 'failed') throw turnFailureError(ending.events);
-          return reply.send(chatCompletion(turnId, body.model, created, ending.outcome));
-        } finally {
-          driver?.release();
+          });
         }
+        // The turn's ids go in the stored response's headers, so a replay names the same turn.
+        return withIdempotency(dependencies.idempotency, request, reply, () =>
+          inTurn(async ({ turnId, conversationId, turnEnd }) => {
+            const created = Math.floor(Date.now() / 1_000);
+            const ending = await turnEnd(AbortSignal.timeout(dependencies.completionTimeoutMs));
+            if (ending.status === 'failed') throw turnFailureError(ending.events);
+            return {
+              statusCode: 200,
+              body: chatCompletion(turnId, body.model, created, ending.outcome),
+              headers: { 'x-tessera-turn-id': turnId, 'x-tessera-conversation-id': conversationId },
+            };
+          }),
+        );
       },
     );
 

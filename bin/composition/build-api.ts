@@ -71,7 +71,7 @@ export async function buildApi(backend: Backend, config: Config, logger: Logger)
       usageRoutes({ readModels: backend.readModels }),
       budgetRoutes({ store: backend.store, guard: backend.budgetGuard() }),
       turnRoutes({ store: backend.store, idempotency, hub, deltas, turnDefaults, drives, budgets: backend.budgetGuard() }),
-      openAiRoutes({ store: backend.store, hub, deltas, models: backend.models(), turnDefaults, drives, budgets: backend.budgetGuard(), completionTimeoutMs: config.httpRequestTimeoutMs }),
+      openAiRoutes({ store: backend.store, idempotency, hub, deltas, models: backend.models(), turnDefaults, drives, budgets: backend.budgetGuard(), completionTimeoutMs: config.httpRequestTimeoutMs }),
     ],
   });
   app.addHook('onClose', () => hub.close());

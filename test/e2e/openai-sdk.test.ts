@@ -153,6 +153,23 @@ describe('the OpenAI-compatible surface, through the real openai SDK', () => {
     expect(upstream.requests.length).toBe(upstreamCalls);
   });
 
+  it('answers a completion sent again with the same Idempotency-Key from its first turn, without calling the model again', async () => {
+    const request = { model: 'chat/default', messages: [{ role: 'user' as const, content: 'Once only [[fake: reply="exactly once"]]' }] };
+    const headers = { 'Idempotency-Key': `completion-${Date.now()}` };
+    const upstreamCalls = upstream.requests.length;
+    const first = await client.chat.completions.create(request, { headers }).withResponse();
+    const again = await client.chat.completions.create(request, { headers }).withResponse();
+    expect(again.data).toEqual(first.data);
+    expect(again.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.response.headers.get('x-tessera-turn-id')).toBe(first.response.headers.get('x-tessera-turn-id'));
+    expect(upstream.requests.length).toBe(upstreamCalls + 1);
+
+    const otherBody = client.chat.completions.create({ ...request, temperature: 0.5 }, { headers });
+    await expect(otherBody).rejects.toBeInstanceOf(OpenAI.UnprocessableEntityError);
+    const streamed = client.chat.completions.create({ ...request, stream: true }, { headers: { 'Idempotency-Key': `stream-${Date.now()}` } });
+    await expect(streamed).rejects.toMatchObject({ status: 400, error: { param: 'headers.idempotency-key' } });
+  });
+
   it('lists the configured aliases and embeds text', async () => {
     const models = await client.models.list();
     expect(models.data.map((model) => model.id)).toEqual(['chat/default', 'embed/default']);
