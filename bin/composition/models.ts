@@ -32,7 +32,14 @@ export function createModels(config: Config, hooks: GatewayHooks = {}): ModelReg
   }
   const connection = { baseUrl: config.modelBaseUrl, apiKey: config.modelApiKey, timeoutMs: config.modelTimeoutMs };
   return createModelRegistry(
-    { [DEFAULT_CHAT_ALIAS]: createOpenAiCompatibleModel({ ...connection, modelId: config.chatModel }) },
+    {
+      [DEFAULT_CHAT_ALIAS]: createOpenAiCompatibleModel({
+        ...connection,
+        modelId: config.chatModel,
+        developerRole: config.modelDeveloperRole,
+        outputTokensField: config.modelOutputTokensField,
+      }),
+    },
     {
       [DEFAULT_EMBEDDING_ALIAS]: createOpenAiCompatibleEmbeddingModel({
         ...connection,
