@@ -20,6 +20,13 @@ describe('the one provider of TESSERA_MODEL_BASE_URL', () => {
     expect(sent).not.toHaveProperty('max_tokens');
   });
 
+  it('asks for vectors of the index size when told to', async () => {
+    const config = loadConfig({ TESSERA_MODEL_BASE_URL: upstream.url, TESSERA_EMBEDDING_DIMENSIONS: '96', TESSERA_EMBEDDING_REQUEST_DIMENSIONS: 'true' });
+    const result = await createModels(config).embeddingModel('embed/default').embed(['refund window']);
+    expect(result.embeddings[0]).toHaveLength(96);
+    expect(upstream.requests.at(-1)!.body).toMatchObject({ dimensions: 96 });
+  });
+
   it('refuses a dialect it does not know, naming the setting', () => {
     expect(() => loadConfig({ TESSERA_MODEL_DEVELOPER_ROLE: 'assistant' })).toThrow(ConfigError);
     expect(() => loadConfig({ TESSERA_MODEL_DEVELOPER_ROLE: 'assistant' })).toThrow(/TESSERA_MODEL_DEVELOPER_ROLE/);

@@ -45,6 +45,7 @@ export function createModels(config: Config, hooks: GatewayHooks = {}): ModelReg
         ...connection,
         modelId: config.embeddingModel,
         dimensions: config.embeddingDimensions,
+        requestDimensions: config.embeddingRequestDimensions,
       }),
     },
   );

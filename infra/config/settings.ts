@@ -10,6 +10,7 @@ export interface Setting<Schema extends z.ZodType = z.ZodType> {
 
 const milliseconds = z.coerce.number().int().min(1);
 const count = z.coerce.number().int().min(1);
+const trueOrFalse = z.union([z.boolean(), z.stringbool()], { error: 'must be true or false' });
 const url = (protocols: readonly string[]) =>
   z.string().refine((value) => {
     try {
@@ -91,6 +92,8 @@ export const settings = {
     'Model behind `embed/default` when a provider URL is set.'),
   embeddingDimensions: setting('TESSERA_EMBEDDING_DIMENSIONS', count.max(8_192).default(256), '256',
     'Vector size of `embed/default` (the local provider hashes into this many buckets).'),
+  embeddingRequestDimensions: setting('TESSERA_EMBEDDING_REQUEST_DIMENSIONS', trueOrFalse.default(false), 'false',
+    'Ask that provider to shorten its vectors to `TESSERA_EMBEDDING_DIMENSIONS` (OpenAI `text-embedding-3-*`, whose own sizes are 1536 and 3072); other servers refuse the parameter. In a gateway file, `requestDimensions` per deployment.'),
   modelTimeoutMs: setting('TESSERA_MODEL_TIMEOUT_MS', milliseconds.default(60_000), '60000',
     'Longest silence from a model before the call fails (before the first token, between chunks).'),
   turnMaxModelSteps: setting('TESSERA_TURN_MAX_MODEL_STEPS', count.max(100).default(8), '8', 'Model calls one turn may make (tool loops, repairs).'),
@@ -139,14 +142,14 @@ export const settings = {
     'A budget settlement (a call\'s real cost, freeing the rest of its hold) waits up to this long to leave in the same append as the window\'s next hold, so steady traffic appends once per call instead of twice. Until then the window counts the call at its worst case: stricter, never looser. Written at once on shutdown and before a read of the budgets in this process. 0: each settlement at once.'),
   budgetHoldsAhead: setting('TESSERA_BUDGET_HOLDS_AHEAD', z.coerce.number().int().min(0).max(64).default(8), '8',
     'Budget holds each process keeps ready per tenant and key, taken in one append ahead of the calls they serve (each as large as the largest worst case seen, rounded up to a power of two), so a call far from its limits waits for no append before it goes out. None is taken unless 16 times as much room stays free, so near a limit each call holds its own worst case. Holds no call has taken for 5 s are released, and all unused ones on shutdown; a process that dies leaves them until the window resets. They count in the budgets\' reserved amount. 0: each call appends its own hold.'),
-  cacheEnabled: setting('TESSERA_CACHE_ENABLED', z.union([z.boolean(), z.stringbool()], { error: 'must be true or false' }).default(true), 'true',
+  cacheEnabled: setting('TESSERA_CACHE_ENABLED', trueOrFalse.default(true), 'true',
     'Answer repeated deterministic model calls (temperature 0 or a seed) from the exact-match cache: Redis in the services profile, in-process otherwise.'),
   cacheTtlMs: setting('TESSERA_CACHE_TTL_MS', milliseconds.default(3_600_000), '3600000', 'How long a cached model response is served.'),
   cacheMaxEntries: setting('TESSERA_CACHE_MAX_ENTRIES', count.max(10_000_000).default(10_000), '10000',
     'Embedded profile: most responses the in-process cache holds (least recently used go first).'),
   cacheMaxBytes: setting('TESSERA_CACHE_MAX_BYTES', count.default(64 * 1024 * 1024), '67108864',
     'Embedded profile: most bytes of JSON the in-process cache holds; in the services profile, bound Redis with its own `maxmemory` and an LRU policy.'),
-  metricsEnabled: setting('TESSERA_METRICS_ENABLED', z.union([z.boolean(), z.stringbool()], { error: 'must be true or false' }).default(true), 'true',
+  metricsEnabled: setting('TESSERA_METRICS_ENABLED', trueOrFalse.default(true), 'true',
     'Serve `GET /metrics` (Prometheus text format, no API key): circuit breaker states and transitions, attempts and retries per model deployment.'),
 } satisfies Record<string, Setting>;
 
