@@ -113,7 +113,6 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
               },
             ), 'headers.x-tessera-conversation-id');
             const { turnId } = turn;
-            void reply.header('x-tessera-turn-id', turnId).header('x-tessera-conversation-id', conversationId);
             const turnEnd = (signal: AbortSignal) => driveToEnd({ ...dependencies, driver }, turn, signal, (error) => request.log.error({ err: error, turnId }, 'driving the turn failed; the pipeline carries it on'));
             return await answer({ turnId, conversationId, turnEnd });
           } finally {
@@ -122,7 +121,8 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
         };
 
         if (body.stream === true) {
-          return inTurn(async ({ turnId, turnEnd }) => {
+          return inTurn(async ({ turnId, conversationId, turnEnd }) => {
+            void reply.header('x-tessera-turn-id', turnId).header('x-tessera-conversation-id', conversationId);
             const sse = openSse(reply);
             await streamChatCompletion(sse, dependencies, turnId, body.model, body.stream_options?.include_usage === true, (error) =>
               request.log.error({ err: error, turnId }, 'streamed completion failed'),

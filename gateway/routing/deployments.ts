@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
+import { DEVELOPER_ROLES } from '../providers/openai-compatible/map-messages.js';
 import { OUTPUT_TOKENS_FIELDS } from '../providers/openai-compatible/map-request.js';
 import { encodingForModel, TOKEN_ENCODING_NAMES, type TokenEncodingName } from '../tokens/count-tokens.js';
 
@@ -37,7 +38,7 @@ const deploymentSchema = (environment: SecretEnvironment) =>
       headers: z.record(z.string(), secretSchema(environment)).optional(),
       model: z.string().min(1),
       /** How developer instructions are sent: `system` for servers whose chat templates lack the developer role (some vLLM, Ollama and llama.cpp models). */
-      developerRole: z.enum(['developer', 'system']).optional(),
+      developerRole: z.enum(DEVELOPER_ROLES).optional(),
       /** The output cap's name: `max_completion_tokens` for OpenAI's reasoning models, which refuse `max_tokens` (the default). */
       outputTokensField: z.enum(OUTPUT_TOKENS_FIELDS).optional(),
       /** Embedding deployments: ask the server to shorten vectors to the index's size (OpenAI's `text-embedding-3-*`). */
@@ -69,7 +70,7 @@ const deploymentSchema = (environment: SecretEnvironment) =>
 const aliasName = z.string().regex(/^[a-z][a-z0-9-]*\/[a-z0-9][a-z0-9.-]*$/, 'an alias looks like `chat/default`');
 
 /** Aliases of this kind name embedding models; every other alias names a chat model. */
-export const EMBEDDING_ALIAS_PREFIX = 'embed/';
+const EMBEDDING_ALIAS_PREFIX = 'embed/';
 export const isEmbeddingAlias = (alias: string): boolean => alias.startsWith(EMBEDDING_ALIAS_PREFIX);
 
 const aliasRouteSchema = (environment: SecretEnvironment) =>

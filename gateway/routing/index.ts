@@ -2,7 +2,6 @@ export {
   aliasForTask,
   DEFAULT_TASK_ROUTES,
   deploymentEncoding,
-  EMBEDDING_ALIAS_PREFIX,
   isEmbeddingAlias,
   GatewayConfigError,
   gatewayConfigSchema,

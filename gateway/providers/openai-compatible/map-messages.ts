@@ -5,7 +5,8 @@ import type { ModelMessage } from '../../model-spec.js';
  * Where `developer` messages go. OpenAI's reasoning models want `developer`; most chat
  * templates served by vLLM, Ollama and llama.cpp only know `system`.
  */
-export type DeveloperRole = 'developer' | 'system';
+export const DEVELOPER_ROLES = ['developer', 'system'] as const;
+export type DeveloperRole = (typeof DEVELOPER_ROLES)[number];
 
 export function mapMessages(messages: readonly ModelMessage[], developerRole: DeveloperRole): ChatCompletionMessageParam[] {
   return messages.map((message): ChatCompletionMessageParam => {
