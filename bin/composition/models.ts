@@ -2,7 +2,7 @@ import { createModelRegistry, DEFAULT_CHAT_ALIAS, DEFAULT_EMBEDDING_ALIAS, type 
 import { createLocalEmbeddingModel, createLocalModel } from '../../gateway/providers/local/index.js';
 import { createOpenAiCompatibleEmbeddingModel, createOpenAiCompatibleModel } from '../../gateway/providers/openai-compatible/index.js';
 import type { Config } from '../../infra/config/settings.js';
-import { createEmbeddingRoutes, createGateway, type GatewayOptions } from '../../gateway/resilience/index.js';
+import { createGateway, type GatewayOptions } from '../../gateway/resilience/index.js';
 import { aliasForTask } from '../../gateway/routing/index.js';
 import { loadGatewayConfig } from './gateway-config.js';
 
@@ -16,11 +16,11 @@ export type GatewayHooks = Pick<GatewayOptions, 'onBreakerStateChange' | 'onAtte
 export function createModels(config: Config, hooks: GatewayHooks = {}): ModelRegistry {
   const gatewayConfig = loadGatewayConfig(config);
   if (gatewayConfig) {
-    const gateway = createGateway(gatewayConfig, hooks);
+    const gateway = createGateway(gatewayConfig, { ...hooks, embeddingDimensions: config.embeddingDimensions });
     return createModelRegistry(
       gateway.languageModels(),
       // Without an embed/default in the file, retrieval keeps the offline embeddings.
-      { [DEFAULT_EMBEDDING_ALIAS]: createLocalEmbeddingModel({ dimensions: config.embeddingDimensions }), ...createEmbeddingRoutes(gatewayConfig, config.embeddingDimensions) },
+      { [DEFAULT_EMBEDDING_ALIAS]: createLocalEmbeddingModel({ dimensions: config.embeddingDimensions }), ...gateway.embeddingModels() },
       (task) => aliasForTask(gatewayConfig, task),
     );
   }

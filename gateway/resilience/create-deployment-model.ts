@@ -1,6 +1,6 @@
-import type { LanguageModel } from '../model-spec.js';
-import { createLocalModel } from '../providers/local/index.js';
-import { createOpenAiCompatibleModel, type OpenAiCompatibleConnection } from '../providers/openai-compatible/index.js';
+import type { EmbeddingModel, LanguageModel } from '../model-spec.js';
+import { createLocalEmbeddingModel, createLocalModel } from '../providers/local/index.js';
+import { createOpenAiCompatibleEmbeddingModel, createOpenAiCompatibleModel, type OpenAiCompatibleConnection } from '../providers/openai-compatible/index.js';
 import type { Deployment } from '../routing/deployments.js';
 
 /** Local servers (vLLM, Ollama, llama.cpp) accept any key; the SDK insists on one. */
@@ -33,6 +33,21 @@ export function createDeploymentModel(deployment: Deployment): LanguageModel {
         modelId: deployment.model,
         developerRole: deployment.developerRole,
         outputTokensField: deployment.outputTokensField,
+      });
+  }
+}
+
+/** The bare embedding model of a deployment, returning vectors of `dimensions` (the index's size). */
+export function createDeploymentEmbeddingModel(deployment: Deployment, dimensions: number): EmbeddingModel {
+  switch (deployment.provider) {
+    case 'local':
+      return createLocalEmbeddingModel({ dimensions, modelId: deployment.model });
+    case 'openai-compatible':
+      return createOpenAiCompatibleEmbeddingModel({
+        ...connectionOf(deployment),
+        modelId: deployment.model,
+        dimensions,
+        requestDimensions: deployment.requestDimensions,
       });
   }
 }

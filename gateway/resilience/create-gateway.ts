@@ -1,13 +1,22 @@
 import { ModelCallError } from '../model-call-error.js';
-import type { LanguageModel } from '../model-spec.js';
+import type { EmbeddingModel, LanguageModel } from '../model-spec.js';
 import { aliasForTask, isEmbeddingAlias, type Deployment, type GatewayConfig } from '../routing/deployments.js';
 import { createLatencyTracker, type LatencyTracker } from '../routing/latency-tracker.js';
 import { systemClock, type Clock } from './clock.js';
-import { createDeploymentModel } from './create-deployment-model.js';
+import { createDeploymentEmbeddingModel, createDeploymentModel } from './create-deployment-model.js';
+import { createEmbeddingGatewayModel, type EmbeddingGatewayModel } from './create-embedding-gateway-model.js';
 import { createGatewayModel, type GatewayModelOptions } from './create-gateway-model.js';
 import type { GatewayModel } from './gateway-call-error.js';
 import { createRetryBudget, type RetryBudget } from './retry-budget.js';
-import { withCircuitBreaker, type BreakerState, type CircuitBreakerOptions, type GuardedModel } from './with-circuit-breaker.js';
+import {
+  withCircuitBreaker,
+  withEmbeddingCircuitBreaker,
+  type BreakerState,
+  type CircuitBreakerOptions,
+  type Guarded,
+  type GuardedEmbeddingModel,
+  type GuardedModel,
+} from './with-circuit-breaker.js';
 import { withTimeouts } from './with-timeouts.js';
 
 export interface GatewayOptions extends Pick<GatewayModelOptions, 'random' | 'explorationRate' | 'failureLatencyMs' | 'onAttempt'> {
@@ -23,6 +32,10 @@ export interface GatewayOptions extends Pick<GatewayModelOptions, 'random' | 'ex
   latency?: LatencyTracker;
   /** The bare provider model of a deployment; defaults to `createDeploymentModel`. */
   createModel?: (deployment: Deployment) => LanguageModel;
+  /** The vector size embedding aliases return: the index's. Required when the configuration has one. */
+  embeddingDimensions?: number;
+  /** The bare embedding model of a deployment; defaults to `createDeploymentEmbeddingModel`. */
+  createEmbeddingModel?: (deployment: Deployment, dimensions: number) => EmbeddingModel;
 }
 
 export interface Gateway {
@@ -34,36 +47,55 @@ export interface Gateway {
   modelForTask(task: string): GatewayModel;
   /** Every alias's model, for `createModelRegistry`. */
   languageModels(): Record<string, GatewayModel>;
+  /** Every embedding alias's model, for `createModelRegistry`. */
+  embeddingModels(): Record<string, EmbeddingGatewayModel>;
   breakerStates(): Record<string, BreakerState>;
 }
 
 /**
  * The gateway of one process: one breaker and one latency figure per deployment name
- * (shared by every alias that lists it), one retry budget, one model per alias.
+ * (shared by every alias that lists it), one retry budget, one model per alias. Chat
+ * and embedding deployments get the same breakers and retries.
  */
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
   const clock = options.clock ?? systemClock;
   const latency = options.latency ?? createLatencyTracker();
   const budget = options.budget ?? createRetryBudget({ clock });
   const createModel = options.createModel ?? createDeploymentModel;
+  const breakerOptions = (deployment: Deployment): CircuitBreakerOptions => ({
+    ...options.breaker,
+    name: deployment.name,
+    onStateChange: (state, name) => options.onBreakerStateChange?.(name, state),
+  });
   const guarded = new Map<string, GuardedModel>();
   const modelFor = (deployment: Deployment): GuardedModel => {
     let model = guarded.get(deployment.name);
     if (!model) {
       const timed = withTimeouts(createModel(deployment), { ...deployment.timeouts, clock: options.timeoutClock ?? systemClock });
-      model = withCircuitBreaker(timed, {
-        ...options.breaker,
-        name: deployment.name,
-        onStateChange: (state, name) => options.onBreakerStateChange?.(name, state),
-      });
+      model = withCircuitBreaker(timed, breakerOptions(deployment));
       guarded.set(deployment.name, model);
+    }
+    return model;
+  };
+  const guardedEmbeddings = new Map<string, GuardedEmbeddingModel>();
+  const embeddingModelFor = (deployment: Deployment): GuardedEmbeddingModel => {
+    let model = guardedEmbeddings.get(deployment.name);
+    if (!model) {
+      if (options.embeddingDimensions === undefined) throw new TypeError('an embedding alias needs GatewayOptions.embeddingDimensions');
+      const bare = (options.createEmbeddingModel ?? createDeploymentEmbeddingModel)(deployment, options.embeddingDimensions);
+      model = withEmbeddingCircuitBreaker(bare, breakerOptions(deployment));
+      guardedEmbeddings.set(deployment.name, model);
     }
     return model;
   };
 
   const models = new Map<string, GatewayModel>();
+  const embeddingModels = new Map<string, EmbeddingGatewayModel>();
   for (const [alias, route] of Object.entries(config.aliases)) {
-    if (isEmbeddingAlias(alias)) continue;
+    if (isEmbeddingAlias(alias)) {
+      embeddingModels.set(alias, createEmbeddingGatewayModel({ ...options, alias, route, modelFor: embeddingModelFor, clock, latency, retry: { ...options.retry, budget } }));
+      continue;
+    }
     route.deployments.forEach(modelFor);
     models.set(alias, createGatewayModel({ ...options, alias, route, modelFor, clock, latency, retry: { ...options.retry, budget } }));
   }
@@ -80,7 +112,8 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     languageModel,
     modelForTask: (task) => languageModel(aliasForTask(config, task)),
     languageModels: () => Object.fromEntries(models),
-    breakerStates: () => Object.fromEntries([...guarded].map(([name, model]) => [name, model.breakerState()])),
+    embeddingModels: () => Object.fromEntries(embeddingModels),
+    breakerStates: () => Object.fromEntries([...guarded, ...guardedEmbeddings].map(([name, model]: [string, Guarded]) => [name, model.breakerState()])),
   };
 }
 

@@ -1,6 +1,6 @@
 import { circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen, isBrokenCircuitError, SamplingBreaker, type CircuitBreakerPolicy, type IBreaker } from 'cockatiel';
 import { ModelCallError, type ModelCallErrorKind } from '../model-call-error.js';
-import type { LanguageModel, ModelStreamPart } from '../model-spec.js';
+import type { EmbeddingModel, LanguageModel, ModelStreamPart } from '../model-spec.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
 
@@ -23,7 +23,14 @@ export interface CircuitBreakerOptions {
   onStateChange?: (state: BreakerState, name: string) => void;
 }
 
-export type GuardedModel = LanguageModel & { readonly circuit: CircuitBreakerPolicy; breakerState(): BreakerState };
+/** What a breaker adds to the model it guards. */
+export interface Guarded {
+  readonly circuit: CircuitBreakerPolicy;
+  breakerState(): BreakerState;
+}
+
+export type GuardedModel = LanguageModel & Guarded;
+export type GuardedEmbeddingModel = EmbeddingModel & Guarded;
 
 /** Caller errors (bad requests, aborts) and throttling say nothing about the deployment's health. */
 const DEFAULT_COUNTED: readonly ModelCallErrorKind[] = ['server', 'timeout', 'disconnected'];
@@ -46,11 +53,8 @@ interface Permit {
 /** Raised into the breaker for a stream its consumer left early: neither a success nor a counted failure. */
 class AbandonedCall extends Error {}
 
-/**
- * A cockatiel circuit breaker around one deployment. A streamed call holds its slot in
- * the breaker until the stream ends, so a stream that breaks halfway counts as a failure.
- */
-export function withCircuitBreaker(model: LanguageModel, options: CircuitBreakerOptions = {}): GuardedModel {
+/** One deployment's breaker: a call enters it first and reports its outcome through the permit. */
+function createBreakerGate(model: { provider: string; modelId: string }, options: CircuitBreakerOptions) {
   const name = options.name ?? model.modelId;
   const counted = new Set(options.countedKinds ?? DEFAULT_COUNTED);
   const rule = options.rule ?? { consecutiveFailures: 5 };
@@ -86,23 +90,35 @@ export function withCircuitBreaker(model: LanguageModel, options: CircuitBreaker
     });
   };
 
+  /** A whole call inside the breaker. */
+  const run = async <Result>(call: () => Promise<Result>): Promise<Result> => {
+    const permit = await enter();
+    try {
+      const result = await call();
+      await permit.succeed();
+      return result;
+    } catch (error) {
+      await permit.fail(error);
+      throw error;
+    }
+  };
+
+  const guarded: Guarded = { circuit: policy, breakerState: () => STATES[policy.state] };
+  return { enter, run, guarded };
+}
+
+/**
+ * A cockatiel circuit breaker around one deployment. A streamed call holds its slot in
+ * the breaker until the stream ends, so a stream that breaks halfway counts as a failure.
+ */
+export function withCircuitBreaker(model: LanguageModel, options: CircuitBreakerOptions = {}): GuardedModel {
+  const { enter, run, guarded } = createBreakerGate(model, options);
   return {
     specificationVersion: 'v1',
     provider: model.provider,
     modelId: model.modelId,
-    circuit: policy,
-    breakerState: () => STATES[policy.state],
-    async generate(request) {
-      const permit = await enter();
-      try {
-        const result = await model.generate(request);
-        await permit.succeed();
-        return result;
-      } catch (error) {
-        await permit.fail(error);
-        throw error;
-      }
-    },
+    ...guarded,
+    generate: (request) => run(() => model.generate(request)),
     async *stream(request): AsyncGenerator<ModelStreamPart> {
       const permit = await enter();
       let settled = false;
@@ -124,6 +140,19 @@ export function withCircuitBreaker(model: LanguageModel, options: CircuitBreaker
         if (!settled) void permit.fail(new AbandonedCall('the consumer stopped reading the stream'));
       }
     },
+  };
+}
+
+/** The same breaker around an embedding deployment. */
+export function withEmbeddingCircuitBreaker(model: EmbeddingModel, options: CircuitBreakerOptions = {}): GuardedEmbeddingModel {
+  const { run, guarded } = createBreakerGate(model, options);
+  return {
+    specificationVersion: 'v1',
+    provider: model.provider,
+    modelId: model.modelId,
+    dimensions: model.dimensions,
+    ...guarded,
+    embed: (values, callOptions) => run(() => model.embed(values, callOptions)),
   };
 }
 

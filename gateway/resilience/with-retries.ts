@@ -1,5 +1,5 @@
 import { ModelCallError } from '../model-call-error.js';
-import type { LanguageModel, ModelRequest, ModelStreamPart } from '../model-spec.js';
+import type { EmbeddingModel, LanguageModel, ModelStreamPart } from '../model-spec.js';
 import type { RetryRefusal, RoutingAttempt } from '../routing/routing-report.js';
 import { retryDelay, type BackoffOptions } from './backoff.js';
 import { CircuitOpenError } from './with-circuit-breaker.js';
@@ -28,6 +28,50 @@ export interface RetryOptions extends Partial<BackoffOptions> {
  * since a second answer would be spliced onto the first.
  */
 export function withRetries(model: LanguageModel, options: RetryOptions = {}): LanguageModel {
+  const { attempts, afterFailure, succeeded } = retryLoop(model, options);
+  const clock = options.clock ?? systemClock;
+
+  return {
+    specificationVersion: 'v1',
+    provider: model.provider,
+    modelId: model.modelId,
+
+    generate: (request) => attempts(() => model.generate(request), request.abortSignal),
+
+    async *stream(request): AsyncGenerator<ModelStreamPart> {
+      options.budget?.recordRequest();
+      for (let retry = 1; ; retry += 1) {
+        const startedAt = clock.now();
+        let streamed = false;
+        try {
+          for await (const part of model.stream(request)) {
+            // Recorded before the finish part goes up, so a report attached to it is complete.
+            if (part.type === 'finish') succeeded(startedAt);
+            else streamed = true;
+            yield part;
+          }
+          return;
+        } catch (error) {
+          await afterFailure(error, startedAt, retry, streamed, request.abortSignal);
+        }
+      }
+    },
+  };
+}
+
+/** The same retries around an embedding model: a batch is one call, retried whole. */
+export function withEmbeddingRetries(model: EmbeddingModel, options: RetryOptions = {}): EmbeddingModel {
+  const { attempts } = retryLoop(model, options);
+  return {
+    specificationVersion: 'v1',
+    provider: model.provider,
+    modelId: model.modelId,
+    dimensions: model.dimensions,
+    embed: (values, callOptions) => attempts(() => model.embed(values, callOptions), callOptions?.abortSignal),
+  };
+}
+
+function retryLoop(model: { provider: string; modelId: string }, options: RetryOptions) {
   const maxRetries = options.maxRetries ?? 2;
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 20_000;
   const backoff = { baseDelayMs: options.baseDelayMs ?? 250, maxDelayMs: options.maxDelayMs ?? 8_000 };
@@ -45,7 +89,7 @@ export function withRetries(model: LanguageModel, options: RetryOptions = {}): L
   };
 
   /** Records the failed attempt; returns when the next one may start, throws when there is none. */
-  const afterFailure = async (error: unknown, startedAt: number, retry: number, streamed: boolean, request: ModelRequest): Promise<void> => {
+  const afterFailure = async (error: unknown, startedAt: number, retry: number, streamed: boolean, abortSignal: AbortSignal | undefined): Promise<void> => {
     // The breaker refused the call: no attempt was made, and none will be while it stays open.
     if (CircuitOpenError.isCircuitOpen(error)) throw error;
     const known = ModelCallError.isInstance(error) ? error : undefined;
@@ -61,7 +105,7 @@ export function withRetries(model: LanguageModel, options: RetryOptions = {}): L
     });
     if (retryDelayMs === undefined) throw error;
     try {
-      await clock.sleep(retryDelayMs, request.abortSignal);
+      await clock.sleep(retryDelayMs, abortSignal);
     } catch (sleepError) {
       throw new ModelCallError('aborted', `${model.provider} ${model.modelId}: aborted while waiting to retry`, {
         provider: model.provider,
@@ -73,42 +117,20 @@ export function withRetries(model: LanguageModel, options: RetryOptions = {}): L
 
   const succeeded = (startedAt: number): void => options.onAttempt?.({ startedAt, durationMs: clock.now() - startedAt, outcome: 'ok' });
 
-  return {
-    specificationVersion: 'v1',
-    provider: model.provider,
-    modelId: model.modelId,
-
-    async generate(request) {
-      options.budget?.recordRequest();
-      for (let retry = 1; ; retry += 1) {
-        const startedAt = clock.now();
-        try {
-          const result = await model.generate(request);
-          succeeded(startedAt);
-          return result;
-        } catch (error) {
-          await afterFailure(error, startedAt, retry, false, request);
-        }
+  /** One whole call, attempted until it succeeds or may not be retried. */
+  const attempts = async <Result>(call: () => Promise<Result>, abortSignal: AbortSignal | undefined): Promise<Result> => {
+    options.budget?.recordRequest();
+    for (let retry = 1; ; retry += 1) {
+      const startedAt = clock.now();
+      try {
+        const result = await call();
+        succeeded(startedAt);
+        return result;
+      } catch (error) {
+        await afterFailure(error, startedAt, retry, false, abortSignal);
       }
-    },
-
-    async *stream(request): AsyncGenerator<ModelStreamPart> {
-      options.budget?.recordRequest();
-      for (let retry = 1; ; retry += 1) {
-        const startedAt = clock.now();
-        let streamed = false;
-        try {
-          for await (const part of model.stream(request)) {
-            // Recorded before the finish part goes up, so a report attached to it is complete.
-            if (part.type === 'finish') succeeded(startedAt);
-            else streamed = true;
-            yield part;
-          }
-          return;
-        } catch (error) {
-          await afterFailure(error, startedAt, retry, streamed, request);
-        }
-      }
-    },
+    }
   };
+
+  return { attempts, afterFailure, succeeded };
 }

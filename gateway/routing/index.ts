@@ -16,7 +16,7 @@ export {
 } from './deployments.js';
 export { costMicrosOf, costOf, estimateRequestCost } from './estimate-cost.js';
 export { createLatencyTracker, type LatencyTracker } from './latency-tracker.js';
-export { planRoute, type RoutePlan } from './plan-route.js';
+export { planEmbeddingRoute, planRoute, type RoutePlan } from './plan-route.js';
 export { rankDeployments, type RankedDeployment, type RankingContext } from './rank-deployments.js';
 export { routingReportOf, type RetryRefusal, type RoutingAttempt, type RoutingCandidate, type RoutingReport, type RoutingSkip } from './routing-report.js';
 export { seededRandom } from './seeded-random.js';

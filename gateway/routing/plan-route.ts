@@ -53,3 +53,37 @@ export function planRoute(alias: string, route: AliasRoute, request: ModelReques
   }
   return { report, runnable };
 }
+
+/**
+ * An embedding alias's deployments in the listed order, without those whose context
+ * window cannot hold the longest input (each input is embedded on its own, so the
+ * window bounds each one, not the batch).
+ */
+export function planEmbeddingRoute(alias: string, route: AliasRoute, values: readonly string[]): RoutePlan & { inputTokens(deployment: Deployment): number } {
+  const counted = new Map<TokenEncodingName, { total: number; longest: number }>();
+  const tokensOn = (deployment: Deployment) => {
+    const encoding = deploymentEncoding(deployment);
+    let tokens = counted.get(encoding);
+    if (tokens === undefined) {
+      const counter = tokenCounterFor(deployment.model, encoding);
+      const each = values.map((value) => counter.text(value));
+      tokens = { total: each.reduce((sum, count) => sum + count, 0), longest: Math.max(0, ...each) };
+      counted.set(encoding, tokens);
+    }
+    return tokens;
+  };
+  const report = createRoutingReport(alias, route.strategy);
+  const runnable: Deployment[] = [];
+  route.deployments.forEach((deployment, index) => {
+    const names = { deployment: deployment.name, provider: deployment.provider, model: deployment.model };
+    const reason = `priority ${index + 1}`;
+    const { longest } = tokensOn(deployment);
+    if (longest > deployment.contextWindow) {
+      report.candidates.push({ ...names, skipped: 'context-window', reason: `${reason}; the longest input is ${longest} tokens, its window is ${deployment.contextWindow}` });
+      return;
+    }
+    report.candidates.push({ ...names, reason });
+    runnable.push(deployment);
+  });
+  return { report, runnable, inputTokens: (deployment) => tokensOn(deployment).total };
+}
