@@ -94,6 +94,8 @@ export const chatCompletionHeaders = z.object({
   'x-tessera-feature': featureTagSchema.optional().describe('Feature tag: usage and cost are reported per feature (GET /v1/usage)'),
 });
 
+export const embeddingsHeaders = chatCompletionHeaders.pick({ 'x-tessera-feature': true });
+
 export const embeddingsBody = z.object({
   model: z.string().min(1).max(200),
   input: z.union([z.string(), z.array(z.string()).min(1).max(2_048)]),

@@ -3,6 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { openConversation } from '../../commands/conversations.js';
 import { requestTurn, type TurnDefaults } from '../../commands/turns.js';
+import { callEmbeddings, type EmbeddingBudgets } from '../../commands/embeddings.js';
+import { newId } from '../../domain/shared/ids.js';
 import { ModelCallError } from '../../gateway/model-call-error.js';
 import type { ModelRegistry } from '../../gateway/model-registry.js';
 import type { BudgetGuard } from '../../gateway/budgets/index.js';
@@ -12,7 +14,7 @@ import { ApiError } from '../errors/api-error.js';
 import { asRouteError } from '../errors/as-route-error.js';
 import { wantsFreshAnswer } from '../cache-control.js';
 import { openSse } from '../sse/sse-writer.js';
-import { chatCompletionBody, chatCompletionHeaders, embeddingsBody } from './chat-completion-schemas.js';
+import { chatCompletionBody, chatCompletionHeaders, embeddingsBody, embeddingsHeaders } from './chat-completion-schemas.js';
 import { chatCompletion } from './completion-bodies.js';
 import { mapChatRequest } from './map-chat-request.js';
 import { turnFailureError } from './openai-errors.js';
@@ -27,6 +29,8 @@ export interface OpenAiRouteDependencies extends ChatStreamSources {
   idempotency: IdempotencyStore;
   /** Refuses a completion at once when a hard budget that applies has nothing left. */
   budgets?: Pick<BudgetGuard, 'ensureAvailable'>;
+  /** Holds an embeddings call's worst case before it goes out and settles its cost after. */
+  embeddingBudgets?: EmbeddingBudgets;
   /** Drives turns in this process while a slot is free; otherwise the pipeline workers carry every step. */
   drives?: TurnDriveSlots;
   turnDefaults: TurnDefaults;
@@ -57,6 +61,7 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
       async (request, reply) => {
         const body = request.body;
         const tenantId = request.principal.tenantId;
+        const userId = endUserOf(body);
         if (!dependencies.models.chatAliases().includes(body.model)) {
           throw new ApiError(404, 'TESSERA_MODEL_NOT_FOUND', `model "${body.model}" is not configured; GET /v1/models lists them`, 'body.model');
         }
@@ -79,14 +84,14 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
             const deferAppend = driver !== undefined;
             const started = givenConversationId
               ? undefined
-              : await openConversation(dependencies.store, { tenantId, userId: body.user, correlationId: request.id, metadata: { source: 'openai-compatible' } }, { deferAppend });
+              : await openConversation(dependencies.store, { tenantId, userId, correlationId: request.id, metadata: { source: 'openai-compatible' } }, { deferAppend });
             const conversationId = givenConversationId ?? started!.conversationId;
             const turn = await asRouteError(() => requestTurn(
               dependencies.store,
               {
                 conversationId,
                 tenantId,
-                userId: body.user,
+                userId,
                 message: mapped.lastUserMessage,
                 mode: 'chat',
                 stream: body.stream === true,
@@ -154,8 +159,16 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
 
     app.post(
       '/v1/embeddings',
-      { schema: { tags: ['openai-compatible'], summary: 'Embeddings', body: embeddingsBody, response: { 200: z.unknown(), ...problemResponses } } },
-      async (request) => {
+      {
+        schema: {
+          tags: ['openai-compatible'],
+          summary: 'Embeddings (recorded as EmbeddingCallCompleted or EmbeddingCallFailed on embedding-<id>)',
+          headers: embeddingsHeaders,
+          body: embeddingsBody,
+          response: { 200: z.unknown(), ...problemResponses },
+        },
+      },
+      async (request, reply) => {
         const body = request.body;
         if (!dependencies.models.embeddingAliases().includes(body.model)) {
           throw new ApiError(404, 'TESSERA_MODEL_NOT_FOUND', `model "${body.model}" is not configured; GET /v1/models lists them`, 'body.model');
@@ -164,9 +177,24 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
         if (body.dimensions !== undefined && body.dimensions !== model.dimensions) {
           throw new ApiError(400, 'TESSERA_INVALID_REQUEST', `${body.model} returns ${model.dimensions} dimensions`, 'body.dimensions');
         }
-        const inputs = typeof body.input === 'string' ? [body.input] : body.input;
+        // Named before the call, so a failure's answer also points at its record.
+        const callId = newId();
+        void reply.header('x-tessera-embedding-call-id', callId);
         try {
-          const result = await model.embed(inputs);
+          const result = await callEmbeddings(
+            { store: dependencies.store, models: dependencies.models, budgets: dependencies.embeddingBudgets, logger: request.log },
+            {
+              callId,
+              tenantId: request.principal.tenantId,
+              keyId: request.principal.keyId,
+              userId: endUserOf(body),
+              feature: request.headers['x-tessera-feature'],
+              source: 'openai-compatible',
+              alias: body.model,
+              inputs: typeof body.input === 'string' ? [body.input] : body.input,
+              correlationId: request.id,
+            },
+          );
           return {
             object: 'list' as const,
             model: body.model,
@@ -184,4 +212,9 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
       },
     );
   };
+}
+
+/** A client's `user`; an empty one (which OpenAI accepts) is none, as the log records no empty user ids. */
+function endUserOf(body: { user?: string }): string | undefined {
+  return body.user === '' ? undefined : body.user;
 }

@@ -18,6 +18,8 @@ import { createTurnDriveSlots } from '../../handlers/turn/drive-slots.js';
 import { emptyRetriever } from '../../handlers/turn/index.js';
 import { pipelineDependencies } from './pipeline-dependencies.js';
 import { aliasEncodings } from './alias-encodings.js';
+import { loadGatewayConfig } from './gateway-config.js';
+import { createEmbeddingBudgets } from './model-budgets.js';
 
 export const TESSERA_VERSION = '0.1.0';
 
@@ -71,7 +73,18 @@ export async function buildApi(backend: Backend, config: Config, logger: Logger)
       usageRoutes({ readModels: backend.readModels }),
       budgetRoutes({ store: backend.store, guard: backend.budgetGuard() }),
       turnRoutes({ store: backend.store, idempotency, hub, deltas, turnDefaults, drives, budgets: backend.budgetGuard() }),
-      openAiRoutes({ store: backend.store, idempotency, hub, deltas, models: backend.models(), turnDefaults, drives, budgets: backend.budgetGuard(), completionTimeoutMs: config.httpRequestTimeoutMs }),
+      openAiRoutes({
+        store: backend.store,
+        idempotency,
+        hub,
+        deltas,
+        models: backend.models(),
+        turnDefaults,
+        drives,
+        budgets: backend.budgetGuard(),
+        embeddingBudgets: createEmbeddingBudgets(backend.budgetGuard(), loadGatewayConfig(config)),
+        completionTimeoutMs: config.httpRequestTimeoutMs,
+      }),
     ],
   });
   app.addHook('onClose', () => hub.close());

@@ -4,7 +4,7 @@ import { countTokensApproximately } from '../../gateway/tokens/approximate-token
 import type { TurnPipelineDependencies } from '../../handlers/turn/index.js';
 import type { Backend } from './open-backend.js';
 import { loadGatewayConfig } from './gateway-config.js';
-import { createTurnBudgets } from './turn-budgets.js';
+import { createTurnBudgets } from './model-budgets.js';
 
 /** What the pipeline's steps need, the same whether a worker or the API's driver runs them. */
 export async function pipelineDependencies(backend: Backend, config: Config, logger: Logger): Promise<TurnPipelineDependencies> {

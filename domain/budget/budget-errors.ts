@@ -48,6 +48,12 @@ export class BudgetExhaustedError extends DomainError implements BudgetExhaustio
     this.resetsAt = exhaustion.resetsAt;
   }
 
+  /** The refusal as plain data, as a failed call's event records it. */
+  exhaustion(): BudgetExhaustion {
+    const { scope, keyId, period, window, limitMicros, remainingMicros, requestedMicros, resetsAt } = this;
+    return { scope, keyId, period, window, limitMicros, remainingMicros, requestedMicros, resetsAt };
+  }
+
   static override isInstance(error: unknown): error is BudgetExhaustedError {
     return DomainError.isInstance(error) && error.code === 'TESSERA_BUDGET_EXHAUSTED';
   }

@@ -1,5 +1,6 @@
 import { budgetEventTypes } from '../budget/budget-events.js';
 import { conversationEventTypes } from '../conversation/conversation-events.js';
+import { embeddingEventTypes } from '../embedding/embedding-events.js';
 import { promptEventTypes } from '../prompt/prompt-version-published.js';
 import { tenantEventTypes } from '../tenant/tenant-events.js';
 import { turnEventTypes } from '../turn/turn-event.js';
@@ -13,6 +14,7 @@ export const allEventTypes: readonly EventTypeDefinition[] = [
   ...promptEventTypes,
   ...turnEventTypes,
   ...budgetEventTypes,
+  ...embeddingEventTypes,
 ];
 
 export function createEventRegistry(): EventRegistry {

@@ -4,6 +4,7 @@ import type { BudgetSetData } from '../../domain/budget/budget-events.js';
 import { remainingMicrosOf } from '../../domain/budget/budget-window-decider.js';
 import { budgetStreamId, windowOf } from '../../domain/budget/budget-window.js';
 import { deterministicId } from '../../domain/shared/ids.js';
+import type { Logger } from 'pino';
 import type { EventStore } from '../../infra/event-store/port.js';
 import { createBudgetDefinitionsCache } from './budget-definitions-cache.js';
 import type { BudgetHold, BudgetReservation, BudgetStanding } from './budget-reservation.js';
@@ -222,4 +223,11 @@ function mostBinding(errors: readonly unknown[]): Error {
   const other = errors.find((error) => !BudgetExhaustedError.isInstance(error));
   if (other !== undefined) return other instanceof Error ? other : new Error('budget reservation failed', { cause: other });
   return exhausted.reduce((latest, error) => (error.resetsAt > latest.resetsAt ? error : latest));
+}
+
+/** Settles without holding up the call that spent: a late settle only keeps a hold a little longer, and a failed one is logged. */
+export function settleInBackground(guard: Pick<BudgetGuard, 'settle'>, reservation: BudgetReservation, actualMicros: number, logger: Pick<Logger, 'warn'>): void {
+  void guard.settle(reservation, actualMicros).catch((error: unknown) => {
+    logger.warn({ err: error, callId: reservation.callId }, 'could not settle a budget hold; it lapses with its window');
+  });
 }

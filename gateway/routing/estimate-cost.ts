@@ -1,5 +1,6 @@
 import type { ModelUsage } from '../model-spec.js';
-import type { Deployment } from './deployments.js';
+import { tokenCounterFor } from '../tokens/count-tokens.js';
+import { deploymentEncoding, type Deployment } from './deployments.js';
 
 type Prices = Deployment['prices'];
 
@@ -26,6 +27,13 @@ export function costOf(prices: Prices, tokens: { inputTokens: number; cachedInpu
 export function estimateRequestCost(deployment: Deployment, inputTokens: number, maxOutputTokens: number | undefined): number {
   const outputTokens = maxOutputTokens ?? deployment.maxOutputTokens ?? ASSUMED_OUTPUT_TOKENS;
   return costOf(deployment.prices, { inputTokens, outputTokens });
+}
+
+/** What embedding `values` will cost on a deployment: their tokens, counted with its tokenizer, at its input price. */
+export function estimateEmbeddingCost(deployment: Deployment, values: readonly string[]): number {
+  const counter = tokenCounterFor(deployment.model, deploymentEncoding(deployment));
+  const inputTokens = values.reduce((total, value) => total + counter.text(value), 0);
+  return costOf(deployment.prices, { inputTokens, outputTokens: 0 });
 }
 
 /** The settled cost of a finished call in millionths of the currency, as ModelCallCompleted records it. */

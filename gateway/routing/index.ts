@@ -14,7 +14,7 @@ export {
   type RoutingStrategy,
   type SecretEnvironment,
 } from './deployments.js';
-export { costMicrosOf, costOf, estimateRequestCost } from './estimate-cost.js';
+export { costMicrosOf, costOf, estimateEmbeddingCost, estimateRequestCost } from './estimate-cost.js';
 export { createLatencyTracker, type LatencyTracker } from './latency-tracker.js';
 export { planEmbeddingRoute, planRoute, type RoutePlan } from './plan-route.js';
 export { rankDeployments, type RankedDeployment, type RankingContext } from './rank-deployments.js';

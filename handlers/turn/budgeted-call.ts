@@ -1,4 +1,4 @@
-import { BudgetExhaustedError, type BudgetGuard, type BudgetReservation } from '../../gateway/budgets/index.js';
+import { BudgetExhaustedError, settleInBackground, type BudgetGuard, type BudgetReservation } from '../../gateway/budgets/index.js';
 import type { ModelRequest } from '../../gateway/model-spec.js';
 import type { Logger } from 'pino';
 import type { PlannedModelCall } from './call-model-handler.js';
@@ -33,10 +33,8 @@ export async function holdBudget(budgets: TurnBudgets | undefined, call: Planned
   }
 }
 
-/** Frees what the call did not spend. Not awaited by the call: a late settle only keeps a hold a little longer. */
+/** Frees what the call did not spend. */
 export function settleBudget(budgets: TurnBudgets | undefined, hold: BudgetHold, actualMicros: number, logger: Logger): void {
   if (!budgets || !hold || !('reservation' in hold)) return;
-  void budgets.guard.settle(hold.reservation, actualMicros).catch((error: unknown) => {
-    logger.warn({ err: error, callId: hold.reservation.callId }, 'could not settle a budget hold; it lapses with its window');
-  });
+  settleInBackground(budgets.guard, hold.reservation, actualMicros, logger);
 }

@@ -213,7 +213,6 @@ async function publishDelta(dependencies: TurnPipelineDependencies, delta: TurnD
 
 /** A hard budget with no room for the call's worst case: the call never goes out. */
 function budgetRefusal(call: PlannedModelCall, refusal: BudgetExhaustedError): FailModelCall {
-  const { scope, keyId, period, window, limitMicros, remainingMicros, requestedMicros, resetsAt } = refusal;
   return {
     type: 'FailModelCall',
     data: {
@@ -223,7 +222,7 @@ function budgetRefusal(call: PlannedModelCall, refusal: BudgetExhaustedError): F
       message: refusal.message,
       retryable: false,
       attempts: 1,
-      budget: { scope, keyId, period, window, limitMicros, remainingMicros, requestedMicros, resetsAt },
+      budget: refusal.exhaustion(),
       now: new Date(),
     },
   };

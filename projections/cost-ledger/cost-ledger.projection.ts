@@ -3,20 +3,21 @@ import type { RecordedEvent } from '../../domain/events/envelope.js';
 import { idOf } from '../../domain/shared/stream-id.js';
 import type { Projection } from '../projection.js';
 import type { ReadModelDatabase } from '../read-model-database.js';
-import { attributionOf, ledgerEntryOf, sumByKey, type LedgerEntry, type TurnAttribution } from './ledger-entries.js';
+import { attributionOf, embeddingLedgerEntryOf, ledgerEntryOf, sumByKey, type LedgerEntry, type TurnAttribution } from './ledger-entries.js';
 import * as createCostLedger from './migrations/2026-11-24-0001-create-cost-ledger.js';
 import { fingerprintVersion, type PriceTable } from './price-table.js';
 
 type Writer = Transaction<ReadModelDatabase>;
 
 /** Bump when the ledger's rules change; the price table's fingerprint is mixed in too. */
-const LEDGER_RULES_VERSION = 1;
+const LEDGER_RULES_VERSION = 2;
 
 /** Rows per statement: far below PostgreSQL's 65,535 parameters at 12 columns a row. */
 const ROWS_PER_STATEMENT = 1_000;
 
 /**
- * Usage and cost by tenant, user, feature, model, deployment and day. Cost is computed
+ * Usage and cost by tenant, user, feature, model, deployment and day, of chat calls and
+ * embeddings calls alike. Cost is computed
  * here from the configured prices, not copied from the events, and the version follows
  * the price table: a changed table rebuilds the ledger, re-pricing history. Writes are
  * set-based per batch (one insert of attributions, one lookup, one upsert of summed
@@ -26,7 +27,7 @@ export function createCostLedgerProjection(prices: PriceTable): Projection {
   return {
     name: 'cost-ledger',
     version: fingerprintVersion(prices, LEDGER_RULES_VERSION),
-    eventTypes: ['TurnRequested', 'ModelCallCompleted'],
+    eventTypes: ['TurnRequested', 'ModelCallCompleted', 'EmbeddingCallCompleted'],
     migrations: { '2026-11-24-0001-create-cost-ledger': createCostLedger },
     tables: ['cost_ledger', 'cost_ledger_turns'],
     async apply(transaction, events) {
@@ -38,10 +39,11 @@ export function createCostLedgerProjection(prices: PriceTable): Projection {
       }
       await insertAttributions(transaction, [...requested.values()]);
       const calls = events.filter((event) => event.type === 'ModelCallCompleted');
-      if (calls.length === 0) return;
+      const embeddings = events.filter((event) => event.type === 'EmbeddingCallCompleted').map((event) => embeddingLedgerEntryOf(event, prices));
+      if (calls.length === 0 && embeddings.length === 0) return;
       const attributions = await withStoredAttributions(transaction, requested, calls);
       const entries = calls.map((event) => ledgerEntryOf(event, attributions.get(idOf(event.streamId)), prices));
-      await addToLedger(transaction, sumByKey(entries));
+      await addToLedger(transaction, sumByKey([...entries, ...embeddings]));
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '../../domain/events/envelope.js';
+import type { EmbeddingCallCompletedData } from '../../domain/embedding/embedding-events.js';
 import type { ModelCallCompletedData } from '../../domain/turn/events/model-call-events.js';
 import type { TurnRequestedData } from '../../domain/turn/events/turn-requested.js';
 import { costMicrosOf } from './cost-of-usage.js';
@@ -66,6 +67,26 @@ export function ledgerEntryOf(event: RecordedEvent, attribution: TurnAttribution
     cachedInputTokens: data.usage.cachedInputTokens,
     outputTokens: data.usage.outputTokens,
     costMicros: cached ? 0 : configured ? costMicrosOf(configured, data.usage) : recorded,
+  };
+}
+
+/** An embeddings call's line: its input tokens at the input price, attributed by the event itself. */
+export function embeddingLedgerEntryOf(event: RecordedEvent, prices: PriceTable): LedgerEntry {
+  const data = event.data as EmbeddingCallCompletedData;
+  const deployment = data.routing?.chosen;
+  const configured = prices.pricesOf({ deployment, provider: data.provider, modelId: data.modelId });
+  const usage = { inputTokens: data.usage.inputTokens, cachedInputTokens: 0, outputTokens: 0 };
+  return {
+    tenantId: event.metadata.tenantId,
+    day: event.occurredAt.toISOString().slice(0, 10),
+    userId: event.metadata.userId ?? '',
+    feature: data.feature ?? '',
+    model: data.modelId,
+    deployment: deployment ?? DEFAULT_DEPLOYMENT,
+    calls: 1,
+    cachedCalls: 0,
+    ...usage,
+    costMicros: configured ? costMicrosOf(configured, usage) : (data.costMicros ?? 0),
   };
 }
 

@@ -33,6 +33,15 @@ describe('the OpenAI-compatible surface, through the real openai SDK', () => {
     expect(await turnEvents(turnId)).toEqual(['TurnRequested', 'PromptBuilt', 'ModelCallStarted', 'ModelCallCompleted', 'OutputValidated', 'TurnCompleted']);
   });
 
+  it('takes an empty user, which OpenAI accepts, as no user', async () => {
+    const { data, response } = await client.chat.completions
+      .create({ model: 'chat/default', messages: [{ role: 'user', content: 'Anyone there? [[fake: reply="Yes."]]' }], user: '' })
+      .withResponse();
+    expect(data.choices[0]?.message.content).toBe('Yes.');
+    const { events } = await tessera.backend.store.readStream(streamId('turn', response.headers.get('x-tessera-turn-id')!));
+    expect(events.map((event) => event.metadata.userId)).toEqual(events.map(() => undefined));
+  });
+
   it('streams content deltas, then the usage chunk, naming the turn in its headers', async () => {
     const { data: stream, response } = await client.chat.completions
       .create({

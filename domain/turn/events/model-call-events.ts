@@ -34,6 +34,18 @@ export const routingSchema = z.object({
   ),
 });
 
+/** A hard budget's refusal of a call before it went out: the budget and what it had left. */
+export const budgetRefusalSchema = z.object({
+  scope: budgetScopeSchema,
+  keyId: z.string().optional(),
+  period: budgetPeriodSchema,
+  window: z.string().min(1).max(10),
+  limitMicros: z.number().int().min(0),
+  remainingMicros: z.number().int().min(0),
+  requestedMicros: z.number().int().min(0).optional(),
+  resetsAt: z.iso.datetime(),
+});
+
 /** Written before the call goes out, so a call in flight is visible and a crash leaves a trace. */
 export const ModelCallStarted = defineEventType({
   type: 'ModelCallStarted',
@@ -95,18 +107,7 @@ export const ModelCallFailed = defineEventType({
     attempts: z.number().int().min(1),
     routing: routingSchema.optional(),
     /** Set when a hard budget refused the call before it went out: what it had left. */
-    budget: z
-      .object({
-        scope: budgetScopeSchema,
-        keyId: z.string().optional(),
-        period: budgetPeriodSchema,
-        window: z.string().min(1).max(10),
-        limitMicros: z.number().int().min(0),
-        remainingMicros: z.number().int().min(0),
-        requestedMicros: z.number().int().min(0).optional(),
-        resetsAt: z.iso.datetime(),
-      })
-      .optional(),
+    budget: budgetRefusalSchema.optional(),
   }),
 });
 

@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { BudgetExhaustedError } from '../domain/budget/budget-errors.js';
+import type { EmbeddingCallCompletedData, EmbeddingCallFailedData } from '../domain/embedding/embedding-events.js';
+import { newId, type EventId } from '../domain/shared/ids.js';
+import { streamId } from '../domain/shared/stream-id.js';
+import { settleInBackground, type BudgetGuard, type BudgetReservation } from '../gateway/budgets/index.js';
+import { ModelCallError } from '../gateway/model-call-error.js';
+import type { ModelRegistry } from '../gateway/model-registry.js';
+import type { EmbeddingResult } from '../gateway/model-spec.js';
+import { routingReportOf } from '../gateway/routing/routing-report.js';
+import type { EventStore } from '../infra/event-store/port.js';
+
+/** Budgets as embeddings meter them: a call's worst case is its input on the alias's dearest deployment. */
+export interface EmbeddingBudgets {
+  guard: Pick<BudgetGuard, 'reserve' | 'settle'>;
+  worstCaseMicros(alias: string, inputs: readonly string[]): number;
+}
+
+export interface EmbeddingCallDependencies {
+  store: EventStore;
+  models: Pick<ModelRegistry, 'embeddingModel'>;
+  budgets?: EmbeddingBudgets;
+  logger: Pick<Logger, 'warn'>;
+}
+
+export interface EmbeddingCallInput {
+  /** Names the call's stream, `embedding-<callId>`; the caller may hand it out before the call ends. */
+  callId: string;
+  tenantId: string;
+  keyId?: string;
+  userId?: string;
+  feature?: string;
+  /** Where the call came from, such as `openai-compatible`. */
+  source: string;
+  alias: string;
+  inputs: readonly string[];
+  correlationId: string;
+}
+
+/**
+ * One embeddings call as the gateway meters every model call: its worst case held against
+ * the tenant's and the key's budgets first, the call, then EmbeddingCallCompleted (or
+ * EmbeddingCallFailed) on `embedding-<callId>` before the caller gets the vectors, and
+ * the hold settled at the real cost. A refused or failed call is recorded too, and its
+ * error rethrown.
+ */
+export async function callEmbeddings(dependencies: EmbeddingCallDependencies, input: EmbeddingCallInput): Promise<EmbeddingResult> {
+  const { callId } = input;
+  const model = dependencies.models.embeddingModel(input.alias);
+  const started = performance.now();
+  const recorded = {
+    callId,
+    alias: input.alias,
+    ...(input.keyId !== undefined && { keyId: input.keyId }),
+    ...(input.feature !== undefined && { feature: input.feature }),
+    source: input.source,
+    inputs: input.inputs.length,
+    inputsDigest: digestOf(input.inputs),
+  };
+  const elapsed = () => Math.round(performance.now() - started);
+  const record = (type: 'EmbeddingCallCompleted' | 'EmbeddingCallFailed', data: EmbeddingCallCompletedData | EmbeddingCallFailedData) =>
+    dependencies.store.appendToStream(
+      streamId('embedding', callId),
+      [{ id: newId<EventId>(), type, data, metadata: { tenantId: input.tenantId, userId: input.userId, correlationId: input.correlationId, causationId: input.correlationId } }],
+      { expectedRevision: 'no_stream' },
+    );
+
+  const { budgets } = dependencies;
+  let reservation: BudgetReservation | undefined;
+  const settle = (actualMicros: number) => {
+    if (budgets && reservation) settleInBackground(budgets.guard, reservation, actualMicros, dependencies.logger);
+  };
+  try {
+    reservation = await budgets?.guard.reserve({
+      tenantId: input.tenantId,
+      keyId: input.keyId,
+      callId,
+      worstCaseMicros: budgets.worstCaseMicros(input.alias, input.inputs),
+      now: new Date(),
+      metadata: { correlationId: input.correlationId, causationId: callId },
+    });
+  } catch (error) {
+    if (!BudgetExhaustedError.isInstance(error)) throw error;
+    await record('EmbeddingCallFailed', {
+      ...recorded,
+      latencyMs: elapsed(),
+      errorKind: 'budget-exceeded',
+      message: error.message,
+      retryable: false,
+      budget: error.exhaustion(),
+    });
+    throw error;
+  }
+
+  let result: EmbeddingResult;
+  try {
+    result = await model.embed(input.inputs);
+  } catch (error) {
+    settle(0);
+    const known = ModelCallError.isInstance(error) ? error : new ModelCallError('server', error instanceof Error ? error.message : String(error));
+    await record('EmbeddingCallFailed', {
+      ...recorded,
+      latencyMs: elapsed(),
+      errorKind: known.kind,
+      message: known.message.slice(0, 10_000),
+      retryable: known.retryable,
+      routing: routingReportOf(error),
+    });
+    throw error;
+  }
+  const routing = routingReportOf(result);
+  const chosen = routing?.candidates.find((candidate) => candidate.deployment === routing.chosen);
+  const costMicros = (result as { costMicros?: number }).costMicros;
+  settle(costMicros ?? 0);
+  await record('EmbeddingCallCompleted', {
+    ...recorded,
+    latencyMs: elapsed(),
+    dimensions: model.dimensions,
+    usage: { inputTokens: result.usage.inputTokens },
+    provider: chosen?.provider ?? model.provider,
+    modelId: chosen?.model ?? model.modelId,
+    costMicros,
+    routing,
+  });
+  return result;
+}
+
+/** SHA-256 of the inputs as a JSON array of strings, in hex. */
+export function digestOf(inputs: readonly string[]): string {
+  return createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
+}

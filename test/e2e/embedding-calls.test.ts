@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EmbeddingCallCompletedData, EmbeddingCallFailedData } from '../../domain/embedding/embedding-events.js';
+import { streamId } from '../../domain/shared/stream-id.js';
+import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream/index.js';
+import { startTessera, type RunningTessera } from '../support/tessera-harness.js';
+import { apiClient, poll, type ApiClient } from './tessera-api.js';
+
+const EMBED_PRICES = { inputPerMillion: 20_000, cachedInputPerMillion: 0, outputPerMillion: 0 };
+const CHAT_PRICES = { inputPerMillion: 1, cachedInputPerMillion: 1, outputPerMillion: 1 };
+
+interface UsageLine {
+  model: string;
+  feature: string | null;
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costMicros: number;
+}
+
+/** Embeddings calls are model calls like any other: recorded, routed, priced in the ledger and held against budgets. */
+describe('embeddings calls through the gateway (embedded profile)', () => {
+  let upstream: FakeUpstream;
+  let tessera: RunningTessera;
+  let api: ApiClient;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    upstream = await startFakeUpstream();
+    const file = join(mkdtempSync(join(tmpdir(), 'tessera-embeddings-')), 'gateway.json');
+    const deployment = (name: string, model: string, prices: typeof EMBED_PRICES, headers?: Record<string, string>) => ({
+      name,
+      provider: 'openai-compatible',
+      baseUrl: upstream.url,
+      apiKey: 'k',
+      model,
+      contextWindow: 8_191,
+      prices,
+      ...(headers && { headers }),
+    });
+    writeFileSync(
+      file,
+      JSON.stringify({
+        aliases: {
+          'chat/default': { deployments: [deployment('chat', 'fake-chat', CHAT_PRICES)] },
+          'embed/default': {
+            deployments: [deployment('embed-down', 'fake-embed', EMBED_PRICES, { 'x-fake-scenario': 'status=503' }), deployment('embed-up', 'fake-embed', EMBED_PRICES)],
+          },
+        },
+      }),
+    );
+    tessera = await startTessera('embedded', { TESSERA_GATEWAY_CONFIG_FILE: file });
+    api = apiClient(tessera);
+    client = new OpenAI({ baseURL: `${tessera.url}/v1`, apiKey: tessera.tenant.key, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await tessera.close();
+    await upstream.close();
+  });
+
+  const recordOf = async (callId: string) => {
+    const { events } = await tessera.backend.store.readStream(streamId('embedding', callId));
+    expect(events).toHaveLength(1);
+    return events[0]!;
+  };
+  const embeddingRequestsSince = (mark: number) => upstream.requests.slice(mark).filter((request) => request.path === '/v1/embeddings');
+
+  it('records each call once, with who asked, what it cost, how it was routed and a digest of the inputs', async () => {
+    const input = ['refund window', 'return policy for opened items'];
+    const { data: answer, response } = await client.embeddings
+      .create({ model: 'embed/default', input, user: 'alice' }, { headers: { 'x-tessera-feature': 'search' } })
+      .withResponse();
+    const callId = response.headers.get('x-tessera-embedding-call-id')!;
+    const event = await recordOf(callId);
+    expect(event.type).toBe('EmbeddingCallCompleted');
+    expect(event.metadata).toMatchObject({ tenantId: tessera.tenant.id, userId: 'alice' });
+    const data = event.data as EmbeddingCallCompletedData;
+    expect(data).toMatchObject({
+      callId,
+      alias: 'embed/default',
+      feature: 'search',
+      source: 'openai-compatible',
+      inputs: 2,
+      inputsDigest: createHash('sha256').update(JSON.stringify(input)).digest('hex'),
+      dimensions: answer.data[0]!.embedding.length,
+      usage: { inputTokens: answer.usage.prompt_tokens },
+      provider: 'openai-compatible',
+      modelId: 'fake-embed',
+      costMicros: answer.usage.prompt_tokens * EMBED_PRICES.inputPerMillion,
+    });
+    expect(answer.usage.prompt_tokens).toBeGreaterThan(0);
+    expect(data.routing?.chosen).toBe('embed-up');
+    expect(data.routing?.attempts.map((attempt) => `${attempt.deployment}:${attempt.outcome}`)).toEqual(['embed-down:server', 'embed-down:server', 'embed-down:server', 'embed-up:ok']);
+  });
+
+  it('takes an empty user, which OpenAI accepts, as no user', async () => {
+    const { response } = await client.embeddings.create({ model: 'embed/default', input: 'nobody in particular', user: '' }).withResponse();
+    const event = await recordOf(response.headers.get('x-tessera-embedding-call-id')!);
+    expect(event.type).toBe('EmbeddingCallCompleted');
+    expect(event.metadata.userId).toBeUndefined();
+  });
+
+  it('records a failed call with its error and routing, and answers with the call named', async () => {
+    const mark = upstream.requests.length;
+    const failed = await fetch(`${tessera.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tessera.tenant.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'embed/default', input: 'refused upstream [[fake: status=400]]' }),
+    });
+    expect(failed.status).toBe(502);
+    const event = await recordOf(failed.headers.get('x-tessera-embedding-call-id')!);
+    expect(event.type).toBe('EmbeddingCallFailed');
+    const data = event.data as EmbeddingCallFailedData;
+    expect(data).toMatchObject({ errorKind: 'bad-request', retryable: false, inputs: 1 });
+    // The refusal is the request's own: the first deployment is down, the second refuses it, and nothing is retried.
+    expect(data.routing?.attempts.at(-1)).toMatchObject({ deployment: 'embed-up', outcome: 'bad-request', retryRefused: 'not-retryable' });
+    expect(embeddingRequestsSince(mark).filter((request) => request.headers['x-fake-scenario'] === undefined)).toHaveLength(1);
+  });
+
+  it('puts the calls in the cost ledger, at the input price, by model and feature', async () => {
+    const first = await client.embeddings.create({ model: 'embed/default', input: 'ledger line one' }, { headers: { 'x-tessera-feature': 'index' } });
+    const second = await client.embeddings.create({ model: 'embed/default', input: ['ledger line two', 'and three'] }, { headers: { 'x-tessera-feature': 'index' } });
+    const tokens = first.usage.prompt_tokens + second.usage.prompt_tokens;
+    const report = await poll(
+      async () => (await api.request<{ data: UsageLine[] }>('GET', '/v1/usage?groupBy=model,feature&feature=index')).body,
+      (body) => body.data?.[0]?.calls === 2,
+      15_000,
+      'the ledger to count both embeddings calls',
+    );
+    expect(report.data).toEqual([
+      expect.objectContaining({ model: 'fake-embed', feature: 'index', calls: 2, inputTokens: tokens, outputTokens: 0, costMicros: tokens * EMBED_PRICES.inputPerMillion }),
+    ]);
+  });
+
+  it('holds a call against a hard budget: one it cannot cover is refused with 402 and recorded, and is never sent', async () => {
+    const budgets = async () => (await api.request<{ budgets: { spentMicros: number; reservedMicros: number; remainingMicros: number }[] }>('GET', '/v1/budgets')).body.budgets;
+    const settled = await poll(budgets, (list) => list.length === 0 || list[0]!.reservedMicros === 0, 5_000, 'no open holds');
+    const spentBefore = settled[0]?.spentMicros ?? 0;
+    const headroom = 30 * EMBED_PRICES.inputPerMillion;
+    expect((await api.request('PUT', '/v1/budgets', { body: { scope: 'tenant', period: 'daily', limitMicros: spentBefore + headroom, enforcement: 'hard' } })).status).toBe(200);
+
+    const small = await client.embeddings.create({ model: 'embed/default', input: 'fits' });
+    const standing = await poll(budgets, (list) => list[0]!.reservedMicros === 0, 5_000, 'the small call to settle');
+    expect(standing[0]!.spentMicros).toBe(spentBefore + small.usage.prompt_tokens * EMBED_PRICES.inputPerMillion);
+
+    const mark = upstream.requests.length;
+    const refused = await fetch(`${tessera.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tessera.tenant.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'embed/default', input: 'far too many words for what is left of this budget '.repeat(5) }),
+    });
+    expect(refused.status).toBe(402);
+    expect(embeddingRequestsSince(mark)).toHaveLength(0);
+    const event = await recordOf(refused.headers.get('x-tessera-embedding-call-id')!);
+    expect(event.type).toBe('EmbeddingCallFailed');
+    expect(event.data).toMatchObject({ errorKind: 'budget-exceeded', budget: { scope: 'tenant', period: 'daily', remainingMicros: headroom - small.usage.prompt_tokens * EMBED_PRICES.inputPerMillion } });
+  });
+});
