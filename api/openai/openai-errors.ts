@@ -20,8 +20,18 @@ export function turnFailureError(events: readonly RecordedEvent[]): ApiError | B
   // A concurrent call took the last of a hard budget between the route's check and this call's hold.
   if (failure.reason === 'budget-exceeded' && modelFailure?.budget) return new BudgetExhaustedError(modelFailure.budget);
   if (failure.reason === 'model-call-failed' && modelFailure) {
-    const status = STATUS_BY_KIND[modelFailure.errorKind] ?? 502;
-    return new ApiError(status, `TESSERA_MODEL_${modelFailure.errorKind.toUpperCase().replaceAll('-', '_')}` as `TESSERA_${string}`, modelFailure.message, status === 400 ? 'body.messages' : undefined);
+    return modelFailureError(modelFailure.errorKind, modelFailure.message, 'body.messages', modelFailure.routing?.attempts.at(-1)?.retryAfterMs);
   }
   return new ApiError(502, `TESSERA_TURN_${failure.reason.toUpperCase().replaceAll('-', '_')}` as `TESSERA_${string}`, failure.message);
+}
+
+/**
+ * A model call that failed after the gateway's retries and fallbacks, as an HTTP error:
+ * a refusal of the request names `requestField`, and a rate limit says when to retry
+ * (the provider's own wait, when it gave one).
+ */
+export function modelFailureError(kind: string, message: string, requestField: string, retryAfterMs?: number): ApiError {
+  const status = STATUS_BY_KIND[kind] ?? 502;
+  const headers: Record<string, string> = status === 429 && retryAfterMs !== undefined ? { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1_000))) } : {};
+  return new ApiError(status, `TESSERA_MODEL_${kind.toUpperCase().replaceAll('-', '_')}` as `TESSERA_${string}`, message, status === 400 ? requestField : undefined, headers);
 }

@@ -17,7 +17,7 @@ import { openSse } from '../sse/sse-writer.js';
 import { chatCompletionBody, chatCompletionHeaders, embeddingsBody, embeddingsHeaders } from './chat-completion-schemas.js';
 import { chatCompletion } from './completion-bodies.js';
 import { mapChatRequest } from './map-chat-request.js';
-import { turnFailureError } from './openai-errors.js';
+import { modelFailureError, turnFailureError } from './openai-errors.js';
 import { streamChatCompletion, type ChatStreamSources } from './stream-chat-completion.js';
 import { driveToEnd, type TurnEnding } from '../turns/drive-to-end.js';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.js';
@@ -206,7 +206,7 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
             usage: { prompt_tokens: result.usage.inputTokens, total_tokens: result.usage.inputTokens },
           };
         } catch (error) {
-          if (ModelCallError.isInstance(error)) throw new ApiError(error.kind === 'rate-limited' ? 429 : 502, 'TESSERA_EMBEDDING_FAILED', error.message);
+          if (ModelCallError.isInstance(error)) throw modelFailureError(error.kind, error.message, 'body.input', error.details.retryAfterMs);
           throw error;
         }
       },

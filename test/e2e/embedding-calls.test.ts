@@ -8,7 +8,7 @@ import type { EmbeddingCallCompletedData, EmbeddingCallFailedData } from '../../
 import { streamId } from '../../domain/shared/stream-id.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream/index.js';
 import { startTessera, type RunningTessera } from '../support/tessera-harness.js';
-import { apiClient, poll, type ApiClient } from './tessera-api.js';
+import { apiClient, expectProblem, poll, type ApiClient } from './tessera-api.js';
 
 const EMBED_PRICES = { inputPerMillion: 20_000, cachedInputPerMillion: 0, outputPerMillion: 0 };
 const CHAT_PRICES = { inputPerMillion: 1, cachedInputPerMillion: 1, outputPerMillion: 1 };
@@ -23,7 +23,7 @@ interface UsageLine {
 }
 
 /** Embeddings calls are model calls like any other: recorded, routed, priced in the ledger and held against budgets. */
-describe('embeddings calls through the gateway (embedded profile)', () => {
+describe.each(['embedded', 'services'] as const)('embeddings calls through the gateway (%s profile)', (profile) => {
   let upstream: FakeUpstream;
   let tessera: RunningTessera;
   let api: ApiClient;
@@ -53,7 +53,7 @@ describe('embeddings calls through the gateway (embedded profile)', () => {
         },
       }),
     );
-    tessera = await startTessera('embedded', { TESSERA_GATEWAY_CONFIG_FILE: file });
+    tessera = await startTessera(profile, { TESSERA_GATEWAY_CONFIG_FILE: file });
     api = apiClient(tessera);
     client = new OpenAI({ baseURL: `${tessera.url}/v1`, apiKey: tessera.tenant.key, maxRetries: 0 });
   });
@@ -111,7 +111,7 @@ describe('embeddings calls through the gateway (embedded profile)', () => {
       headers: { authorization: `Bearer ${tessera.tenant.key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'embed/default', input: 'refused upstream [[fake: status=400]]' }),
     });
-    expect(failed.status).toBe(502);
+    expectProblem({ status: failed.status, headers: failed.headers, body: await failed.json() }, 400, 'TESSERA_MODEL_BAD_REQUEST', 'body.input');
     const event = await recordOf(failed.headers.get('x-tessera-embedding-call-id')!);
     expect(event.type).toBe('EmbeddingCallFailed');
     const data = event.data as EmbeddingCallFailedData;
@@ -119,6 +119,18 @@ describe('embeddings calls through the gateway (embedded profile)', () => {
     // The refusal is the request's own: the first deployment is down, the second refuses it, and nothing is retried.
     expect(data.routing?.attempts.at(-1)).toMatchObject({ deployment: 'embed-up', outcome: 'bad-request', retryRefused: 'not-retryable' });
     expect(embeddingRequestsSince(mark).filter((request) => request.headers['x-fake-scenario'] === undefined)).toHaveLength(1);
+  });
+
+  it('answers a rate limit it could not wait out with 429 and the provider\'s Retry-After', async () => {
+    const limited = await fetch(`${tessera.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tessera.tenant.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'embed/default', input: 'slow down [[fake: status=429 retry-after=30]]' }),
+    });
+    expectProblem({ status: limited.status, headers: limited.headers, body: await limited.json() }, 429, 'TESSERA_MODEL_RATE_LIMITED');
+    expect(limited.headers.get('retry-after')).toBe('30');
+    const event = await recordOf(limited.headers.get('x-tessera-embedding-call-id')!);
+    expect(event.data).toMatchObject({ errorKind: 'rate-limited', retryable: true });
   });
 
   it('puts the calls in the cost ledger, at the input price, by model and feature', async () => {
