@@ -127,6 +127,6 @@ export async function callEmbeddings(dependencies: EmbeddingCallDependencies, in
 }
 
 /** SHA-256 of the inputs as a JSON array of strings, in hex. */
-export function digestOf(inputs: readonly string[]): string {
+function digestOf(inputs: readonly string[]): string {
   return createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
 }
