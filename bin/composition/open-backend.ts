@@ -92,7 +92,12 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
     turnDrives,
     processId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     responseCache: () => (responseCache ??= openResponseCache(config, logger)),
-    budgetGuard: () => (budgetGuard ??= createBudgetGuard({ store: backend.store, settleLingerMs: config.budgetSettleLingerMs, holdsAhead: config.budgetHoldsAhead })),
+    budgetGuard: () => (budgetGuard ??= createBudgetGuard({
+        store: backend.store,
+        settleLingerMs: config.budgetSettleLingerMs,
+        holdsAhead: config.budgetHoldsAhead,
+        holdLifetime: { holdMs: config.budgetHoldLifetimeMs, callMs: config.modelCallLeaseMs },
+      })),
     metrics,
     models: () =>
       (models ??= createModels(config, {

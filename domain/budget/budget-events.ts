@@ -52,6 +52,12 @@ export const BudgetReserved = defineEventType({
     limitMicros: budgetMicrosSchema,
     enforcement: budgetEnforcementSchema,
     reservedAt: z.iso.datetime(),
+    /**
+     * Still open then, the hold no longer counts against the window: the process that took
+     * it is gone, since a live call ends well before. A settlement that comes later still
+     * counts what was spent. Holds recorded without it count until they settle.
+     */
+    expiresAt: z.iso.datetime().optional(),
   }),
 });
 

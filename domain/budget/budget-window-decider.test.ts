@@ -81,7 +81,7 @@ describe('budget window', () => {
     it('releases the difference between the worst case and the settled cost', () => {
       const state = given([...history, settled('r1', 100_000)]).state();
       expect(state).toMatchObject({ spentMicros: 100_000, reservedMicros: 400_000 });
-      expect(remainingMicrosOf(state, LIMIT)).toBe(500_000);
+      expect(remainingMicrosOf(state, LIMIT, now)).toBe(500_000);
       given([...history, settled('r1', 100_000)]).when(reserve('r3', 500_000)).then([reserved('r3', 500_000)]);
     });
 
@@ -167,6 +167,54 @@ describe('budget window', () => {
       given([reserved('a1', 100_000)])
         .when({ type: 'SettleBudget', data: { reservationId: 'a1', callId: 'call-7', actualMicros: 2_000, limitMicros: LIMIT, window, now } })
         .then([{ type: 'BudgetSettled', data: { reservationId: 'a1', callId: 'call-7', actualMicros: 2_000, settledAt: now.toISOString() } }]);
+    });
+  });
+
+  describe('when holds expire', () => {
+    const minute = 60_000;
+    const later = (milliseconds: number) => new Date(now.getTime() + milliseconds);
+    const expiring = (reservationId: string, worstCaseMicros: number, at = now): BudgetWindowEvent => ({
+      type: 'BudgetReserved',
+      data: {
+        reservationId,
+        callId: `call-${reservationId}`,
+        worstCaseMicros,
+        limitMicros: LIMIT,
+        enforcement: 'hard',
+        reservedAt: at.toISOString(),
+        expiresAt: new Date(at.getTime() + 10 * minute).toISOString(),
+      },
+    });
+    const reserveAt = (at: Date, reservationId: string, worstCaseMicros: number): ReserveBudget => ({
+      type: 'ReserveBudget',
+      data: { ...reserve(reservationId, worstCaseMicros).data, now: at, expiresAt: new Date(at.getTime() + 10 * minute) },
+    });
+    const history = [expiring('dead', 600_000), reserved('old', 300_000)];
+
+    it('counts a hold until it expires, then frees its room (a hold recorded without an expiry counts until it settles)', () => {
+      const state = given(history).state();
+      expect(remainingMicrosOf(state, LIMIT, later(10 * minute - 1))).toBe(100_000);
+      expect(remainingMicrosOf(state, LIMIT, later(10 * minute))).toBe(700_000);
+      given(history).when(reserveAt(later(minute), 'new', 600_000)).thenThrows(BudgetExhaustedError, { remainingMicros: 100_000 });
+      given(history)
+        .when(reserveAt(later(10 * minute), 'new', 600_000))
+        .then([expiring('new', 600_000, later(10 * minute))]);
+    });
+
+    it('still counts what an expired hold spent when it settles late', () => {
+      const state = given([...history, settled('dead', 250_000)]).state();
+      expect(state).toMatchObject({ spentMicros: 250_000, reservedMicros: 300_000, expiries: {} });
+      expect(remainingMicrosOf(state, LIMIT, later(11 * minute))).toBe(450_000);
+    });
+
+    it('keeps a live hold that is made again, and takes an expired one anew, checking the room again, without holding twice', () => {
+      given(history).when(reserveAt(later(minute), 'dead', 600_000)).thenNothingHappened();
+      given(history).when(reserveAt(later(11 * minute), 'dead', 600_000)).then([expiring('dead', 600_000, later(11 * minute))]);
+      const events = [expiring('dead', 600_000, later(11 * minute))];
+      const state = given([...history, ...events]).state();
+      expect(state.reservedMicros).toBe(900_000);
+      expect(remainingMicrosOf(state, LIMIT, later(11 * minute))).toBe(100_000);
+      given([...history, reserved('other', 200_000)]).when(reserveAt(later(11 * minute), 'dead', 600_000)).thenThrows(BudgetExhaustedError, { remainingMicros: 500_000 });
     });
   });
 });

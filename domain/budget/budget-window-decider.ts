@@ -24,6 +24,8 @@ export type ReserveBudget = {
     enforcement: BudgetEnforcement;
     window: BudgetWindow;
     now: Date;
+    /** When the hold stops counting if it is still open; absent, it counts until it settles. */
+    expiresAt?: Date;
   };
 };
 
@@ -44,24 +46,32 @@ export interface BudgetWindowState {
   reservedMicros: number;
   /** Reservation id → the worst case it holds, for the calls still running only (a settled one is forgotten). */
   holds: Readonly<Record<string, number>>;
+  /** Reservation id → when its hold stops counting (epoch milliseconds), for the open holds that expire. */
+  expiries: Readonly<Record<string, number>>;
   crossed: readonly ThresholdPercent[];
 }
 
 export function initialState(): BudgetWindowState {
-  return { status: 'open', spentMicros: 0, reservedMicros: 0, holds: {}, crossed: [] };
+  return { status: 'open', spentMicros: 0, reservedMicros: 0, holds: {}, expiries: {}, crossed: [] };
 }
 
 export function evolve(state: BudgetWindowState, event: BudgetWindowEvent): BudgetWindowState {
   switch (event.type) {
     case 'BudgetReserved': {
-      const { reservationId, worstCaseMicros } = event.data;
-      return { ...state, reservedMicros: state.reservedMicros + worstCaseMicros, holds: { ...state.holds, [reservationId]: worstCaseMicros } };
+      const { reservationId, worstCaseMicros, expiresAt } = event.data;
+      // A hold taken again after it expired (its call was retried) replaces the old one.
+      const { [reservationId]: _renewed, ...others } = state.expiries;
+      const expiries = expiresAt === undefined ? others : { ...others, [reservationId]: Date.parse(expiresAt) };
+      const reservedMicros = state.reservedMicros - (state.holds[reservationId] ?? 0) + worstCaseMicros;
+      return { ...state, reservedMicros, holds: { ...state.holds, [reservationId]: worstCaseMicros }, expiries };
     }
     case 'BudgetSettled': {
-      const held = state.holds[event.data.reservationId];
+      const { reservationId } = event.data;
+      const held = state.holds[reservationId];
       if (held === undefined) return state;
-      const { [event.data.reservationId]: _released, ...holds } = state.holds;
-      return { ...state, spentMicros: state.spentMicros + event.data.actualMicros, reservedMicros: state.reservedMicros - held, holds };
+      const { [reservationId]: _released, ...holds } = state.holds;
+      const { [reservationId]: _expiry, ...expiries } = state.expiries;
+      return { ...state, spentMicros: state.spentMicros + event.data.actualMicros, reservedMicros: state.reservedMicros - held, holds, expiries };
     }
     case 'BudgetThresholdCrossed':
       return { ...state, crossed: [...state.crossed, event.data.percent] };
@@ -81,17 +91,31 @@ export function decide(command: BudgetWindowCommand, state: BudgetWindowState): 
   }
 }
 
-/** What new calls may still hold: the limit less settled spend and open holds, never below zero. */
-export function remainingMicrosOf(state: BudgetWindowState, limitMicros: number): number {
-  return Math.max(0, limitMicros - state.spentMicros - state.reservedMicros);
+function hasExpired(state: BudgetWindowState, reservationId: string, now: Date): boolean {
+  const expiresAt = state.expiries[reservationId];
+  return expiresAt !== undefined && expiresAt <= now.getTime();
+}
+
+/** What the open holds that have not expired by `now` hold. */
+export function heldMicrosOf(state: BudgetWindowState, now: Date): number {
+  let expired = 0;
+  for (const reservationId of Object.keys(state.expiries)) {
+    if (hasExpired(state, reservationId, now)) expired += state.holds[reservationId] ?? 0;
+  }
+  return state.reservedMicros - expired;
+}
+
+/** What new calls may still hold: the limit less settled spend and the holds still counting, never below zero. */
+export function remainingMicrosOf(state: BudgetWindowState, limitMicros: number, now: Date): number {
+  return Math.max(0, limitMicros - state.spentMicros - heldMicrosOf(state, now));
 }
 
 function reserve(data: ReserveBudget['data'], state: BudgetWindowState): BudgetWindowEvent[] {
-  const { reservationId, callId, worstCaseMicros, minimumLeftMicros = 0, limitMicros, enforcement, window, now } = data;
+  const { reservationId, callId, worstCaseMicros, minimumLeftMicros = 0, limitMicros, enforcement, window, now, expiresAt } = data;
   assertBudgetAmount('worstCaseMicros', worstCaseMicros);
-  // A redelivered call finds its hold still there and keeps it.
-  if (state.holds[reservationId] !== undefined) return [];
-  const remainingMicros = remainingMicrosOf(state, limitMicros);
+  // A redelivered call finds its hold still there and keeps it; one that outlived its hold takes it anew.
+  if (state.holds[reservationId] !== undefined && !hasExpired(state, reservationId, now)) return [];
+  const remainingMicros = remainingMicrosOf(state, limitMicros, now);
   const requiredMicros = minimumLeftMicros > 0 ? worstCaseMicros + minimumLeftMicros : enforcement === 'hard' ? worstCaseMicros : 0;
   if (requiredMicros > remainingMicros) {
     throw BudgetExhaustedError.of(window, { limitMicros, remainingMicros, requestedMicros: requiredMicros });
@@ -99,7 +123,15 @@ function reserve(data: ReserveBudget['data'], state: BudgetWindowState): BudgetW
   return [
     {
       type: 'BudgetReserved',
-      data: { reservationId, ...(callId === undefined ? {} : { callId }), worstCaseMicros, limitMicros, enforcement, reservedAt: now.toISOString() },
+      data: {
+        reservationId,
+        ...(callId === undefined ? {} : { callId }),
+        worstCaseMicros,
+        limitMicros,
+        enforcement,
+        reservedAt: now.toISOString(),
+        ...(expiresAt === undefined ? {} : { expiresAt: expiresAt.toISOString() }),
+      },
     },
   ];
 }

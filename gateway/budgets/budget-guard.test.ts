@@ -103,6 +103,26 @@ describe.each<BudgetTestBackend>(['postgresql', 'pglite'])('budget guard (%s)', 
     expect(await guard.remaining(tenantId, undefined, now)).toMatchObject([{ spentMicros: 3_003, reservedMicros: 3_000 * heldOwn.length }]);
   });
 
+  it('frees the room held by a process that died once its holds expire, and still counts what such a call settles late', async () => {
+    await budget({ scope: 'tenant', period: 'daily', limitMicros: 1_000_000, enforcement: 'hard' });
+    const holdLifetime = { holdMs: 10 * 60_000, callMs: 2 * 60_000 };
+    const later = (milliseconds: number) => new Date(now.getTime() + milliseconds);
+    const dead = createBudgetGuard({ store, holdLifetime });
+    const orphan = await dead.reserve({ tenantId, callId: callId(), worstCaseMicros: 700_000, now });
+
+    // The process that took the hold is gone: neither settled nor closed.
+    const survivor = createBudgetGuard({ store, holdLifetime });
+    await expect(survivor.reserve({ tenantId, callId: callId(), worstCaseMicros: 700_000, now: later(holdLifetime.holdMs - 1) })).rejects.toSatisfy(
+      (error) => BudgetExhaustedError.isInstance(error) && error.remainingMicros === 300_000,
+    );
+    expect(await survivor.remaining(tenantId, undefined, later(holdLifetime.holdMs))).toMatchObject([{ reservedMicros: 0, remainingMicros: 1_000_000 }]);
+    const fresh = await survivor.reserve({ tenantId, callId: callId(), worstCaseMicros: 700_000, now: later(holdLifetime.holdMs) });
+    await survivor.settle(fresh, 100_000, later(holdLifetime.holdMs + 1));
+
+    await dead.settle(orphan, 50_000, later(holdLifetime.holdMs + 2));
+    expect(await survivor.remaining(tenantId, undefined, later(holdLifetime.holdMs + 3))).toMatchObject([{ spentMicros: 150_000, reservedMicros: 0, remainingMicros: 850_000 }]);
+  });
+
   it('refuses what a hard budget cannot hold, saying what is left and when it resets', async () => {
     await budget({ scope: 'tenant', period: 'daily', limitMicros: 10_000, enforcement: 'hard' });
     const guard = createBudgetGuard({ store });

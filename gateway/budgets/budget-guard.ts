@@ -1,7 +1,7 @@
 import { appliesToKey } from '../../domain/budget/budget-definition.js';
 import { assertBudgetAmount, BudgetExhaustedError } from '../../domain/budget/budget-errors.js';
 import type { BudgetSetData } from '../../domain/budget/budget-events.js';
-import { remainingMicrosOf } from '../../domain/budget/budget-window-decider.js';
+import { heldMicrosOf, remainingMicrosOf } from '../../domain/budget/budget-window-decider.js';
 import { budgetStreamId, windowOf } from '../../domain/budget/budget-window.js';
 import { deterministicId } from '../../domain/shared/ids.js';
 import type { Logger } from 'pino';
@@ -9,7 +9,7 @@ import type { EventStore } from '../../infra/event-store/port.js';
 import { createBudgetDefinitionsCache } from './budget-definitions-cache.js';
 import type { BudgetHold, BudgetReservation, BudgetStanding } from './budget-reservation.js';
 import { createBudgetWindowAccounts, type BudgetEventMetadata } from './budget-window-accounts.js';
-import { createHoldsAhead } from './holds-ahead.js';
+import { createHoldsAhead, type HoldLifetime } from './holds-ahead.js';
 
 export interface ReserveBudgetInput {
   tenantId: string;
@@ -69,6 +69,12 @@ export interface BudgetGuardOptions {
    * 0: each call appends its own hold.
    */
   holdsAhead?: number;
+  /**
+   * Holds not settled within `holdMs` stop counting, so those of a process that died
+   * free their room; `callMs` is the longest a call runs (a hold ahead with less of its
+   * lifetime left is not handed out). Unset: holds count until they settle or the window ends.
+   */
+  holdLifetime?: HoldLifetime;
 }
 
 export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
@@ -76,7 +82,8 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
   const definitions = createBudgetDefinitionsCache(options.store, { maxAgeMs: options.definitionsMaxAgeMs ?? 2_000, clock });
   const accounts = createBudgetWindowAccounts(options.store, { clock, lingerMs: options.settleLingerMs });
   const standingMaxAgeMs = options.standingMaxAgeMs ?? 1_000;
-  const holdsAhead = options.holdsAhead ? createHoldsAhead({ accounts, count: options.holdsAhead, clock }) : undefined;
+  const { holdLifetime } = options;
+  const holdsAhead = options.holdsAhead ? createHoldsAhead({ accounts, count: options.holdsAhead, clock, lifetime: holdLifetime }) : undefined;
 
   const holdOf = (tenantId: string, budget: BudgetSetData, now: Date): BudgetHold => {
     const window = windowOf(budget, now);
@@ -91,8 +98,8 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
       window: window.label,
       resetsAt: window.resetsAt.toISOString(),
       spentMicros: state.spentMicros,
-      reservedMicros: state.reservedMicros,
-      remainingMicros: remainingMicrosOf(state, budget.limitMicros),
+      reservedMicros: heldMicrosOf(state, now),
+      remainingMicros: remainingMicrosOf(state, budget.limitMicros, now),
     };
   };
 
@@ -161,6 +168,7 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
                 enforcement: hold.enforcement,
                 window: hold.window,
                 now,
+                ...(holdLifetime && { expiresAt: new Date(now.getTime() + holdLifetime.holdMs) }),
               },
             },
             reservation.metadata,

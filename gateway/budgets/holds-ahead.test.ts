@@ -74,6 +74,33 @@ describe.each<BudgetTestBackend>(['postgresql', 'pglite'])('holds taken ahead (%
     expect((await accounts.current(holds[0]!.streamId)).reservedMicros).toBe((COUNT + 2) * 4_096);
   });
 
+  it('gives its holds a lifetime, and hands none to a call with less of it left than a call may take', async () => {
+    const { owner, holdsOn, accounts, eventsOf } = setUp(1_000_000_000);
+    const lifetime = { holdMs: 600_000, callMs: 120_000 };
+    const ahead = createHoldsAhead({ accounts, count: COUNT, clock: () => performance.now(), lifetime });
+    const at = (milliseconds: number) => new Date(today.getTime() + milliseconds);
+    const holds = holdsOn(today);
+    await ahead.topUp(owner, holds, 3_000, today);
+    const first = (await eventsOf(holds[0]!)).map((event) => event.data as BudgetReservedData);
+    expect(first.map((data) => data.expiresAt)).toEqual(first.map(() => at(lifetime.holdMs).toISOString()));
+
+    // Exactly a call's time left: still handed out. Less: the call holds on its own, and the pool is filled anew.
+    const late = at(lifetime.holdMs - lifetime.callMs + 1);
+    expect(first.map((data) => data.reservationId)).toContain(ahead.take(owner, holds, 3_000, at(lifetime.holdMs - lifetime.callMs))?.reservationId);
+    expect(ahead.take(owner, holds, 3_000, late)).toBeUndefined();
+    await ahead.topUp(owner, holds, 3_000, late);
+    const next = ahead.take(owner, holds, 3_000, late);
+    expect(next).toBeDefined();
+    expect(first.map((data) => data.reservationId)).not.toContain(next?.reservationId);
+    expect(next?.expiresAt).toBe(late.getTime() + lifetime.holdMs);
+
+    // The old holds no call took went back.
+    await accounts.flush();
+    const released = (await eventsOf(holds[0]!)).filter((event) => event.type === 'BudgetSettled').map((event) => (event.data as BudgetSettledData).reservationId);
+    expect(released.sort()).toEqual(first.slice(1).map((data) => data.reservationId).sort());
+    await ahead.releaseAll();
+  });
+
   it('frees holds too small for a call, which then holds on its own, and sizes the next ones for it', async () => {
     const { owner, holdsOn, accounts, ahead, eventsOf } = setUp(1_000_000_000);
     const holds = holdsOn(today);

@@ -18,6 +18,8 @@ export interface HoldAhead {
   reservationId: string;
   worstCaseMicros: number;
   holds: readonly BudgetHold[];
+  /** Epoch milliseconds after which the hold stops counting; absent, it counts until settled. */
+  expiresAt?: number;
 }
 
 export interface HoldsAhead {
@@ -52,6 +54,15 @@ export interface HoldsAheadOptions {
    * quiet serves other callers again. Default 5 s.
    */
   idleMs?: number;
+  /** How long a hold counts if it is never settled, and how much of that a call may need. */
+  lifetime?: HoldLifetime;
+}
+
+export interface HoldLifetime {
+  /** A hold still open this long after it was taken stops counting (its process is presumed gone). */
+  holdMs: number;
+  /** The longest a call runs: a hold ahead with less of its lifetime left serves no call and is released. */
+  callMs: number;
 }
 
 interface Pool {
@@ -75,7 +86,8 @@ interface Pool {
  * waiting for the store; its settlement names it. Far from the limit this turns an
  * append per call into one per several; near it (see ROOM_FACTOR) nothing is held ahead.
  * Holds a key has stopped using go back after `idleMs`. A process that dies leaves its
- * unused holds until the window resets, as it leaves the holds of the calls it was making.
+ * unused holds, as it leaves the holds of the calls it was making, until they expire
+ * (`lifetime`) or, without one, until the window resets.
  */
 export function createHoldsAhead(options: HoldsAheadOptions): HoldsAhead {
   const { accounts, count, clock } = options;
@@ -84,6 +96,7 @@ export function createHoldsAhead(options: HoldsAheadOptions): HoldsAhead {
     dispose: (pool) => release(pool, pool.ready.splice(0)),
   });
   const idleMs = options.idleMs ?? 5_000;
+  const { lifetime } = options;
   const sweep = setInterval(() => {
     const now = clock();
     const idle = [...pools.entries()].filter(([, pool]) => pool.ready.length > 0 && !pool.toppingUp && now - pool.lastTakenAt > idleMs);
@@ -132,7 +145,11 @@ export function createHoldsAhead(options: HoldsAheadOptions): HoldsAhead {
   };
 
   const fill = async (pool: Pool, now: Date): Promise<void> => {
-    const wanted = Array.from({ length: count - pool.ready.length }, (): HoldAhead => ({ reservationId: newId(), worstCaseMicros: pool.sizeMicros, holds: pool.holds }));
+    const expiresAt = lifetime === undefined ? undefined : now.getTime() + lifetime.holdMs;
+    const wanted = Array.from(
+      { length: count - pool.ready.length },
+      (): HoldAhead => ({ reservationId: newId(), worstCaseMicros: pool.sizeMicros, holds: pool.holds, ...(expiresAt !== undefined && { expiresAt }) }),
+    );
     const minimumLeftMicros = ROOM_FACTOR * wanted.length * pool.sizeMicros;
     const outcomes = await Promise.all(
       pool.holds.map((window) =>
@@ -149,6 +166,7 @@ export function createHoldsAhead(options: HoldsAheadOptions): HoldsAhead {
                 enforcement: window.enforcement,
                 window: window.window,
                 now,
+                ...(expiresAt !== undefined && { expiresAt: new Date(expiresAt) }),
               },
             },
             metadata: metadataOf(pool.owner, hold.reservationId),
@@ -180,6 +198,14 @@ export function createHoldsAhead(options: HoldsAheadOptions): HoldsAhead {
         // Too small for calls like this one: freed now rather than kept for smaller calls that may not come.
         release(pool, pool.ready.splice(0));
         return undefined;
+      }
+      if (lifetime !== undefined) {
+        // A hold that could expire while its call runs would let others spend what the call may still spend.
+        const stale = pool.ready.filter((hold) => hold.expiresAt !== undefined && hold.expiresAt - now.getTime() < lifetime.callMs);
+        if (stale.length > 0) {
+          pool.ready = pool.ready.filter((hold) => !stale.includes(hold));
+          release(pool, stale);
+        }
       }
       const index = pool.ready.findIndex((hold) => hold.worstCaseMicros >= worstCaseMicros);
       if (index === -1) return undefined;

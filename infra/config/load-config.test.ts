@@ -65,6 +65,14 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('keeps budget holds alive at least twice as long as a model call may run', () => {
+    expect(problemsOf({ TESSERA_BUDGET_HOLD_LIFETIME_MS: '299999' })).toEqual([
+      'TESSERA_BUDGET_HOLD_LIFETIME_MS: must be at least twice TESSERA_MODEL_CALL_LEASE_MS, so no hold expires while its call may still be running',
+    ]);
+    expect(loadConfig({ TESSERA_BUDGET_HOLD_LIFETIME_MS: '300000' }).budgetHoldLifetimeMs).toBe(300_000);
+    expect(problemsOf({ TESSERA_BUDGET_HOLD_LIFETIME_MS: '120000', TESSERA_MODEL_CALL_LEASE_MS: '60000' })).toEqual([]);
+  });
+
   it('takes values from the config file, with the environment winning', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'tessera-config-')), 'tessera.json');
     writeFileSync(file, JSON.stringify({ TESSERA_PROFILE: 'services', TESSERA_LOG_LEVEL: 'debug' }));

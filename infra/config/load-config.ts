@@ -34,6 +34,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv): Config {
   if (problems.length === 0 && config.eventStore === 'kurrentdb' && !config.kurrentDbUrl) {
     problems.push('TESSERA_KURRENTDB_URL: required when TESSERA_EVENT_STORE=kurrentdb');
   }
+  if (problems.length === 0 && (config.budgetHoldLifetimeMs as number) < 2 * (config.modelCallLeaseMs as number)) {
+    problems.push('TESSERA_BUDGET_HOLD_LIFETIME_MS: must be at least twice TESSERA_MODEL_CALL_LEASE_MS, so no hold expires while its call may still be running');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config as Config;
 }
