@@ -181,7 +181,7 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
       const refusals = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
       if (refusals.length === 0) return reservation;
       const taken = reservation.holds.filter((_hold, index) => outcomes[index]!.status === 'fulfilled');
-      // A release that fails leaves its hold until the window ends: over-cautious, never overspent.
+      // A release that fails leaves its hold until it expires or the window ends: over-cautious, never overspent.
       // Released at once: the refusal's answer waits for it.
       await settleHolds(reservation, taken, 0, now, false).catch(() => undefined);
       throw mostBinding(refusals);
@@ -236,6 +236,6 @@ function mostBinding(errors: readonly unknown[]): Error {
 /** Settles without holding up the call that spent: a late settle only keeps a hold a little longer, and a failed one is logged. */
 export function settleInBackground(guard: Pick<BudgetGuard, 'settle'>, reservation: BudgetReservation, actualMicros: number, logger: Pick<Logger, 'warn'>): void {
   void guard.settle(reservation, actualMicros).catch((error: unknown) => {
-    logger.warn({ err: error, callId: reservation.callId }, 'could not settle a budget hold; it lapses with its window');
+    logger.warn({ err: error, callId: reservation.callId }, 'could not settle a budget hold; it counts at its worst case until it expires or its window ends');
   });
 }

@@ -114,7 +114,7 @@ export function createHoldsAhead(options: HoldsAheadOptions): HoldsAhead {
             metadataOf(pool.owner, hold.reservationId),
             { lingering: true },
           )
-          // A release that fails leaves the hold until the window resets: over-cautious, never overspent.
+          // A release that fails leaves the hold until it expires or the window resets: over-cautious, never overspent.
           .catch(() => undefined);
       }
     }
