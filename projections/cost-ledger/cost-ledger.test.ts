@@ -5,8 +5,10 @@ import { priceTableOf } from '../../bin/composition/price-table.js';
 import { startConversation } from '../../commands/conversations.js';
 import { requestTurn } from '../../commands/turns.js';
 import { createEventRegistry } from '../../domain/events/all-event-types.js';
+import type { EmbeddingCallCompletedData } from '../../domain/embedding/embedding-events.js';
+import type { NewEvent, RecordedEvent } from '../../domain/events/envelope.js';
 import type { GlobalPosition } from '../../domain/events/global-position.js';
-import { newId } from '../../domain/shared/ids.js';
+import { newId, type EventId } from '../../domain/shared/ids.js';
 import { streamId } from '../../domain/shared/stream-id.js';
 import { costMicrosOf as gatewayCostMicrosOf } from '../../gateway/routing/index.js';
 import { sqlBackends, type SqlBackend } from '../../test/support/sql-backends.js';
@@ -23,6 +25,7 @@ import {
   type GeneratedTurn,
 } from './cost-ledger-fixtures.js';
 import { createCostLedgerProjection } from './cost-ledger.projection.js';
+import { embeddingLedgerEntryOf } from './ledger-entries.js';
 
 interface AppendedTurn extends GeneratedTurn {
   tenantId: string;
@@ -195,6 +198,52 @@ describe.each(Object.entries(sqlBackends))('cost ledger on %s', (_name, createBa
     expect(await readLedger(backend, [tenantId])).toEqual([
       expect.objectContaining({ user: 'grace', feature: 'support/summarize', deployment: 'east', calls: 1, inputTokens: 40, outputTokens: 10 }),
     ]);
+  });
+
+  it('charges embeddings calls their input tokens at their deployment\'s input price, to the user and feature they name', async () => {
+    const tenantId = `embeddings-${newId().slice(-12)}`;
+    const occurredAt = new Date('2026-03-02T10:00:00.000Z');
+    const embedding = (deployment: string | undefined, modelId: string, inputTokens: number, extra: { feature?: string; userId?: string; costMicros?: number } = {}): NewEvent => {
+      const callId = newId();
+      const data: EmbeddingCallCompletedData = {
+        callId,
+        alias: 'embed/default',
+        source: 'openai-compatible',
+        inputs: 2,
+        inputsDigest: 'a'.repeat(64),
+        latencyMs: 3,
+        dimensions: 256,
+        usage: { inputTokens },
+        provider: deployment === undefined ? 'local' : 'openai-compatible',
+        modelId,
+        ...(extra.feature !== undefined && { feature: extra.feature }),
+        ...(extra.costMicros !== undefined && { costMicros: extra.costMicros }),
+        ...(deployment !== undefined && { routing: { alias: 'embed/default', strategy: 'priority', candidates: [], chosen: deployment, attempts: [] } }),
+      };
+      return { id: newId<EventId>(), type: 'EmbeddingCallCompleted', data, metadata: { tenantId, userId: extra.userId, correlationId: callId, causationId: callId }, occurredAt };
+    };
+    const calls: [string, NewEvent][] = [
+      ['east', embedding('east', 'gpt-small', 1_000, { feature: 'search', userId: 'ada' })],
+      ['east', embedding('east', 'gpt-small', 3_000, { feature: 'search', userId: 'ada' })],
+      ['retired', embedding('retired', 'gpt-old', 500, { costMicros: 77 })],
+      ['local', embedding(undefined, 'local-hash', 40)],
+    ];
+    for (const [, event] of calls) {
+      lastPosition = (await backend.store.appendToStream(streamId('embedding', (event.data as EmbeddingCallCompletedData).callId), [event], { expectedRevision: 'no_stream' })).position;
+    }
+    await catchUp(launchLedger, 2);
+    const line = { tenant: tenantId, day: '2026-03-02', cachedCalls: 0, cachedInputTokens: 0, outputTokens: 0 };
+    expect(await readLedger(backend, [tenantId])).toEqual(
+      sortLines([
+        { ...line, user: 'ada', feature: 'search', model: 'gpt-small', deployment: 'east', calls: 2, inputTokens: 4_000, costMicros: Math.round(4_000 * LAUNCH_PRICES.east.inputPerMillion) },
+        // A deployment the table no longer knows keeps the cost recorded when the call ran.
+        { ...line, user: '', feature: '', model: 'gpt-old', deployment: 'retired', calls: 1, inputTokens: 500, costMicros: 77 },
+        { ...line, user: '', feature: '', model: 'local-hash', deployment: 'default', calls: 1, inputTokens: 40, costMicros: 0 },
+      ]),
+    );
+    const [, first] = calls[0]!;
+    const recorded = { ...first, streamId: streamId('embedding', 'x'), revision: 0, position: lastPosition!, occurredAt, metadata: { ...first.metadata, schemaVersion: 1 } } as RecordedEvent;
+    expect(embeddingLedgerEntryOf(recorded, priceTableOf(gatewayConfigWith(DISCOUNTED_PRICES))).costMicros).toBe(Math.round(1_000 * DISCOUNTED_PRICES.east.inputPerMillion));
   });
 
   it('re-prices the whole history on the next start after the price table changed', async () => {
