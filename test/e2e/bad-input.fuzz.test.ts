@@ -115,6 +115,93 @@ const conversationBody = fc.oneof(
   { weight: 1, arbitrary: validConversationBody },
 );
 
+/** The chat completion body's fields a client most often gets wrong, and the type each must have. */
+const CHAT_FIELDS = {
+  model: 'string',
+  messages: 'object',
+  stream: 'boolean',
+  temperature: 'number',
+  top_p: 'number',
+  max_tokens: 'number',
+  seed: 'number',
+  user: 'string',
+} as const;
+
+const chatMessage = fc.oneof(
+  fc.record({ role: fc.constantFrom('system', 'developer', 'user'), content: fc.string({ minLength: 1, maxLength: 100 }) }),
+  fc.record({ role: fc.constant('assistant'), content: fc.string({ maxLength: 100 }) }),
+);
+
+/** Valid non-streaming completions of the configured alias, ending with the user's message. */
+const validChatBody = fc.record(
+  {
+    model: fc.constant('chat/default'),
+    messages: fc.tuple(fc.array(chatMessage, { maxLength: 3 }), fc.string({ minLength: 1, maxLength: 200 })).map(([earlier, last]) => [...earlier, { role: 'user', content: last }]),
+    stream: fc.constant(false),
+    temperature: fc.double({ min: 0, max: 2, noNaN: true }),
+    top_p: fc.double({ min: 0.01, max: 1, noNaN: true }),
+    max_tokens: fc.integer({ min: 1, max: 4_096 }),
+    seed: fc.integer(),
+    user: fc.string({ maxLength: 50 }),
+  },
+  { requiredKeys: ['model', 'messages'] },
+);
+
+const chatBody = fc.oneof(
+  { weight: 3, arbitrary: anyJson },
+  { weight: 5, arbitrary: brokenBody(validChatBody, CHAT_FIELDS) },
+  {
+    weight: 2,
+    arbitrary: fc.oneof(
+      validChatBody.map((body) => ({ ...body, model: 'no-such-model' })),
+      validChatBody.map((body) => ({ ...body, messages: [] })),
+      validChatBody.map((body) => ({ ...body, messages: [{ role: 'narrator', content: 'x' }] })),
+      validChatBody.map((body) => ({ ...body, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }] })),
+      validChatBody.map((body) => ({ ...body, n: 2 })),
+      validChatBody.map((body) => ({ ...body, logprobs: true })),
+      validChatBody.map((body) => ({ ...body, functions: [{ name: 'f' }] })),
+      validChatBody.map((body) => ({ ...body, tools: [{ type: 'function', function: { name: 'has space' } }] })),
+      validChatBody.map((body) => ({ ...body, response_format: { type: 'yaml' } })),
+      fc.tuple(validChatBody, fc.oneof(fc.double({ max: -0.001, noNaN: true }), fc.double({ min: 2.001, noNaN: true, noDefaultInfinity: true }))).map(
+        ([body, temperature]) => ({ ...body, temperature }),
+      ),
+      fc.tuple(validChatBody, fc.oneof(fc.integer({ max: 0 }), fc.double({ min: 1.1, max: 2.9, noNaN: true }))).map(([body, max_tokens]) => ({ ...body, max_tokens })),
+      validChatBody.map(({ messages: _messages, ...rest }) => rest),
+    ),
+  },
+  { weight: 1, arbitrary: validChatBody },
+);
+
+const EMBEDDING_FIELDS = { model: 'string', input: 'string', encoding_format: 'string', dimensions: 'number', user: 'string' } as const;
+
+const validEmbeddingsBody = fc.record(
+  {
+    model: fc.constant('embed/default'),
+    input: fc.oneof(fc.string({ maxLength: 200 }), fc.array(fc.string({ maxLength: 100 }), { minLength: 1, maxLength: 4 })),
+    encoding_format: fc.constantFrom('float', 'base64'),
+    dimensions: fc.constant(256),
+    user: fc.string({ maxLength: 50 }),
+  },
+  { requiredKeys: ['model', 'input'] },
+);
+
+const embeddingsBody = fc.oneof(
+  { weight: 3, arbitrary: anyJson },
+  { weight: 5, arbitrary: brokenBody(validEmbeddingsBody, EMBEDDING_FIELDS) },
+  {
+    weight: 2,
+    arbitrary: fc.oneof(
+      validEmbeddingsBody.map((body) => ({ ...body, model: 'embed/unknown' })),
+      validEmbeddingsBody.map((body) => ({ ...body, input: [] })),
+      validEmbeddingsBody.map((body) => ({ ...body, input: [[1, 2, 3]] })),
+      validEmbeddingsBody.map((body) => ({ ...body, dimensions: 255 })),
+      validEmbeddingsBody.map((body) => ({ ...body, encoding_format: 'int8' })),
+      validEmbeddingsBody.map(({ input: _input, ...rest }) => rest),
+    ),
+  },
+  { weight: 1, arbitrary: validEmbeddingsBody },
+);
+
 /** Path ids that are not UUIDs. `.` and `..` are left out: URLs resolve them before any server sees them. */
 const notAUuid = fc
   .oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.uuid().map((uuid) => uuid.slice(0, -1)), fc.uuid().map((uuid) => `${uuid}0`), fc.constant('00000000000000000000000000000000'))
@@ -224,6 +311,52 @@ describe('bad input to the creating routes (embedded profile, fast-check)', () =
       { numRuns: RUNS, endOnFailure: true },
     );
     expect(created).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(RUNS / 2);
+  });
+
+  it('POST /v1/chat/completions: 200 or a 4xx problem naming a field; refusals append nothing', async () => {
+    const chatCase = fc.record({ path: fc.constant('/v1/chat/completions'), body: chatBody, idempotencyKey });
+    let answered = 0;
+    let refused = 0;
+
+    await fc.assert(
+      fc.asyncProperty(chatCase, async (input) => {
+        const { response, before, label } = await send(input);
+        expectSuccessOrProblem(response, 200, label);
+        if (response.status === 200) {
+          answered += 1;
+          expect(await countEvents(tessera), `${label}: the completion is recorded as a turn`).toBeGreaterThan(before);
+          return;
+        }
+        refused += 1;
+        expect(await countEvents(tessera), `${label}: events appended by a refused request`).toBe(before);
+      }),
+      { numRuns: RUNS, endOnFailure: true, examples: [[{ path: '/v1/chat/completions', body: { model: 'chat/default', messages: [{ role: 'user', content: 'hi' }], user: '' }, idempotencyKey: undefined }]] },
+    );
+    expect(answered).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(RUNS / 2);
+  });
+
+  it('POST /v1/embeddings: 200 with one recorded call, or a 4xx problem naming a field that appends nothing', async () => {
+    const embeddingsCase = fc.record({ path: fc.constant('/v1/embeddings'), body: embeddingsBody, idempotencyKey: fc.constant(undefined) });
+    let answered = 0;
+    let refused = 0;
+
+    await fc.assert(
+      fc.asyncProperty(embeddingsCase, async (input) => {
+        const { response, before, label } = await send(input);
+        expectSuccessOrProblem(response, 200, label);
+        if (response.status === 200) {
+          answered += 1;
+          expect(await countEvents(tessera), `${label}: one EmbeddingCallCompleted`).toBe(before + 1);
+          return;
+        }
+        refused += 1;
+        expect(await countEvents(tessera), `${label}: events appended by a refused request`).toBe(before);
+      }),
+      { numRuns: RUNS, endOnFailure: true },
+    );
+    expect(answered).toBeGreaterThan(0);
     expect(refused).toBeGreaterThan(RUNS / 2);
   });
 });
