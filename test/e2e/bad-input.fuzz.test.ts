@@ -218,7 +218,19 @@ interface Case {
   path: string;
   body: unknown;
   idempotencyKey: string | undefined;
+  headers?: Record<string, string>;
 }
+
+/** What a header may carry on the wire: printable ASCII, any of it wrong for the field. */
+const headerValue = fc.stringMatching(/^[\x21-\x7e][\x20-\x7e]{0,40}$/);
+
+/** The chat completion's own headers: absent, or a conversation that is not there, a malformed one, or any task or feature tag. */
+const chatHeaders = fc.oneof(
+  { weight: 4, arbitrary: fc.constant(undefined) },
+  { weight: 1, arbitrary: fc.oneof(fc.uuid(), headerValue).map((id) => ({ 'x-tessera-conversation-id': id })) },
+  { weight: 1, arbitrary: headerValue.map((task) => ({ 'x-tessera-task': task })) },
+  { weight: 1, arbitrary: headerValue.map((feature) => ({ 'x-tessera-feature': feature })) },
+);
 
 function expectSuccessOrProblem(response: ApiResponse, success: number, label: string): void {
   if (response.status === success) return;
@@ -251,11 +263,11 @@ describe('bad input to the creating routes (embedded profile, fast-check)', () =
     await tessera?.close();
   });
 
-  const send = async ({ path, body, idempotencyKey: key }: Case) => {
-    const headers = key === undefined ? undefined : { 'idempotency-key': key === 'fresh' ? `fuzz-${randomUUID()}` : key };
+  const send = async ({ path, body, idempotencyKey: key, headers: extra }: Case) => {
+    const headers = { ...extra, ...(key === undefined ? {} : { 'idempotency-key': key === 'fresh' ? `fuzz-${randomUUID()}` : key }) };
     const before = await countEvents(tessera);
     const response = await api.request('POST', path, { rawBody: JSON.stringify(body), headers });
-    return { response, before, label: `POST ${path} ${JSON.stringify(body)?.slice(0, 200)} key=${String(key)}` };
+    return { response, before, label: `POST ${path} ${JSON.stringify(body)?.slice(0, 200)} headers=${JSON.stringify(headers)}` };
   };
 
   it('POST /v1/conversations/:id/turns: 202 or a 4xx problem naming a field; refusals append nothing', async () => {
@@ -315,7 +327,7 @@ describe('bad input to the creating routes (embedded profile, fast-check)', () =
   });
 
   it('POST /v1/chat/completions: 200 or a 4xx problem naming a field; refusals append nothing', async () => {
-    const chatCase = fc.record({ path: fc.constant('/v1/chat/completions'), body: chatBody, idempotencyKey });
+    const chatCase = fc.record({ path: fc.constant('/v1/chat/completions'), body: chatBody, idempotencyKey, headers: chatHeaders });
     let answered = 0;
     let refused = 0;
 
@@ -331,14 +343,19 @@ describe('bad input to the creating routes (embedded profile, fast-check)', () =
         refused += 1;
         expect(await countEvents(tessera), `${label}: events appended by a refused request`).toBe(before);
       }),
-      { numRuns: RUNS, endOnFailure: true, examples: [[{ path: '/v1/chat/completions', body: { model: 'chat/default', messages: [{ role: 'user', content: 'hi' }], user: '' }, idempotencyKey: undefined }]] },
+      { numRuns: RUNS, endOnFailure: true, examples: [[{ path: '/v1/chat/completions', body: { model: 'chat/default', messages: [{ role: 'user', content: 'hi' }], user: '' }, idempotencyKey: undefined, headers: undefined }]] },
     );
     expect(answered).toBeGreaterThan(0);
     expect(refused).toBeGreaterThan(RUNS / 2);
   });
 
   it('POST /v1/embeddings: 200 with one recorded call, or a 4xx problem naming a field that appends nothing', async () => {
-    const embeddingsCase = fc.record({ path: fc.constant('/v1/embeddings'), body: embeddingsBody, idempotencyKey: fc.constant(undefined) });
+    const embeddingsCase = fc.record({
+      path: fc.constant('/v1/embeddings'),
+      body: embeddingsBody,
+      idempotencyKey: fc.constant(undefined),
+      headers: fc.option(headerValue.map((feature) => ({ 'x-tessera-feature': feature })), { nil: undefined }),
+    });
     let answered = 0;
     let refused = 0;
 
