@@ -28,8 +28,7 @@ export interface RetryOptions extends Partial<BackoffOptions> {
  * since a second answer would be spliced onto the first.
  */
 export function withRetries(model: LanguageModel, options: RetryOptions = {}): LanguageModel {
-  const { attempts, afterFailure, succeeded } = retryLoop(model, options);
-  const clock = options.clock ?? systemClock;
+  const { attempts, afterFailure, succeeded, clock } = retryLoop(model, options);
 
   return {
     specificationVersion: 'v1',
@@ -71,6 +70,7 @@ export function withEmbeddingRetries(model: EmbeddingModel, options: RetryOption
   };
 }
 
+/** The attempt-by-attempt policy shared by every kind of model call. */
 function retryLoop(model: { provider: string; modelId: string }, options: RetryOptions) {
   const maxRetries = options.maxRetries ?? 2;
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 20_000;
@@ -132,5 +132,5 @@ function retryLoop(model: { provider: string; modelId: string }, options: RetryO
     }
   };
 
-  return { attempts, afterFailure, succeeded };
+  return { attempts, afterFailure, succeeded, clock };
 }
