@@ -207,6 +207,20 @@ describe('budget window', () => {
       expect(remainingMicrosOf(state, LIMIT, later(11 * minute))).toBe(450_000);
     });
 
+    it('takes anew a hold made again that would lapse before the retried call ends, in its own room', () => {
+      const retry = (at: Date, keepForMs: number, worstCaseMicros = 600_000): ReserveBudget => ({
+        type: 'ReserveBudget',
+        data: { ...reserveAt(at, 'dead', worstCaseMicros).data, keepUntil: new Date(at.getTime() + keepForMs) },
+      });
+      given(history).when(retry(later(5 * minute), 5 * minute - 1)).thenNothingHappened();
+      given(history).when(retry(later(5 * minute), 5 * minute)).then([expiring('dead', 600_000, later(5 * minute))]);
+      const renewed = given([...history, expiring('dead', 600_000, later(5 * minute))]).state();
+      expect(renewed.reservedMicros).toBe(900_000);
+      // The renewal needs room only beyond what the hold it replaces already held.
+      given(history).when(retry(later(5 * minute), 5 * minute, 700_000)).then([expiring('dead', 700_000, later(5 * minute))]);
+      given(history).when(retry(later(5 * minute), 5 * minute, 700_001)).thenThrows(BudgetExhaustedError, { remainingMicros: 700_000 });
+    });
+
     it('keeps a live hold that is made again, and takes an expired one anew, checking the room again, without holding twice', () => {
       given(history).when(reserveAt(later(minute), 'dead', 600_000)).thenNothingHappened();
       given(history).when(reserveAt(later(11 * minute), 'dead', 600_000)).then([expiring('dead', 600_000, later(11 * minute))]);

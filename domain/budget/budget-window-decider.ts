@@ -26,6 +26,11 @@ export type ReserveBudget = {
     now: Date;
     /** When the hold stops counting if it is still open; absent, it counts until it settles. */
     expiresAt?: Date;
+    /**
+     * A hold this reservation already has is kept only if it lasts until then (a retried
+     * call needs its hold for the whole call); otherwise it is taken anew. Default `now`.
+     */
+    keepUntil?: Date;
   };
 };
 
@@ -111,11 +116,14 @@ export function remainingMicrosOf(state: BudgetWindowState, limitMicros: number,
 }
 
 function reserve(data: ReserveBudget['data'], state: BudgetWindowState): BudgetWindowEvent[] {
-  const { reservationId, callId, worstCaseMicros, minimumLeftMicros = 0, limitMicros, enforcement, window, now, expiresAt } = data;
+  const { reservationId, callId, worstCaseMicros, minimumLeftMicros = 0, limitMicros, enforcement, window, now, expiresAt, keepUntil = now } = data;
   assertBudgetAmount('worstCaseMicros', worstCaseMicros);
-  // A redelivered call finds its hold still there and keeps it; one that outlived its hold takes it anew.
-  if (state.holds[reservationId] !== undefined && !hasExpired(state, reservationId, now)) return [];
-  const remainingMicros = remainingMicrosOf(state, limitMicros, now);
+  const held = state.holds[reservationId];
+  // A redelivered call finds its hold still there and keeps it, unless the hold would lapse before the call ends: then it is taken anew.
+  if (held !== undefined && !hasExpired(state, reservationId, keepUntil)) return [];
+  // A hold being renewed makes room for its own replacement.
+  const renewedMicros = held !== undefined && !hasExpired(state, reservationId, now) ? held : 0;
+  const remainingMicros = Math.max(0, limitMicros - state.spentMicros - (heldMicrosOf(state, now) - renewedMicros));
   const requiredMicros = minimumLeftMicros > 0 ? worstCaseMicros + minimumLeftMicros : enforcement === 'hard' ? worstCaseMicros : 0;
   if (requiredMicros > remainingMicros) {
     throw BudgetExhaustedError.of(window, { limitMicros, remainingMicros, requestedMicros: requiredMicros });

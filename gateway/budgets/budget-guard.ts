@@ -168,7 +168,10 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
                 enforcement: hold.enforcement,
                 window: hold.window,
                 now,
-                ...(holdLifetime && { expiresAt: new Date(now.getTime() + holdLifetime.holdMs) }),
+                ...(holdLifetime && {
+                  expiresAt: new Date(now.getTime() + holdLifetime.holdMs),
+                  keepUntil: new Date(now.getTime() + holdLifetime.callMs),
+                }),
               },
             },
             reservation.metadata,
