@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BudgetExhaustedError } from '../domain/budget/budget-errors.js';
-import type { EmbeddingCallCompletedData, EmbeddingCallFailedData } from '../domain/embedding/embedding-events.js';
+import type { EmbeddingCallCompletedData, EmbeddingCallFailedData, EmbeddingCallStartedData } from '../domain/embedding/embedding-events.js';
 import { newId, type EventId } from '../domain/shared/ids.js';
 import { streamId } from '../domain/shared/stream-id.js';
 import { settleInBackground, type BudgetGuard, type BudgetReservation } from '../gateway/budgets/index.js';
@@ -21,7 +21,15 @@ export interface EmbeddingCallDependencies {
   store: EventStore;
   models: Pick<ModelRegistry, 'embeddingModel'>;
   budgets?: EmbeddingBudgets;
+  /** The longest a call may run, retries and fallbacks included; budget holds outlive it. */
+  maxCallMs: number;
   logger: Pick<Logger, 'warn'>;
+}
+
+interface EmbeddingCallEvents {
+  EmbeddingCallStarted: EmbeddingCallStartedData;
+  EmbeddingCallCompleted: EmbeddingCallCompletedData;
+  EmbeddingCallFailed: EmbeddingCallFailedData;
 }
 
 export interface EmbeddingCallInput {
@@ -40,10 +48,10 @@ export interface EmbeddingCallInput {
 
 /**
  * One embeddings call as the gateway meters every model call: its worst case held against
- * the tenant's and the key's budgets first, the call, then EmbeddingCallCompleted (or
- * EmbeddingCallFailed) on `embedding-<callId>` before the caller gets the vectors, and
- * the hold settled at the real cost. A refused or failed call is recorded too, and its
- * error rethrown.
+ * the tenant's and the key's budgets first, EmbeddingCallStarted on `embedding-<callId>`,
+ * the call, then EmbeddingCallCompleted (or EmbeddingCallFailed) before the caller gets
+ * the vectors, and the hold settled at the real cost. A refused or failed call is
+ * recorded too, and its error rethrown.
  */
 export async function callEmbeddings(dependencies: EmbeddingCallDependencies, input: EmbeddingCallInput): Promise<EmbeddingResult> {
   const { callId } = input;
@@ -59,11 +67,12 @@ export async function callEmbeddings(dependencies: EmbeddingCallDependencies, in
     inputsDigest: digestOf(input.inputs),
   };
   const elapsed = () => Math.round(performance.now() - started);
-  const record = (type: 'EmbeddingCallCompleted' | 'EmbeddingCallFailed', data: EmbeddingCallCompletedData | EmbeddingCallFailedData) =>
+  /** Each event of the call in its place: the start first, or a budget refusal alone. */
+  const record = <Type extends keyof EmbeddingCallEvents>(type: Type, data: EmbeddingCallEvents[Type], expectedRevision: 'no_stream' | 0) =>
     dependencies.store.appendToStream(
       streamId('embedding', callId),
       [{ id: newId<EventId>(), type, data, metadata: { tenantId: input.tenantId, userId: input.userId, correlationId: input.correlationId, causationId: input.correlationId } }],
-      { expectedRevision: 'no_stream' },
+      { expectedRevision },
     );
 
   const { budgets } = dependencies;
@@ -89,15 +98,24 @@ export async function callEmbeddings(dependencies: EmbeddingCallDependencies, in
       message: error.message,
       retryable: false,
       budget: error.exhaustion(),
-    });
+    }, 'no_stream');
     throw error;
   }
 
-  let result: EmbeddingResult;
   try {
-    result = await model.embed(input.inputs);
+    await record('EmbeddingCallStarted', { ...recorded, startedAt: new Date().toISOString() }, 'no_stream');
   } catch (error) {
     settle(0);
+    throw error;
+  }
+  // The hold outlives no call: one that runs past this ends as a timeout.
+  const deadline = AbortSignal.timeout(dependencies.maxCallMs);
+  let result: EmbeddingResult;
+  try {
+    result = await model.embed(input.inputs, { abortSignal: deadline });
+  } catch (thrown) {
+    settle(0);
+    const error = deadline.aborted ? new ModelCallError('timeout', `the embeddings call did not end within ${dependencies.maxCallMs} ms`, { cause: thrown }) : thrown;
     const known = ModelCallError.isInstance(error) ? error : new ModelCallError('server', error instanceof Error ? error.message : String(error));
     await record('EmbeddingCallFailed', {
       ...recorded,
@@ -105,8 +123,8 @@ export async function callEmbeddings(dependencies: EmbeddingCallDependencies, in
       errorKind: known.kind,
       message: known.message.slice(0, 10_000),
       retryable: known.retryable,
-      routing: routingReportOf(error),
-    });
+      routing: routingReportOf(thrown),
+    }, 0);
     throw error;
   }
   const routing = routingReportOf(result);
@@ -122,7 +140,7 @@ export async function callEmbeddings(dependencies: EmbeddingCallDependencies, in
     modelId: chosen?.model ?? model.modelId,
     costMicros,
     routing,
-  });
+  }, 0);
   return result;
 }
 

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { openConversation } from '../../commands/conversations.js';
 import { requestTurn, type TurnDefaults } from '../../commands/turns.js';
-import { callEmbeddings, type EmbeddingBudgets } from '../../commands/embeddings.js';
+import { callEmbeddings, type EmbeddingCallDependencies } from '../../commands/embeddings.js';
 import { newId } from '../../domain/shared/ids.js';
 import { ModelCallError } from '../../gateway/model-call-error.js';
 import type { ModelRegistry } from '../../gateway/model-registry.js';
@@ -29,8 +29,8 @@ export interface OpenAiRouteDependencies extends ChatStreamSources {
   idempotency: IdempotencyStore;
   /** Refuses a completion at once when a hard budget that applies has nothing left. */
   budgets?: Pick<BudgetGuard, 'ensureAvailable'>;
-  /** Holds an embeddings call's worst case before it goes out and settles its cost after. */
-  embeddingBudgets?: EmbeddingBudgets;
+  /** How embeddings calls are held against budgets, and how long one may run. */
+  embeddingCalls: Pick<EmbeddingCallDependencies, 'budgets' | 'maxCallMs'>;
   /** Drives turns in this process while a slot is free; otherwise the pipeline workers carry every step. */
   drives?: TurnDriveSlots;
   turnDefaults: TurnDefaults;
@@ -182,7 +182,7 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
         void reply.header('x-tessera-embedding-call-id', callId);
         try {
           const result = await callEmbeddings(
-            { store: dependencies.store, models: dependencies.models, budgets: dependencies.embeddingBudgets, logger: request.log },
+            { ...dependencies.embeddingCalls, store: dependencies.store, models: dependencies.models, logger: request.log },
             {
               callId,
               tenantId: request.principal.tenantId,

@@ -82,7 +82,7 @@ export async function buildApi(backend: Backend, config: Config, logger: Logger)
         turnDefaults,
         drives,
         budgets: backend.budgetGuard(),
-        embeddingBudgets: createEmbeddingBudgets(backend.budgetGuard(), loadGatewayConfig(config)),
+        embeddingCalls: { budgets: createEmbeddingBudgets(backend.budgetGuard(), loadGatewayConfig(config)), maxCallMs: config.modelCallLeaseMs },
         completionTimeoutMs: config.httpRequestTimeoutMs,
       }),
     ],

@@ -11,7 +11,7 @@ const count = z.number().int().min(0);
  * than any event should be): their count and a SHA-256 of them as a JSON array of
  * strings, against which anyone holding the texts can prove what was embedded.
  */
-const embeddingCallShape = {
+const embeddingRequestShape = {
   callId: name,
   /** The alias asked for, such as `embed/default`. */
   alias: name,
@@ -23,11 +23,23 @@ const embeddingCallShape = {
   source: name,
   inputs: count,
   inputsDigest: z.string().regex(/^[0-9a-f]{64}$/, 'a hex SHA-256'),
+};
+
+/** Every outcome repeats the request, so the cost ledger needs no other event. */
+const embeddingCallShape = {
+  ...embeddingRequestShape,
   latencyMs: z.number().min(0),
   routing: routingSchema.optional(),
 };
 
-/** One embeddings call, recorded once on `embedding-<callId>` when it has answered. */
+/** Written before the call goes out (after its budget hold), so a call in flight is visible and a crash leaves a trace. */
+export const EmbeddingCallStarted = defineEventType({
+  type: 'EmbeddingCallStarted',
+  version: 1,
+  schema: z.object({ ...embeddingRequestShape, startedAt: z.iso.datetime() }),
+});
+
+/** One embeddings call's answer, on `embedding-<callId>` after its EmbeddingCallStarted. */
 export const EmbeddingCallCompleted = defineEventType({
   type: 'EmbeddingCallCompleted',
   version: 1,
@@ -43,7 +55,7 @@ export const EmbeddingCallCompleted = defineEventType({
   }),
 });
 
-/** The call failed after the gateway's retries and fallbacks, or a hard budget refused it before it went out. */
+/** The call failed after the gateway's retries and fallbacks, or a hard budget refused it before it went out (then it is the stream's only event). */
 export const EmbeddingCallFailed = defineEventType({
   type: 'EmbeddingCallFailed',
   version: 1,
@@ -56,7 +68,8 @@ export const EmbeddingCallFailed = defineEventType({
   }),
 });
 
+export type EmbeddingCallStartedData = EventData<typeof EmbeddingCallStarted>;
 export type EmbeddingCallCompletedData = EventData<typeof EmbeddingCallCompleted>;
 export type EmbeddingCallFailedData = EventData<typeof EmbeddingCallFailed>;
 
-export const embeddingEventTypes = [EmbeddingCallCompleted, EmbeddingCallFailed] as const;
+export const embeddingEventTypes = [EmbeddingCallStarted, EmbeddingCallCompleted, EmbeddingCallFailed] as const;

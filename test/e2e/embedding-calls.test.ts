@@ -12,6 +12,7 @@ import { apiClient, expectProblem, poll, type ApiClient } from './tessera-api.js
 
 const EMBED_PRICES = { inputPerMillion: 20_000, cachedInputPerMillion: 0, outputPerMillion: 0 };
 const CHAT_PRICES = { inputPerMillion: 1, cachedInputPerMillion: 1, outputPerMillion: 1 };
+const CALL_LEASE_MS = 2_000;
 
 interface UsageLine {
   model: string;
@@ -53,7 +54,8 @@ describe.each(['embedded', 'services'] as const)('embeddings calls through the g
         },
       }),
     );
-    tessera = await startTessera(profile, { TESSERA_GATEWAY_CONFIG_FILE: file });
+    // A short lease bounds how long an embeddings call may run.
+    tessera = await startTessera(profile, { TESSERA_GATEWAY_CONFIG_FILE: file, TESSERA_MODEL_CALL_LEASE_MS: String(CALL_LEASE_MS) });
     api = apiClient(tessera);
     client = new OpenAI({ baseURL: `${tessera.url}/v1`, apiKey: tessera.tenant.key, maxRetries: 0 });
   });
@@ -62,10 +64,12 @@ describe.each(['embedded', 'services'] as const)('embeddings calls through the g
     await upstream.close();
   });
 
-  const recordOf = async (callId: string) => {
+  /** The call's outcome, after its start (a call a budget refused has no start: it never went out). */
+  const recordOf = async (callId: string, started = true) => {
     const { events } = await tessera.backend.store.readStream(streamId('embedding', callId));
-    expect(events).toHaveLength(1);
-    return events[0]!;
+    expect(events.map((event) => event.type).slice(0, -1)).toEqual(started ? ['EmbeddingCallStarted'] : []);
+    if (started) expect(events[0]!.data).toMatchObject({ callId, alias: 'embed/default', inputsDigest: (events[1]!.data as { inputsDigest: string }).inputsDigest });
+    return events.at(-1)!;
   };
   const embeddingRequestsSince = (mark: number) => upstream.requests.slice(mark).filter((request) => request.path === '/v1/embeddings');
 
@@ -133,6 +137,18 @@ describe.each(['embedded', 'services'] as const)('embeddings calls through the g
     expect(event.data).toMatchObject({ errorKind: 'rate-limited', retryable: true });
   });
 
+  it('ends a call that runs past the lease in a timeout, and records it', async () => {
+    const slow = await fetch(`${tessera.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tessera.tenant.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'embed/default', input: `too slow [[fake: delay=${CALL_LEASE_MS * 3}]]` }),
+    });
+    expectProblem({ status: slow.status, headers: slow.headers, body: await slow.json() }, 504, 'TESSERA_MODEL_TIMEOUT');
+    const event = await recordOf(slow.headers.get('x-tessera-embedding-call-id')!);
+    expect(event.data).toMatchObject({ errorKind: 'timeout' });
+    expect((event.data as EmbeddingCallFailedData).latencyMs).toBeLessThan(CALL_LEASE_MS * 2);
+  });
+
   it('puts the calls in the cost ledger, at the input price, by model and feature', async () => {
     const first = await client.embeddings.create({ model: 'embed/default', input: 'ledger line one' }, { headers: { 'x-tessera-feature': 'index' } });
     const second = await client.embeddings.create({ model: 'embed/default', input: ['ledger line two', 'and three'] }, { headers: { 'x-tessera-feature': 'index' } });
@@ -167,7 +183,7 @@ describe.each(['embedded', 'services'] as const)('embeddings calls through the g
     });
     expect(refused.status).toBe(402);
     expect(embeddingRequestsSince(mark)).toHaveLength(0);
-    const event = await recordOf(refused.headers.get('x-tessera-embedding-call-id')!);
+    const event = await recordOf(refused.headers.get('x-tessera-embedding-call-id')!, false);
     expect(event.type).toBe('EmbeddingCallFailed');
     expect(event.data).toMatchObject({ errorKind: 'budget-exceeded', budget: { scope: 'tenant', period: 'daily', remainingMicros: headroom - small.usage.prompt_tokens * EMBED_PRICES.inputPerMillion } });
   });

@@ -31,9 +31,9 @@ describe('createOpenAiCompatibleEmbeddingModel', () => {
     expect(upstream.requests.at(-1)?.body).toMatchObject({ dimensions: 64 });
   });
 
-  it('rejects vectors of another size than configured', async () => {
+  it('rejects vectors of another size than configured as the deployment\'s failure, not the request\'s', async () => {
     const model = createOpenAiCompatibleEmbeddingModel({ ...connection(), modelId: 'fake-embed', dimensions: 1536 });
-    await expect(model.embed(['hello'])).rejects.toMatchObject({ kind: 'bad-request' });
+    await expect(model.embed(['hello'])).rejects.toMatchObject({ kind: 'server', message: expect.stringContaining("check the deployment's configuration") });
   });
 
   it('maps upstream failures to ModelCallError', async () => {

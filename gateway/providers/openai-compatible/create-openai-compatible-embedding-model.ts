@@ -22,8 +22,8 @@ export function createOpenAiCompatibleEmbeddingModel(options: OpenAiCompatibleEm
   const provider = options.provider ?? DEFAULT_PROVIDER;
   const { modelId, dimensions } = options;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const fail = (kind: 'server' | 'bad-request', message: string, cause?: unknown): ModelCallError =>
-    new ModelCallError(kind, `${provider} ${modelId}: ${message}`, { provider, modelId, cause });
+  const fail = (message: string, cause?: unknown): ModelCallError =>
+    new ModelCallError('server', `${provider} ${modelId}: ${message}`, { provider, modelId, cause });
 
   return {
     specificationVersion: 'v1',
@@ -53,14 +53,18 @@ export function createOpenAiCompatibleEmbeddingModel(options: OpenAiCompatibleEm
       }
 
       const parsed = embeddingsSchema.safeParse(body);
-      if (!parsed.success) throw fail('server', 'malformed embeddings response', parsed.error);
+      if (!parsed.success) throw fail('malformed embeddings response', parsed.error);
       const data = [...parsed.data.data].sort((left, right) => left.index - right.index);
-      if (data.length !== values.length) throw fail('server', `expected ${values.length} embeddings, got ${data.length}`);
+      if (data.length !== values.length) throw fail(`expected ${values.length} embeddings, got ${data.length}`);
       const wrongSize = data.find((item) => item.embedding.length !== dimensions);
       if (wrongSize) {
-        throw fail('bad-request', `expected vectors of ${dimensions} dimensions, got ${wrongSize.embedding.length}: check the deployment's configuration`);
+        // The deployment's fault, not the request's: another endpoint may be configured right, and the breaker should learn of it.
+        throw fail(`expected vectors of ${dimensions} dimensions, got ${wrongSize.embedding.length}: check the deployment's configuration`);
       }
-      return { embeddings: data.map((item) => item.embedding), usage: { inputTokens: parsed.data.usage?.prompt_tokens ?? 0 } };
+      // A count that is no count is taken as none reported (the gateway then prices its own count).
+      const reported = parsed.data.usage?.prompt_tokens;
+      const inputTokens = typeof reported === 'number' && Number.isSafeInteger(reported) && reported >= 0 ? reported : 0;
+      return { embeddings: data.map((item) => item.embedding), usage: { inputTokens } };
     },
   };
 }
