@@ -97,6 +97,13 @@ describe('embedding aliases', () => {
     expect(message).toContain('tasks.classify: alias "embed/default" is an embedding alias; tasks route to chat aliases');
   });
 
+  it('share no deployment with a chat alias', () => {
+    const shared = embedding('shared', 'text-embedding-3-small');
+    expect(problems({ aliases: { 'chat/default': { deployments: [shared] }, 'embed/default': { deployments: [shared] } } })).toContain(
+      'aliases["embed/default"].deployments[0].name: deployment "shared" serves aliases["chat/default"]; one deployment serves chat or embeddings, not both',
+    );
+  });
+
   it('need a chat alias beside them', () => {
     expect(problems({ aliases: { 'embed/default': { deployments: [embedding('e1', 'text-embedding-3-small')] } } })).toContain('aliases: configure at least one chat alias');
   });

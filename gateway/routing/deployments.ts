@@ -96,6 +96,9 @@ export const gatewayConfigSchema = (environment: SecretEnvironment) =>
           if (earlier && (earlier.alias === alias || !isDeepStrictEqual(earlier.deployment, deployment))) {
             const where = earlier.alias === alias ? 'twice in this alias' : `differently in aliases["${earlier.alias}"]`;
             context.addIssue({ code: 'custom', path: ['aliases', alias, 'deployments', index, 'name'], message: `deployment "${deployment.name}" is defined ${where}` });
+          } else if (earlier && isEmbeddingAlias(earlier.alias) !== isEmbeddingAlias(alias)) {
+            // Its breaker and latency figure would mix two kinds of calls to two different endpoints.
+            context.addIssue({ code: 'custom', path: ['aliases', alias, 'deployments', index, 'name'], message: `deployment "${deployment.name}" serves aliases["${earlier.alias}"]; one deployment serves chat or embeddings, not both` });
           }
           seen.set(deployment.name, { alias, deployment });
         });
