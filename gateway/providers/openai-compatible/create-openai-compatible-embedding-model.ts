@@ -3,6 +3,7 @@ import { ModelCallError } from '../../model-call-error.js';
 import { interruption, startCallDeadline } from './call-deadline.js';
 import { createClient, DEFAULT_PROVIDER, DEFAULT_TIMEOUT_MS, type OpenAiCompatibleConnection } from './create-client.js';
 import { mapError } from './map-error.js';
+import { tokenCount } from './map-usage.js';
 import { embeddingsSchema } from './response-schemas.js';
 
 export interface OpenAiCompatibleEmbeddingModelOptions extends OpenAiCompatibleConnection {
@@ -61,10 +62,8 @@ export function createOpenAiCompatibleEmbeddingModel(options: OpenAiCompatibleEm
         // The deployment's fault, not the request's: another endpoint may be configured right, and the breaker should learn of it.
         throw fail(`expected vectors of ${dimensions} dimensions, got ${wrongSize.embedding.length}: check the deployment's configuration`);
       }
-      // A count that is no count is taken as none reported (the gateway then prices its own count).
-      const reported = parsed.data.usage?.prompt_tokens;
-      const inputTokens = typeof reported === 'number' && Number.isSafeInteger(reported) && reported >= 0 ? reported : 0;
-      return { embeddings: data.map((item) => item.embedding), usage: { inputTokens } };
+      // None reported: the gateway prices its own count instead.
+      return { embeddings: data.map((item) => item.embedding), usage: { inputTokens: tokenCount(parsed.data.usage?.prompt_tokens) } };
     },
   };
 }

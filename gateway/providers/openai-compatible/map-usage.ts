@@ -8,8 +8,17 @@ import type { UsagePayload } from './response-schemas.js';
  */
 export function mapUsage(usage: UsagePayload): ModelUsage {
   return {
-    inputTokens: usage?.prompt_tokens ?? 0,
-    outputTokens: usage?.completion_tokens ?? 0,
-    cachedInputTokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
+    inputTokens: tokenCount(usage?.prompt_tokens),
+    outputTokens: tokenCount(usage?.completion_tokens),
+    cachedInputTokens: tokenCount(usage?.prompt_tokens_details?.cached_tokens),
   };
+}
+
+/**
+ * A reported count as the call's record takes it. A count that is no count (negative,
+ * fractional, absurd) is taken as none reported: refusing the answer would only mean
+ * paying for it again.
+ */
+export function tokenCount(reported: number | null | undefined): number {
+  return typeof reported === 'number' && Number.isSafeInteger(reported) && reported >= 0 ? reported : 0;
 }
