@@ -12,7 +12,8 @@ export interface Clock {
 }
 
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  // Epoch time that never steps back when the wall clock is set: a duration measured with it is never negative.
+  now: () => performance.timeOrigin + performance.now(),
   async sleep(milliseconds, signal) {
     if (signal?.aborted) throw abortReason(signal);
     try {
