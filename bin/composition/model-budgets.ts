@@ -1,4 +1,4 @@
-import type { GatewayConfig } from '../../gateway/routing/index.js';
+import type { Deployment, GatewayConfig } from '../../gateway/routing/index.js';
 import { estimateEmbeddingCost, estimateRequestCost } from '../../gateway/routing/estimate-cost.js';
 import type { BudgetGuard } from '../../gateway/budgets/index.js';
 import type { TurnBudgets } from '../../handlers/turn/budgeted-call.js';
@@ -12,11 +12,8 @@ import type { EmbeddingBudgets } from '../../commands/embeddings.js';
 export function createTurnBudgets(guard: BudgetGuard, gateway: GatewayConfig | undefined): TurnBudgets {
   return {
     guard,
-    worstCaseMicros(alias, request, estimatedInputTokens) {
-      const deployments = gateway?.aliases[alias]?.deployments ?? [];
-      const costs = deployments.map((deployment) => estimateRequestCost(deployment, estimatedInputTokens, request.maxOutputTokens));
-      return Math.ceil(Math.max(0, ...costs) * 1_000_000);
-    },
+    worstCaseMicros: (alias, request, estimatedInputTokens) =>
+      dearestMicros(gateway, alias, (deployment) => estimateRequestCost(deployment, estimatedInputTokens, request.maxOutputTokens)),
   };
 }
 
@@ -24,9 +21,12 @@ export function createTurnBudgets(guard: BudgetGuard, gateway: GatewayConfig | u
 export function createEmbeddingBudgets(guard: BudgetGuard, gateway: GatewayConfig | undefined): EmbeddingBudgets {
   return {
     guard,
-    worstCaseMicros(alias, inputs) {
-      const deployments = gateway?.aliases[alias]?.deployments ?? [];
-      return Math.ceil(Math.max(0, ...deployments.map((deployment) => estimateEmbeddingCost(deployment, inputs))) * 1_000_000);
-    },
+    worstCaseMicros: (alias, inputs) => dearestMicros(gateway, alias, (deployment) => estimateEmbeddingCost(deployment, inputs)),
   };
+}
+
+/** The most a call can cost on any deployment its alias may route to, in micros (a fallback may land on the dearest). */
+function dearestMicros(gateway: GatewayConfig | undefined, alias: string, costOn: (deployment: Deployment) => number): number {
+  const deployments = gateway?.aliases[alias]?.deployments ?? [];
+  return Math.ceil(Math.max(0, ...deployments.map(costOn)) * 1_000_000);
 }

@@ -110,9 +110,9 @@ export function heldMicrosOf(state: BudgetWindowState, now: Date): number {
   return state.reservedMicros - expired;
 }
 
-/** What new calls may still hold: the limit less settled spend and the holds still counting, never below zero. */
-export function remainingMicrosOf(state: BudgetWindowState, limitMicros: number, now: Date): number {
-  return Math.max(0, limitMicros - state.spentMicros - heldMicrosOf(state, now));
+/** What new calls may still hold: the limit less settled spend and the holds still counting (`heldMicros`, when known), never below zero. */
+export function remainingMicrosOf(state: BudgetWindowState, limitMicros: number, now: Date, heldMicros = heldMicrosOf(state, now)): number {
+  return Math.max(0, limitMicros - state.spentMicros - heldMicros);
 }
 
 function reserve(data: ReserveBudget['data'], state: BudgetWindowState): BudgetWindowEvent[] {
@@ -123,7 +123,7 @@ function reserve(data: ReserveBudget['data'], state: BudgetWindowState): BudgetW
   if (held !== undefined && !hasExpired(state, reservationId, keepUntil)) return [];
   // A hold being renewed makes room for its own replacement.
   const renewedMicros = held !== undefined && !hasExpired(state, reservationId, now) ? held : 0;
-  const remainingMicros = Math.max(0, limitMicros - state.spentMicros - (heldMicrosOf(state, now) - renewedMicros));
+  const remainingMicros = remainingMicrosOf(state, limitMicros, now, heldMicrosOf(state, now) - renewedMicros);
   const requiredMicros = minimumLeftMicros > 0 ? worstCaseMicros + minimumLeftMicros : enforcement === 'hard' ? worstCaseMicros : 0;
   if (requiredMicros > remainingMicros) {
     throw BudgetExhaustedError.of(window, { limitMicros, remainingMicros, requestedMicros: requiredMicros });

@@ -93,13 +93,14 @@ export function createBudgetGuard(options: BudgetGuardOptions): BudgetGuard {
   const standingOf = async (tenantId: string, budget: BudgetSetData, now: Date, maxAgeMs?: number): Promise<BudgetStanding> => {
     const { streamId, window } = holdOf(tenantId, budget, now);
     const state = maxAgeMs === undefined ? await accounts.current(streamId) : await accounts.recent(streamId, maxAgeMs);
+    const held = heldMicrosOf(state, now);
     return {
       ...budget,
       window: window.label,
       resetsAt: window.resetsAt.toISOString(),
       spentMicros: state.spentMicros,
-      reservedMicros: heldMicrosOf(state, now),
-      remainingMicros: remainingMicrosOf(state, budget.limitMicros, now),
+      reservedMicros: held,
+      remainingMicros: remainingMicrosOf(state, budget.limitMicros, now, held),
     };
   };
 

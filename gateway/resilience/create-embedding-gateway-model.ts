@@ -1,5 +1,5 @@
 import type { EmbeddingModel, EmbeddingResult } from '../model-spec.js';
-import type { AliasRoute, Deployment } from '../routing/deployments.js';
+import type { Deployment } from '../routing/deployments.js';
 import { costMicrosOf } from '../routing/estimate-cost.js';
 import { createLatencyTracker } from '../routing/latency-tracker.js';
 import { planEmbeddingRoute } from '../routing/plan-route.js';
@@ -21,7 +21,6 @@ export interface EmbeddingGatewayModel extends EmbeddingModel {
 export interface EmbeddingGatewayModelOptions extends Omit<GatewayModelOptions, 'modelFor' | 'explorationRate'> {
   /** The model behind a deployment, already inside its breaker; shared by every call. */
   modelFor: (deployment: Deployment) => EmbeddingModel;
-  route: AliasRoute;
 }
 
 /**
