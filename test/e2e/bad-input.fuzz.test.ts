@@ -270,6 +270,37 @@ describe('bad input to the creating routes (embedded profile, fast-check)', () =
     return { response, before, label: `POST ${path} ${JSON.stringify(body)?.slice(0, 200)} headers=${JSON.stringify(headers)}` };
   };
 
+  /**
+   * The property every creating route keeps: a success, checked by `onSuccess`, or a 4xx
+   * problem naming a field that leaves the log as it was; and both outcomes exercised.
+   */
+  const holdsForEveryBody = async <Input extends Case>(
+    cases: fc.Arbitrary<Input>,
+    success: number,
+    onSuccess: (response: ApiResponse, before: number, label: string) => Promise<void>,
+    examples: Input[] = [],
+  ) => {
+    let succeeded = 0;
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(cases, async (input) => {
+        const { response, before, label } = await send(input);
+        expectSuccessOrProblem(response, success, label);
+        if (response.status === success) {
+          succeeded += 1;
+          await onSuccess(response, before, label);
+          return;
+        }
+        refused += 1;
+        expect(await countEvents(tessera), `${label}: events appended by a refused request`).toBe(before);
+      }),
+      { numRuns: RUNS, endOnFailure: true, examples: examples.map((example) => [example]) },
+    );
+    // The property means something only if both outcomes were exercised.
+    expect(succeeded).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(RUNS / 2);
+  };
+
   it('POST /v1/conversations/:id/turns: 202 or a 4xx problem naming a field; refusals append nothing', async () => {
     const turnCase = fc.record({
       path: fc.oneof(
@@ -279,74 +310,34 @@ describe('bad input to the creating routes (embedded profile, fast-check)', () =
       body: turnBody,
       idempotencyKey,
     });
-    let accepted = 0;
-    let refused = 0;
-
-    await fc.assert(
-      fc.asyncProperty(turnCase, async (input) => {
-        const { response, before, label } = await send(input);
-        expectSuccessOrProblem(response, 202, label);
-        if (response.status === 202) {
-          accepted += 1;
-          // Let the turn finish so its pipeline events do not blur the next count.
-          await api.waitForTurn((response.body as { id: string }).id);
-          return;
-        }
-        refused += 1;
-        expect(await countEvents(tessera), `${label}: events appended by a refused request`).toBe(before);
-      }),
+    await holdsForEveryBody(
+      turnCase,
+      202,
+      // Let the turn finish so its pipeline events do not blur the next count.
+      async (response) => void (await api.waitForTurn((response.body as { id: string }).id)),
       // A message of blanks once passed the schema and was refused by the domain, naming no request field.
-      { numRuns: RUNS, endOnFailure: true, examples: [[{ path: `/v1/conversations/${conversationId}/turns`, body: { message: ' \t ' }, idempotencyKey: undefined }]] },
+      [{ path: `/v1/conversations/${conversationId}/turns`, body: { message: ' \t ' }, idempotencyKey: undefined }],
     );
-    // The property means something only if both outcomes were exercised.
-    expect(accepted).toBeGreaterThan(0);
-    expect(refused).toBeGreaterThan(RUNS / 2);
   });
 
   it('POST /v1/conversations: 201 or a 4xx problem naming a field; refusals append nothing', async () => {
     const conversationCase = fc.record({ path: fc.constant('/v1/conversations'), body: conversationBody, idempotencyKey });
-    let created = 0;
-    let refused = 0;
-
-    await fc.assert(
-      fc.asyncProperty(conversationCase, async (input) => {
-        const { response, before, label } = await send(input);
-        expectSuccessOrProblem(response, 201, label);
-        if (response.status === 201) {
-          created += 1;
-          expect(await countEvents(tessera), `${label}: one ConversationStarted`).toBe(before + 1);
-          return;
-        }
-        refused += 1;
-        expect(await countEvents(tessera), `${label}: events appended by a refused request`).toBe(before);
-      }),
-      { numRuns: RUNS, endOnFailure: true },
-    );
-    expect(created).toBeGreaterThan(0);
-    expect(refused).toBeGreaterThan(RUNS / 2);
+    await holdsForEveryBody(conversationCase, 201, async (_response, before, label) => {
+      expect(await countEvents(tessera), `${label}: one ConversationStarted`).toBe(before + 1);
+    });
   });
 
   it('POST /v1/chat/completions: 200 or a 4xx problem naming a field; refusals append nothing', async () => {
     const chatCase = fc.record({ path: fc.constant('/v1/chat/completions'), body: chatBody, idempotencyKey, headers: chatHeaders });
-    let answered = 0;
-    let refused = 0;
-
-    await fc.assert(
-      fc.asyncProperty(chatCase, async (input) => {
-        const { response, before, label } = await send(input);
-        expectSuccessOrProblem(response, 200, label);
-        if (response.status === 200) {
-          answered += 1;
-          expect(await countEvents(tessera), `${label}: the completion is recorded as a turn`).toBeGreaterThan(before);
-          return;
-        }
-        refused += 1;
-        expect(await countEvents(tessera), `${label}: events appended by a refused request`).toBe(before);
-      }),
-      { numRuns: RUNS, endOnFailure: true, examples: [[{ path: '/v1/chat/completions', body: { model: 'chat/default', messages: [{ role: 'user', content: 'hi' }], user: '' }, idempotencyKey: undefined, headers: undefined }]] },
+    await holdsForEveryBody(
+      chatCase,
+      200,
+      async (_response, before, label) => {
+        expect(await countEvents(tessera), `${label}: the completion is recorded as a turn`).toBeGreaterThan(before);
+      },
+      // An empty `user`, which OpenAI accepts, once failed the turn's envelope.
+      [{ path: '/v1/chat/completions', body: { model: 'chat/default', messages: [{ role: 'user', content: 'hi' }], user: '' }, idempotencyKey: undefined, headers: undefined }],
     );
-    expect(answered).toBeGreaterThan(0);
-    expect(refused).toBeGreaterThan(RUNS / 2);
   });
 
   it('POST /v1/embeddings: 200 with the call recorded, or a 4xx problem naming a field that appends nothing', async () => {
@@ -356,24 +347,8 @@ describe('bad input to the creating routes (embedded profile, fast-check)', () =
       idempotencyKey: fc.constant(undefined),
       headers: fc.option(headerValue.map((feature) => ({ 'x-tessera-feature': feature })), { nil: undefined }),
     });
-    let answered = 0;
-    let refused = 0;
-
-    await fc.assert(
-      fc.asyncProperty(embeddingsCase, async (input) => {
-        const { response, before, label } = await send(input);
-        expectSuccessOrProblem(response, 200, label);
-        if (response.status === 200) {
-          answered += 1;
-          expect(await countEvents(tessera), `${label}: EmbeddingCallStarted and EmbeddingCallCompleted`).toBe(before + 2);
-          return;
-        }
-        refused += 1;
-        expect(await countEvents(tessera), `${label}: events appended by a refused request`).toBe(before);
-      }),
-      { numRuns: RUNS, endOnFailure: true },
-    );
-    expect(answered).toBeGreaterThan(0);
-    expect(refused).toBeGreaterThan(RUNS / 2);
+    await holdsForEveryBody(embeddingsCase, 200, async (_response, before, label) => {
+      expect(await countEvents(tessera), `${label}: EmbeddingCallStarted and EmbeddingCallCompleted`).toBe(before + 2);
+    });
   });
 });
