@@ -163,7 +163,7 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
         schema: {
           tags: ['openai-compatible'],
           summary: 'Embeddings (recorded as EmbeddingCallCompleted or EmbeddingCallFailed on embedding-<id>)',
-          headers: embeddingsHeaders,
+          headers: embeddingsHeaders.extend(idempotencyHeaders.shape),
           body: embeddingsBody,
           response: { 200: z.unknown(), ...problemResponses },
         },
@@ -177,38 +177,45 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
         if (body.dimensions !== undefined && body.dimensions !== model.dimensions) {
           throw new ApiError(400, 'TESSERA_INVALID_REQUEST', `${body.model} returns ${model.dimensions} dimensions`, 'body.dimensions');
         }
-        // Named before the call, so a failure's answer also points at its record.
-        const callId = newId();
-        void reply.header('x-tessera-embedding-call-id', callId);
-        try {
-          const result = await callEmbeddings(
-            { ...dependencies.embeddingCalls, store: dependencies.store, models: dependencies.models, logger: request.log },
-            {
-              callId,
-              tenantId: request.principal.tenantId,
-              keyId: request.principal.keyId,
-              userId: endUserOf(body),
-              feature: request.headers['x-tessera-feature'],
-              source: 'openai-compatible',
-              alias: body.model,
-              inputs: typeof body.input === 'string' ? [body.input] : body.input,
-              correlationId: request.id,
-            },
-          );
-          return {
-            object: 'list' as const,
-            model: body.model,
-            data: result.embeddings.map((embedding, index) => ({
-              object: 'embedding' as const,
-              index,
-              embedding: body.encoding_format === 'base64' ? Buffer.from(new Float32Array(embedding).buffer).toString('base64') : embedding,
-            })),
-            usage: { prompt_tokens: result.usage.inputTokens, total_tokens: result.usage.inputTokens },
-          };
-        } catch (error) {
-          if (ModelCallError.isInstance(error)) throw modelFailureError(error.kind, error.message, 'body.input', error.details.retryAfterMs);
-          throw error;
-        }
+        // A batch sent again with the same Idempotency-Key gets the first vectors back, and is paid for once.
+        return withIdempotency(dependencies.idempotency, request, reply, async () => {
+          // Named before the call, so a failure's answer also points at its record.
+          const callId = newId();
+          void reply.header('x-tessera-embedding-call-id', callId);
+          try {
+            const result = await callEmbeddings(
+              { ...dependencies.embeddingCalls, store: dependencies.store, models: dependencies.models, logger: request.log },
+              {
+                callId,
+                tenantId: request.principal.tenantId,
+                keyId: request.principal.keyId,
+                userId: endUserOf(body),
+                feature: request.headers['x-tessera-feature'],
+                source: 'openai-compatible',
+                alias: body.model,
+                inputs: typeof body.input === 'string' ? [body.input] : body.input,
+                correlationId: request.id,
+              },
+            );
+            return {
+              statusCode: 200,
+              body: {
+                object: 'list' as const,
+                model: body.model,
+                data: result.embeddings.map((embedding, index) => ({
+                  object: 'embedding' as const,
+                  index,
+                  embedding: body.encoding_format === 'base64' ? Buffer.from(new Float32Array(embedding).buffer).toString('base64') : embedding,
+                })),
+                usage: { prompt_tokens: result.usage.inputTokens, total_tokens: result.usage.inputTokens },
+              },
+              headers: { 'x-tessera-embedding-call-id': callId },
+            };
+          } catch (error) {
+            if (ModelCallError.isInstance(error)) throw modelFailureError(error.kind, error.message, 'body.input', error.details.retryAfterMs);
+            throw error;
+          }
+        });
       },
     );
   };

@@ -101,6 +101,28 @@ describe.each(['embedded', 'services'] as const)('embeddings calls through the g
     expect(data.routing?.attempts.map((attempt) => `${attempt.deployment}:${attempt.outcome}`)).toEqual(['embed-down:server', 'embed-down:server', 'embed-down:server', 'embed-up:ok']);
   });
 
+  it('answers a batch sent again with the same Idempotency-Key from the first call: one call recorded, one paid for', async () => {
+    const mark = upstream.requests.length;
+    const key = `embed-${profile}-${Date.now()}`;
+    const send = (input: string[]) => client.embeddings.create({ model: 'embed/default', input }, { headers: { 'idempotency-key': key } }).withResponse();
+    const first = await send(['once', 'and only once']);
+    const again = await send(['once', 'and only once']);
+    const callId = first.response.headers.get('x-tessera-embedding-call-id')!;
+    expect(again.response.headers.get('x-tessera-embedding-call-id')).toBe(callId);
+    expect(again.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.data).toEqual(first.data);
+    expect(embeddingRequestsSince(mark).filter((request) => request.headers['x-fake-scenario'] === undefined)).toHaveLength(1);
+    expect((await tessera.backend.store.readStream(streamId('embedding', callId))).events.map((event) => event.type)).toEqual(['EmbeddingCallStarted', 'EmbeddingCallCompleted']);
+
+    const reused = await fetch(`${tessera.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tessera.tenant.key}`, 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify({ model: 'embed/default', input: ['something else'] }),
+    });
+    expectProblem({ status: reused.status, headers: reused.headers, body: await reused.json() }, 422, 'TESSERA_IDEMPOTENCY_KEY_REUSED', 'headers.idempotency-key');
+    expect(embeddingRequestsSince(mark).filter((request) => request.headers['x-fake-scenario'] === undefined)).toHaveLength(1);
+  });
+
   it('takes an empty user, which OpenAI accepts, as no user', async () => {
     const { response } = await client.embeddings.create({ model: 'embed/default', input: 'nobody in particular', user: '' }).withResponse();
     const event = await recordOf(response.headers.get('x-tessera-embedding-call-id')!);
