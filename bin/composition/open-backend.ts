@@ -31,6 +31,7 @@ import { openResponseCache } from './response-cache.js';
 import type { ResponseCache } from '../../gateway/cache/response-cache.js';
 import { createBudgetGuard, type BudgetGuard } from '../../gateway/budgets/index.js';
 import { createModels } from './models.js';
+import { createBreakerJournal } from '../../commands/breaker-journal.js';
 import { loadPriceTable } from './price-table.js';
 import { createGatewayMetrics } from '../../infra/telemetry/gateway-metrics.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from '../../infra/telemetry/prometheus-metrics.js';
@@ -84,13 +85,15 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
   let models: ModelRegistry | undefined;
   let responseCache: Promise<ResponseCache | undefined> | undefined;
   let budgetGuard: BudgetGuard | undefined;
+  const processId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const breakerJournal = createBreakerJournal({ store: backend.store, processId, logger });
   return {
     ...backend,
     projections,
     conversationView,
     onAppended: observed.onAppended,
     turnDrives,
-    processId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    processId,
     responseCache: () => (responseCache ??= openResponseCache(config, logger)),
     budgetGuard: () => (budgetGuard ??= createBudgetGuard({
         store: backend.store,
@@ -101,15 +104,17 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
     metrics,
     models: () =>
       (models ??= createModels(config, {
-        onBreakerStateChange: (deployment, state) => {
-          logger.warn({ deployment, state }, 'circuit breaker changed state');
+        onBreakerStateChange: (deployment, state, { from, cause }) => {
+          logger.warn({ deployment, from, state, cause }, 'circuit breaker changed state');
           gatewayMetrics?.breakerStateChanged(deployment, state);
+          breakerJournal.record({ deployment, from, to: state, ...(cause && { cause: { errorKind: cause.kind, message: cause.message } }) });
         },
         onAttempt: gatewayMetrics?.attempted,
       })),
     async close() {
       await (await responseCache)?.close();
       await budgetGuard?.close();
+      await breakerJournal.close();
       await backend.close();
       await metrics?.shutdown();
     },

@@ -1,5 +1,6 @@
 import { budgetEventTypes } from '../budget/budget-events.js';
 import { conversationEventTypes } from '../conversation/conversation-events.js';
+import { deploymentEventTypes } from '../deployment/circuit-breaker-events.js';
 import { embeddingEventTypes } from '../embedding/embedding-events.js';
 import { promptEventTypes } from '../prompt/prompt-version-published.js';
 import { tenantEventTypes } from '../tenant/tenant-events.js';
@@ -15,6 +16,7 @@ export const allEventTypes: readonly EventTypeDefinition[] = [
   ...turnEventTypes,
   ...budgetEventTypes,
   ...embeddingEventTypes,
+  ...deploymentEventTypes,
 ];
 
 export function createEventRegistry(): EventRegistry {

@@ -1,6 +1,6 @@
 import { ModelCallError } from '../model-call-error.js';
 import type { EmbeddingModel, LanguageModel } from '../model-spec.js';
-import { aliasForTask, isEmbeddingAlias, type Deployment, type GatewayConfig } from '../routing/deployments.js';
+import { aliasForTask, isEmbeddingAlias, type BreakerConfig, type Deployment, type GatewayConfig } from '../routing/deployments.js';
 import { createLatencyTracker, type LatencyTracker } from '../routing/latency-tracker.js';
 import { systemClock, type Clock } from './clock.js';
 import { createDeploymentEmbeddingModel, createDeploymentModel } from './create-deployment-model.js';
@@ -9,9 +9,12 @@ import { createGatewayModel, type GatewayModelOptions } from './create-gateway-m
 import type { GatewayModel } from './gateway-call-error.js';
 import { createRetryBudget, type RetryBudget } from './retry-budget.js';
 import {
+  DEFAULT_BREAKER_RULE,
+  DEFAULT_HALF_OPEN_AFTER_MS,
   withCircuitBreaker,
   withEmbeddingCircuitBreaker,
   type BreakerState,
+  type BreakerTransition,
   type CircuitBreakerOptions,
   type Guarded,
   type GuardedEmbeddingModel,
@@ -28,7 +31,7 @@ export interface GatewayOptions extends Pick<GatewayModelOptions, 'random' | 'ex
   /** One per process; defaults to `createRetryBudget()` on `clock`. */
   budget?: RetryBudget;
   breaker?: Omit<CircuitBreakerOptions, 'name' | 'onStateChange'>;
-  onBreakerStateChange?: (deployment: string, state: BreakerState) => void;
+  onBreakerStateChange?: (deployment: string, state: BreakerState, transition: BreakerTransition) => void;
   latency?: LatencyTracker;
   /** The bare provider model of a deployment; defaults to `createDeploymentModel`. */
   createModel?: (deployment: Deployment) => LanguageModel;
@@ -64,8 +67,9 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const createModel = options.createModel ?? createDeploymentModel;
   const breakerOptions = (deployment: Deployment): CircuitBreakerOptions => ({
     ...options.breaker,
+    ...breakerSettingsOf(deployment.breaker ?? config.breaker),
     name: deployment.name,
-    onStateChange: (state, name) => options.onBreakerStateChange?.(name, state),
+    onStateChange: (state, name, transition) => options.onBreakerStateChange?.(name, state, transition),
   });
   const guarded = new Map<string, GuardedModel>();
   const modelFor = (deployment: Deployment): GuardedModel => {
@@ -117,3 +121,19 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   };
 }
 
+/** The file's breaker settings, where it has any; what they leave unset keeps the defaults. */
+function breakerSettingsOf(breaker: BreakerConfig | undefined): Pick<CircuitBreakerOptions, 'rule' | 'halfOpenAfterMs'> {
+  if (!breaker) return {};
+  const { consecutiveFailures, halfOpenAfterMs } = breaker;
+  return {
+    rule:
+      consecutiveFailures !== undefined
+        ? { consecutiveFailures }
+        : {
+            failureRate: breaker.failureRate ?? DEFAULT_BREAKER_RULE.failureRate,
+            windowMs: breaker.windowMs ?? DEFAULT_BREAKER_RULE.windowMs,
+            minimumCalls: breaker.minimumCalls ?? DEFAULT_BREAKER_RULE.minimumCalls,
+          },
+    halfOpenAfterMs: halfOpenAfterMs ?? DEFAULT_HALF_OPEN_AFTER_MS,
+  };
+}

@@ -18,7 +18,7 @@ export { createDeploymentEmbeddingModel, createDeploymentModel } from './create-
 export { createEmbeddingGatewayModel, type EmbeddingGatewayModel, type EmbeddingGatewayResult } from './create-embedding-gateway-model.js';
 export { GatewayCallError, type GatewayModel, type GatewayResult, type GatewayStreamPart } from './gateway-call-error.js';
 export { withEmbeddingRetries, withRetries, type AttemptRecord, type RetryOptions } from './with-retries.js';
-export { CircuitOpenError, withCircuitBreaker, withEmbeddingCircuitBreaker, type BreakerRule, type BreakerState, type CircuitBreakerOptions, type GuardedModel } from './with-circuit-breaker.js';
+export { CircuitOpenError, withCircuitBreaker, withEmbeddingCircuitBreaker, type BreakerRule, type BreakerState, type BreakerTransition, type CircuitBreakerOptions, type GuardedModel } from './with-circuit-breaker.js';
 export { withTimeouts, type TimeoutOptions } from './with-timeouts.js';
 export { createRetryBudget, type RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 export { createManualClock, systemClock, type Clock, type ManualClock } from './clock.js';

@@ -6,7 +6,7 @@ import { createOpenAiCompatibleModel } from '../providers/openai-compatible/inde
 import { parseGatewayConfig } from '../routing/deployments.js';
 import { createGateway } from './create-gateway.js';
 import { createManualClock } from './clock.js';
-import { ask, TEST_PRICES } from './gateway-test-helpers.js';
+import { ask, fakeDeployment, scenario, TEST_PRICES } from './gateway-test-helpers.js';
 import { withCircuitBreaker, type BreakerState } from './with-circuit-breaker.js';
 
 let upstream: FakeUpstream;
@@ -22,6 +22,7 @@ describe('circuit breaker per deployment', () => {
     const flakyUrl = flaky.url;
     const port = Number(new URL(flakyUrl).port);
     const transitions: string[] = [];
+    const changes: { from: BreakerState; to: BreakerState; cause: string | undefined }[] = [];
     const config = parseGatewayConfig({
       aliases: {
         'chat/default': {
@@ -36,7 +37,10 @@ describe('circuit breaker per deployment', () => {
       clock: createManualClock(),
       retry: { maxRetries: 0 },
       breaker: { halfOpenAfterMs: 200, rule: { consecutiveFailures: 2 } },
-      onBreakerStateChange: (deployment, state) => transitions.push(`${deployment}:${state}`),
+      onBreakerStateChange: (deployment, state, transition) => {
+        transitions.push(`${deployment}:${state}`);
+        changes.push({ from: transition.from, to: state, cause: transition.cause?.kind });
+      },
     });
     const model = gateway.languageModel('chat/default');
     try {
@@ -58,6 +62,12 @@ describe('circuit breaker per deployment', () => {
       expect(probe.routing.chosen).toBe('primary');
       expect(flaky.requests).toHaveLength(1);
       expect(transitions).toEqual(['primary:open', 'primary:half-open', 'primary:closed']);
+      // Each change names the state it left; the opening names the failure that tripped it.
+      expect(changes).toEqual([
+        { from: 'closed', to: 'open', cause: 'disconnected' },
+        { from: 'open', to: 'half-open', cause: undefined },
+        { from: 'half-open', to: 'closed', cause: undefined },
+      ]);
       expect(gateway.breakerStates()).toEqual({ primary: 'closed', backup: 'closed' });
     } finally {
       await flaky.close();
@@ -66,16 +76,21 @@ describe('circuit breaker per deployment', () => {
 
   it('opens again when the probe fails', async () => {
     const states: BreakerState[] = [];
+    const causes: string[] = [];
     const model = withCircuitBreaker(createOpenAiCompatibleModel({ baseUrl: upstream.url, apiKey: 'k', modelId: 'fake-fail-503' }), {
       halfOpenAfterMs: 100,
       rule: { consecutiveFailures: 1 },
-      onStateChange: (state) => states.push(state),
+      onStateChange: (state, _name, transition) => {
+        states.push(state);
+        if (state === 'open') causes.push(`${transition.from}:${transition.cause?.kind}`);
+      },
     });
     await expect(model.generate(ask('a'))).rejects.toMatchObject({ kind: 'server' });
     await expect(model.generate(ask('b'))).rejects.toMatchObject({ name: 'CircuitOpenError', circuit: 'open' });
     await sleep(150);
     await expect(model.generate(ask('c'))).rejects.toMatchObject({ kind: 'server', details: { status: 503 } });
     expect(states).toEqual(['open', 'half-open', 'open']);
+    expect(causes).toEqual(['closed:server', 'half-open:server']);
     expect(model.breakerState()).toBe('open');
   });
 
@@ -108,7 +123,7 @@ describe('circuit breaker per deployment', () => {
   it('counts a stream that breaks halfway as a failure, and opens on a failure rate with the sampling breaker', async () => {
     const model = withCircuitBreaker(createOpenAiCompatibleModel({ baseUrl: upstream.url, apiKey: 'k', modelId: 'fake-chat' }), {
       // Three calls in ten seconds are enough traffic to judge by.
-      rule: { failureRate: 0.5, durationMs: 10_000, minimumRps: 0.3 },
+      rule: { failureRate: 0.5, windowMs: 10_000, minimumCalls: 3 },
     });
     const consume = async (content: string) => {
       for await (const part of model.stream(ask(content))) void part;
@@ -118,5 +133,51 @@ describe('circuit breaker per deployment', () => {
     expect(model.breakerState()).toBe('closed');
     await expect(consume('[[fake: reply="a b c d" disconnect-after-chunks=2]]')).rejects.toMatchObject({ kind: 'disconnected' });
     expect(model.breakerState()).toBe('open');
+  });
+
+  it('opens by default on a failure rate over a window: half the calls failing keeps it closed, more than half opens it', async () => {
+    const model = withCircuitBreaker(createOpenAiCompatibleModel({ baseUrl: upstream.url, apiKey: 'k', modelId: 'fake-chat' }));
+    const fail = () => expect(model.generate(ask('[[fake: status=500]]'))).rejects.toMatchObject({ kind: 'server' });
+    // Never two failures in a row, which a consecutive-failure rule would wait for.
+    for (let call = 0; call < 5; call += 1) {
+      await model.generate(ask('fine'));
+      await fail();
+    }
+    expect(model.breakerState()).toBe('closed');
+    await fail();
+    expect(model.breakerState()).toBe('open');
+  });
+
+  it('opens by default once a dead deployment has failed five calls, not before', async () => {
+    const model = withCircuitBreaker(createOpenAiCompatibleModel({ baseUrl: upstream.url, apiKey: 'k', modelId: 'fake-fail-503' }));
+    for (let call = 0; call < 4; call += 1) await expect(model.generate(ask('down'))).rejects.toMatchObject({ kind: 'server' });
+    expect(model.breakerState()).toBe('closed');
+    await expect(model.generate(ask('down'))).rejects.toMatchObject({ kind: 'server' });
+    expect(model.breakerState()).toBe('open');
+  });
+});
+
+describe('breakers configured in the gateway file', () => {
+  it('gives a deployment its own breaker, and the others the file\'s', async () => {
+    const config = parseGatewayConfig({
+      breaker: { consecutiveFailures: 3 },
+      aliases: {
+        'chat/default': {
+          deployments: [
+            fakeDeployment(upstream, 'touchy', { ...scenario('status=500'), breaker: { consecutiveFailures: 1, halfOpenAfterMs: 60_000 } }),
+            fakeDeployment(upstream, 'patient', scenario('status=500')),
+            fakeDeployment(upstream, 'healthy'),
+          ],
+        },
+      },
+    });
+    const gateway = createGateway(config, { clock: createManualClock(), retry: { maxRetries: 0 } });
+    const model = gateway.languageModel('chat/default');
+    expect((await model.generate(ask('one'))).routing.chosen).toBe('healthy');
+    expect(gateway.breakerStates()).toMatchObject({ touchy: 'open', patient: 'closed' });
+    await model.generate(ask('two'));
+    expect(gateway.breakerStates()).toMatchObject({ patient: 'closed' });
+    await model.generate(ask('three'));
+    expect(gateway.breakerStates()).toMatchObject({ touchy: 'open', patient: 'open', healthy: 'closed' });
   });
 });

@@ -4,23 +4,39 @@ import type { EmbeddingModel, LanguageModel, ModelStreamPart } from '../model-sp
 
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
 
+/** Opens when more than `failureRate` (0–1) of the calls in the last `windowMs` failed, once at least `minimumCalls` were made in it. */
+export interface FailureRateRule {
+  failureRate: number;
+  windowMs: number;
+  minimumCalls: number;
+}
+
 export type BreakerRule =
   /** Opens after this many counted failures in a row. */
   | { consecutiveFailures: number }
-  /** Opens when more than `failureRate` (0–1) of the calls in `durationMs` failed, once there are `minimumRps` calls a second. */
-  | { failureRate: number; durationMs: number; minimumRps?: number };
+  | FailureRateRule;
+
+/** A deployment that fails more than half its calls over 30 s opens; five calls are enough to judge, so a dead one opens at its fifth failure. */
+export const DEFAULT_BREAKER_RULE: FailureRateRule = { failureRate: 0.5, windowMs: 30_000, minimumCalls: 5 };
+export const DEFAULT_HALF_OPEN_AFTER_MS = 30_000;
 
 export interface CircuitBreakerOptions {
   /** The deployment's name, in errors and state reports; defaults to the model id. */
   name?: string;
-  /** How long an open breaker refuses calls before one probe is let through; defaults to 30 s. */
+  /** How long an open breaker refuses calls before one probe is let through; defaults to `DEFAULT_HALF_OPEN_AFTER_MS`. */
   halfOpenAfterMs?: number;
-  /** Defaults to five consecutive failures. */
+  /** Defaults to `DEFAULT_BREAKER_RULE`. */
   rule?: BreakerRule;
   /** Failures that count against the deployment. Defaults to the upstream's: server, timeout, disconnected. */
   countedKinds?: readonly ModelCallErrorKind[];
   /** Every transition, for events and metrics. */
-  onStateChange?: (state: BreakerState, name: string) => void;
+  onStateChange?: (state: BreakerState, name: string, transition: BreakerTransition) => void;
+}
+
+/** What a new state comes with: the state it left and, when the breaker opens, the failure that opened it. */
+export interface BreakerTransition {
+  from: BreakerState;
+  cause?: { kind: ModelCallErrorKind; message: string };
 }
 
 /** What a breaker adds to the model it guards. */
@@ -41,6 +57,13 @@ const STATES: Record<CircuitState, BreakerState> = {
   [CircuitState.Isolated]: 'isolated',
 };
 
+function breakerFor(rule: BreakerRule): IBreaker {
+  if ('consecutiveFailures' in rule) return new ConsecutiveBreaker(rule.consecutiveFailures);
+  // cockatiel takes a rate, and compares the window's count with rate × its (rounded) length; half a call under the count keeps that rounding from asking for one more.
+  const minimumRps = (rule.minimumCalls - 0.5) / (rule.windowMs / 1_000);
+  return new SamplingBreaker({ threshold: rule.failureRate, duration: rule.windowMs, minimumRps });
+}
+
 /**
  * A call's slot in the breaker, held until its outcome is known. Each outcome resolves
  * once the breaker has counted it, so the next call sees the state this one left.
@@ -57,16 +80,23 @@ class AbandonedCall extends Error {}
 function createBreakerGate(model: { provider: string; modelId: string }, options: CircuitBreakerOptions) {
   const name = options.name ?? model.modelId;
   const counted = new Set(options.countedKinds ?? DEFAULT_COUNTED);
-  const rule = options.rule ?? { consecutiveFailures: 5 };
-  const breaker: IBreaker =
-    'consecutiveFailures' in rule
-      ? new ConsecutiveBreaker(rule.consecutiveFailures)
-      : new SamplingBreaker({ threshold: rule.failureRate, duration: rule.durationMs, ...(rule.minimumRps !== undefined && { minimumRps: rule.minimumRps }) });
   const policy = circuitBreaker(
     handleWhen((error) => ModelCallError.isInstance(error) && counted.has(error.kind)),
-    { halfOpenAfter: options.halfOpenAfterMs ?? 30_000, breaker },
+    { halfOpenAfter: options.halfOpenAfterMs ?? DEFAULT_HALF_OPEN_AFTER_MS, breaker: breakerFor(options.rule ?? DEFAULT_BREAKER_RULE) },
   );
-  policy.onStateChange((state) => options.onStateChange?.(STATES[state], name));
+  let current: BreakerState = 'closed';
+  // cockatiel reports why it broke just before it reports the new state.
+  let tripping: BreakerTransition['cause'];
+  policy.onBreak((reason) => {
+    tripping = 'error' in reason && ModelCallError.isInstance(reason.error) ? { kind: reason.error.kind, message: reason.error.message } : undefined;
+  });
+  policy.onStateChange((circuitState) => {
+    const state = STATES[circuitState];
+    const transition: BreakerTransition = { from: current, ...(state === 'open' && tripping && { cause: tripping }) };
+    current = state;
+    tripping = undefined;
+    options.onStateChange?.(state, name, transition);
+  });
   const context = { provider: model.provider, modelId: model.modelId };
 
   const enter = (): Promise<Permit> => {

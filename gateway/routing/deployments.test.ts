@@ -50,6 +50,21 @@ describe('parseGatewayConfig', () => {
     expect(message).toContain('aliases["chat/default"].deployments[0].prices.outputPerMillion:');
   });
 
+  it('takes breaker settings for the file and per deployment, and refuses a breaker with both kinds of rule', () => {
+    const withBreakers = {
+      breaker: { failureRate: 0.25, windowMs: 60_000, minimumCalls: 20, halfOpenAfterMs: 10_000 },
+      aliases: { 'chat/default': { deployments: [{ ...valid.aliases['chat/cheap'].deployments[0]!, breaker: { consecutiveFailures: 2 } }] } },
+    };
+    const config = parseGatewayConfig(withBreakers);
+    expect(config.breaker).toEqual(withBreakers.breaker);
+    expect(config.aliases['chat/default']!.deployments[0]!.breaker).toEqual({ consecutiveFailures: 2 });
+
+    const message = problems({ ...withBreakers, breaker: { consecutiveFailures: 3, failureRate: 0.5, minimumCalls: 0 } });
+    expect(message).toContain('breaker.failureRate: a breaker opens on consecutiveFailures or on a failure rate, not both');
+    expect(message).toContain('breaker.minimumCalls:');
+    expect(problems({ ...withBreakers, breaker: { failureRate: 1 } })).toContain('breaker.failureRate:');
+  });
+
   it('requires a base URL for openai-compatible deployments and rejects unknown keys', () => {
     const message = problems({
       aliases: { 'chat/default': { deployments: [{ name: 'a', provider: 'openai-compatible', model: 'm', contextWindow: 10, prices, wieght: 2 }] } },

@@ -26,6 +26,27 @@ const tokens = z.number().int().positive();
 const milliseconds = z.number().int().positive();
 const pricePerMillion = z.number().min(0);
 
+/** When a deployment's circuit breaker opens, and how long it stays open before one probe call; unset fields keep the defaults. */
+const breakerSchema = z
+  .strictObject({
+    /** Open after this many failures in a row, instead of on a failure rate. */
+    consecutiveFailures: z.number().int().min(1).optional(),
+    /** Open when more than this share (0–1, exclusive) of the window's calls failed. */
+    failureRate: z.number().gt(0).lt(1).optional(),
+    windowMs: milliseconds.optional(),
+    /** Calls the window must hold before its failure rate counts. */
+    minimumCalls: z.number().int().min(1).optional(),
+    halfOpenAfterMs: milliseconds.optional(),
+  })
+  .superRefine((breaker, context) => {
+    if (breaker.consecutiveFailures === undefined) return;
+    for (const field of ['failureRate', 'windowMs', 'minimumCalls'] as const) {
+      if (breaker[field] !== undefined) context.addIssue({ code: 'custom', path: [field], message: 'a breaker opens on consecutiveFailures or on a failure rate, not both' });
+    }
+  });
+
+export type BreakerConfig = z.output<typeof breakerSchema>;
+
 const deploymentSchema = (environment: SecretEnvironment) =>
   z
     .strictObject({
@@ -53,6 +74,8 @@ const deploymentSchema = (environment: SecretEnvironment) =>
       timeouts: z
         .strictObject({ firstTokenMs: milliseconds.optional(), idleMs: milliseconds.optional(), totalMs: milliseconds.optional() })
         .optional(),
+      /** This deployment's breaker, in place of the file's `breaker`. */
+      breaker: breakerSchema.optional(),
     })
     .superRefine((deployment, context) => {
       if (deployment.provider === 'openai-compatible' && deployment.baseUrl === undefined) {
@@ -87,6 +110,8 @@ export const gatewayConfigSchema = (environment: SecretEnvironment) =>
       aliases: z.record(aliasName, aliasRouteSchema(environment)).refine((aliases) => Object.keys(aliases).length > 0, 'configure at least one alias'),
       /** Task → alias; tasks not listed here use `DEFAULT_TASK_ROUTES`. */
       tasks: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), aliasName).default({}),
+      /** Every deployment's breaker, unless the deployment sets its own. */
+      breaker: breakerSchema.optional(),
     })
     .superRefine((config, context) => {
       const seen = new Map<string, { alias: string; deployment: unknown }>();

@@ -123,6 +123,23 @@ describe.each(['embedded', 'services'] as const)('embeddings calls through the g
     expect(embeddingRequestsSince(mark).filter((request) => request.headers['x-fake-scenario'] === undefined)).toHaveLength(1);
   });
 
+  it('records the down deployment\'s breaker opening, with the failure that opened it and the process', async () => {
+    // Each call tries the down deployment three times; two calls fail it more than the five times the breaker waits for.
+    await client.embeddings.create({ model: 'embed/default', input: 'trip the breaker' });
+    const [opened] = await poll(
+      async () => (await tessera.backend.store.readStream(streamId('breaker', 'embed-down'))).events,
+      (events) => events.length > 0,
+      5_000,
+      'the breaker\'s first change',
+    );
+    expect(opened).toMatchObject({
+      type: 'CircuitBreakerStateChanged',
+      metadata: { tenantId: 'system' },
+      data: { deployment: 'embed-down', from: 'closed', to: 'open', processId: tessera.backend.processId, cause: { errorKind: 'server' } },
+    });
+    expect((await tessera.backend.store.readStream(streamId('breaker', 'embed-up'))).events).toEqual([]);
+  });
+
   it('takes an empty user, which OpenAI accepts, as no user', async () => {
     const { response } = await client.embeddings.create({ model: 'embed/default', input: 'nobody in particular', user: '' }).withResponse();
     const event = await recordOf(response.headers.get('x-tessera-embedding-call-id')!);
