@@ -126,6 +126,7 @@ describe.each(['embedded', 'services'] as const)('embeddings calls through the g
   it('records the down deployment\'s breaker opening, with the failure that opened it and the process', async () => {
     // Each call tries the down deployment three times; two calls fail it more than the five times the breaker waits for.
     await client.embeddings.create({ model: 'embed/default', input: 'trip the breaker' });
+    await client.embeddings.create({ model: 'embed/default', input: 'and again' });
     const [opened] = await poll(
       async () => (await tessera.backend.store.readStream(streamId('breaker', 'embed-down'))).events,
       (events) => events.length > 0,
@@ -138,6 +139,13 @@ describe.each(['embedded', 'services'] as const)('embeddings calls through the g
       data: { deployment: 'embed-down', from: 'closed', to: 'open', processId: tessera.backend.processId, cause: { errorKind: 'server' } },
     });
     expect((await tessera.backend.store.readStream(streamId('breaker', 'embed-up'))).events).toEqual([]);
+
+    // The same in the process's metrics, beside the attempts each deployment took.
+    const metrics = await (await fetch(`${tessera.url}/metrics`)).text();
+    expect(metrics).toMatch(/tessera_gateway_breaker_state\{deployment="embed-down"\} 2\b/);
+    expect(metrics).toMatch(/tessera_gateway_breaker_state\{deployment="embed-up"\} 0\b/);
+    expect(metrics).toMatch(/tessera_gateway_attempts_total\{deployment="embed-down",outcome="server"\} [1-9]/);
+    expect(metrics).toMatch(/tessera_gateway_attempts_total\{deployment="embed-up",outcome="ok"\} [1-9]/);
   });
 
   it('takes an empty user, which OpenAI accepts, as no user', async () => {
