@@ -30,7 +30,7 @@ export interface OpenAiRouteDependencies extends ChatStreamSources {
   /** Refuses a completion at once when a hard budget that applies has nothing left. */
   budgets?: Pick<BudgetGuard, 'ensureAvailable'>;
   /** How embeddings calls are held against budgets, and how long one may run. */
-  embeddingCalls: Pick<EmbeddingCallDependencies, 'budgets' | 'maxCallMs'>;
+  embeddingCalls: Pick<EmbeddingCallDependencies, 'budgets' | 'maxCallMs' | 'cache'>;
   /** Drives turns in this process while a slot is free; otherwise the pipeline workers carry every step. */
   drives?: TurnDriveSlots;
   turnDefaults: TurnDefaults;
@@ -195,6 +195,7 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
                 alias: body.model,
                 inputs: typeof body.input === 'string' ? [body.input] : body.input,
                 correlationId: request.id,
+                fresh: wantsFreshAnswer(request.headers['cache-control']),
               },
             );
             return {
@@ -209,7 +210,7 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
                 })),
                 usage: { prompt_tokens: result.usage.inputTokens, total_tokens: result.usage.inputTokens },
               },
-              headers: { 'x-tessera-embedding-call-id': callId },
+              headers: { 'x-tessera-embedding-call-id': callId, 'x-tessera-cached-inputs': String(result.cachedInputs) },
             };
           } catch (error) {
             if (ModelCallError.isInstance(error)) throw modelFailureError(error.kind, error.message, 'body.input', error.details.retryAfterMs);

@@ -82,7 +82,7 @@ export async function buildApi(backend: Backend, config: Config, logger: Logger)
         turnDefaults,
         drives,
         budgets: backend.budgetGuard(),
-        embeddingCalls: { budgets: createEmbeddingBudgets(backend.budgetGuard(), loadGatewayConfig(config)), maxCallMs: config.modelCallLeaseMs },
+        embeddingCalls: { budgets: createEmbeddingBudgets(backend.budgetGuard(), loadGatewayConfig(config)), maxCallMs: config.modelCallLeaseMs, cache: await embeddingCacheOf(backend, config) },
         completionTimeoutMs: config.httpRequestTimeoutMs,
       }),
     ],
@@ -90,4 +90,9 @@ export async function buildApi(backend: Backend, config: Config, logger: Logger)
   app.addHook('onClose', () => hub.close());
   app.addHook('onClose', async () => rateLimits?.limits.close());
   return app;
+}
+
+async function embeddingCacheOf(backend: Backend, config: Config) {
+  const vectors = await backend.embeddingCache();
+  return vectors && { vectors, ttlMs: config.cacheTtlMs };
 }

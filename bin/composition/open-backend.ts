@@ -27,8 +27,9 @@ import { configuredProjections, migrateProjections, type Projection, type ReadMo
 import type { ModelRegistry } from '../../gateway/model-registry.js';
 import { LocalTurnDrives } from '../../handlers/turn/turn-pipeline-context.js';
 import { ensureDatabaseExists } from './ensure-database.js';
-import { openResponseCache } from './response-cache.js';
+import { openEmbeddingCache, openResponseCache } from './response-cache.js';
 import type { ResponseCache } from '../../gateway/cache/response-cache.js';
+import type { EmbeddingCache } from '../../gateway/cache/embedding-cache.js';
 import { createBudgetGuard, type BudgetGuard } from '../../gateway/budgets/index.js';
 import { createModels } from './models.js';
 import { createBreakerJournal } from '../../commands/breaker-journal.js';
@@ -54,6 +55,8 @@ export interface Backend {
   budgetGuard(): BudgetGuard;
   /** The exact-match response cache (Redis in the services profile), opened on first use; none when disabled. */
   responseCache(): Promise<ResponseCache | undefined>;
+  /** Vectors per input text, beside the response cache; none when caching is disabled. */
+  embeddingCache(): Promise<EmbeddingCache | undefined>;
   /** Names this process in ModelCallStarted, so it can tell its own calls from another process's. */
   processId: string;
   /** Turns the API of this process is driving, so this process's workers wait for them. */
@@ -84,6 +87,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
   const gatewayMetrics = metrics && createGatewayMetrics(metrics.meter('tessera-gateway'));
   let models: ModelRegistry | undefined;
   let responseCache: Promise<ResponseCache | undefined> | undefined;
+  let embeddingCache: Promise<EmbeddingCache | undefined> | undefined;
   let budgetGuard: BudgetGuard | undefined;
   const processId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const breakerJournal = createBreakerJournal({ store: backend.store, processId, logger });
@@ -95,6 +99,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
     turnDrives,
     processId,
     responseCache: () => (responseCache ??= openResponseCache(config, logger)),
+    embeddingCache: () => (embeddingCache ??= openEmbeddingCache(config, logger)),
     budgetGuard: () => (budgetGuard ??= createBudgetGuard({
         store: backend.store,
         settleLingerMs: config.budgetSettleLingerMs,
@@ -113,6 +118,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
       })),
     async close() {
       await (await responseCache)?.close();
+      await (await embeddingCache)?.close();
       await budgetGuard?.close();
       await breakerJournal.close();
       await backend.close();
@@ -121,7 +127,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
   };
 }
 
-async function openStorage(config: Config, logger: Logger, projections: readonly Projection[], turnDrives: LocalTurnDrives): Promise<Omit<Backend, 'models' | 'turnDrives' | 'processId' | 'responseCache' | 'budgetGuard' | 'onAppended' | 'projections' | 'conversationView'>> {
+async function openStorage(config: Config, logger: Logger, projections: readonly Projection[], turnDrives: LocalTurnDrives): Promise<Omit<Backend, 'models' | 'turnDrives' | 'processId' | 'responseCache' | 'embeddingCache' | 'budgetGuard' | 'onAppended' | 'projections' | 'conversationView'>> {
   const registry = createEventRegistry();
   const closers: (() => Promise<void>)[] = [];
   const pollIntervalMs = config.subscriptionPollMs;

@@ -23,6 +23,8 @@ const embeddingRequestShape = {
   source: name,
   inputs: count,
   inputsDigest: z.string().regex(/^[0-9a-f]{64}$/, 'a hex SHA-256'),
+  /** Inputs answered from the cache, never sent: the call's tokens and cost are the other inputs'. */
+  cachedInputs: count.optional(),
 };
 
 /** Every outcome repeats the request, so the cost ledger needs no other event. */
@@ -52,6 +54,8 @@ export const EmbeddingCallCompleted = defineEventType({
     modelId: name,
     /** Price from the configured table, in millionths of the billing currency. */
     costMicros: count.optional(),
+    /** The calls that paid for the vectors served from the cache. */
+    cachedFromCallIds: z.array(name).max(2_048).optional(),
   }),
 });
 

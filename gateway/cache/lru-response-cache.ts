@@ -12,7 +12,7 @@ export interface LruResponseCacheOptions {
  * byte bound is measured rather than guessed and a caller that mutates what `get`
  * returned cannot change what the next caller gets.
  */
-export function createLruResponseCache(options: LruResponseCacheOptions): ResponseCache {
+export function createLruResponseCache<Value = CachedResponse>(options: LruResponseCacheOptions): ResponseCache<Value> {
   const entries = new LRUCache<string, string>({
     max: options.maxEntries,
     maxSize: options.maxBytes,
@@ -21,7 +21,7 @@ export function createLruResponseCache(options: LruResponseCacheOptions): Respon
   return {
     async get(key) {
       const json = entries.get(key);
-      return json === undefined ? undefined : (JSON.parse(json) as CachedResponse);
+      return json === undefined ? undefined : (JSON.parse(json) as Value);
     },
     async set(key, value, ttlMs) {
       entries.set(key, JSON.stringify(value), { ttl: ttlMs });

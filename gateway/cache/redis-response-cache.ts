@@ -17,7 +17,7 @@ export interface RedisResponseCacheOptions extends CacheHealthListener {
  * SET with PX per store, values as JSON. A failure of any kind is a miss (or a dropped
  * store), never an error in the model call.
  */
-export function createRedisResponseCache(redis: Redis, options: RedisResponseCacheOptions): ResponseCache {
+export function createRedisResponseCache<Value = CachedResponse>(redis: Redis, options: RedisResponseCacheOptions): ResponseCache<Value> {
   const outage = createOutageReporter(options);
   const maxEntryBytes = options.maxEntryBytes ?? 4 * 1024 * 1024;
   return {
@@ -32,7 +32,7 @@ export function createRedisResponseCache(redis: Redis, options: RedisResponseCac
       }
       if (json === null) return undefined;
       try {
-        return JSON.parse(json) as CachedResponse;
+        return JSON.parse(json) as Value;
       } catch (error) {
         // Not an outage: one entry some other writer garbled. Each is reported.
         options.onError?.(error as Error, 'get');
@@ -69,8 +69,8 @@ export function connectCacheRedis(url: string, options: RedisConnectionOptions =
 }
 
 /** The cache on its own client, as the composition root opens it. */
-export function openRedisResponseCache(url: string, options: Omit<RedisResponseCacheOptions, 'ownsClient'> & RedisConnectionOptions): ResponseCache {
-  return createRedisResponseCache(connectCacheRedis(url, options), { ...options, ownsClient: true });
+export function openRedisResponseCache<Value = CachedResponse>(url: string, options: Omit<RedisResponseCacheOptions, 'ownsClient'> & RedisConnectionOptions): ResponseCache<Value> {
+  return createRedisResponseCache<Value>(connectCacheRedis(url, options), { ...options, ownsClient: true });
 }
 
 async function quit(redis: Redis): Promise<void> {

@@ -16,14 +16,15 @@ export interface CachedResponse {
 }
 
 /**
- * The exact-match response cache port. Keys come from `cacheKeyOf`; a cache is an
+ * The exact-match response cache port: model answers (keys from `cacheKeyOf`) or, as
+ * `ResponseCache<CachedEmbedding>`, vectors (keys from `embeddingCacheKeyOf`); a cache is an
  * optimisation, so no method ever throws because its store is unreachable.
  */
-export interface ResponseCache {
+export interface ResponseCache<Value = CachedResponse> {
   /** The answer cached under this key, or undefined on a miss (including a store that cannot be reached). */
-  get(key: string): Promise<CachedResponse | undefined>;
+  get(key: string): Promise<Value | undefined>;
   /** Caches an answer for `ttlMs`; a store that cannot be reached drops it. */
-  set(key: string, value: CachedResponse, ttlMs: number): Promise<void>;
+  set(key: string, value: Value, ttlMs: number): Promise<void>;
   /** Releases the connection or memory the cache holds. */
   close(): Promise<void>;
 }

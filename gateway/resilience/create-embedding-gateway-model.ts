@@ -39,7 +39,8 @@ export function createEmbeddingGatewayModel(options: EmbeddingGatewayModelOption
   return {
     specificationVersion: 'v1',
     provider: 'gateway',
-    modelId: alias,
+    // Every deployment of an embedding alias serves this one model.
+    modelId: first.model,
     alias,
     dimensions: modelFor(first).dimensions,
     async embed(values, callOptions) {

@@ -244,6 +244,12 @@ describe.each(Object.entries(sqlBackends))('cost ledger on %s', (_name, createBa
     const [, first] = calls[0]!;
     const recorded = { ...first, streamId: streamId('embedding', 'x'), revision: 0, position: lastPosition!, occurredAt, metadata: { ...first.metadata, schemaVersion: 1 } } as RecordedEvent;
     expect(embeddingLedgerEntryOf(recorded, priceTableOf(gatewayConfigWith(DISCOUNTED_PRICES))).costMicros).toBe(Math.round(1_000 * DISCOUNTED_PRICES.east.inputPerMillion));
+
+    // Inputs from the vector cache were never sent: a call answered whole from it is a cached call that costs nothing.
+    const withCached = (cachedInputs: number, inputTokens: number) =>
+      embeddingLedgerEntryOf({ ...recorded, data: { ...(recorded.data as EmbeddingCallCompletedData), cachedInputs, usage: { inputTokens } } }, priceTableOf(gatewayConfigWith(LAUNCH_PRICES)));
+    expect(withCached(2, 0)).toMatchObject({ calls: 1, cachedCalls: 1, inputTokens: 0, costMicros: 0 });
+    expect(withCached(1, 400)).toMatchObject({ calls: 1, cachedCalls: 0, inputTokens: 400, costMicros: Math.round(400 * LAUNCH_PRICES.east.inputPerMillion) });
   });
 
   it('re-prices the whole history on the next start after the price table changed', async () => {

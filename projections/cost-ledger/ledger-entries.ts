@@ -70,7 +70,11 @@ export function ledgerEntryOf(event: RecordedEvent, attribution: TurnAttribution
   };
 }
 
-/** An embeddings call's line: its input tokens at the input price, attributed by the event itself. */
+/**
+ * An embeddings call's line: its input tokens at the input price, attributed by the
+ * event itself. Inputs answered from the vector cache were never sent, so neither their
+ * tokens nor a price count; a call answered whole from it is a cached call.
+ */
 export function embeddingLedgerEntryOf(event: RecordedEvent, prices: PriceTable): LedgerEntry {
   const data = event.data as EmbeddingCallCompletedData;
   const deployment = data.routing?.chosen;
@@ -84,7 +88,7 @@ export function embeddingLedgerEntryOf(event: RecordedEvent, prices: PriceTable)
     model: data.modelId,
     deployment: deployment ?? DEFAULT_DEPLOYMENT,
     calls: 1,
-    cachedCalls: 0,
+    cachedCalls: data.cachedInputs === data.inputs && data.inputs > 0 ? 1 : 0,
     ...usage,
     costMicros: configured ? costMicrosOf(configured, usage) : (data.costMicros ?? 0),
   };

@@ -148,6 +148,48 @@ describe.each(['embedded', 'services'] as const)('embeddings calls through the g
     expect(metrics).toMatch(/tessera_gateway_attempts_total\{deployment="embed-up",outcome="ok"\} [1-9]/);
   });
 
+  it('answers inputs embedded before from the cache: only new ones are sent and paid for, in their places, and the sources recorded', async () => {
+    const unique = `${profile}-${Date.now()}`;
+    const [alpha, beta, gamma] = ['alpha', 'beta', 'gamma'].map((word) => `${word} ${unique}`) as [string, string, string];
+    const sentInputs = (mark: number) => embeddingRequestsSince(mark).filter((request) => request.headers['x-fake-scenario'] === undefined).map((request) => (request.body as { input: string[] }).input);
+    const embed = (input: string[], headers: Record<string, string> = {}) => client.embeddings.create({ model: 'embed/default', input }, { headers }).withResponse();
+
+    const first = await embed([alpha, beta]);
+    const firstCallId = first.response.headers.get('x-tessera-embedding-call-id')!;
+    expect(first.response.headers.get('x-tessera-cached-inputs')).toBe('0');
+
+    let mark = upstream.requests.length;
+    const second = await embed([beta, gamma, alpha]);
+    expect(sentInputs(mark)).toEqual([[gamma]]);
+    expect(second.response.headers.get('x-tessera-cached-inputs')).toBe('2');
+    // The cached vectors are the very ones first returned, each in its own place.
+    expect(second.data.data.map((item) => item.embedding)).toEqual([first.data.data[1]!.embedding, expect.any(Array), first.data.data[0]!.embedding]);
+    const partial = (await recordOf(second.response.headers.get('x-tessera-embedding-call-id')!)).data as EmbeddingCallCompletedData;
+    expect(partial).toMatchObject({ inputs: 3, cachedInputs: 2, cachedFromCallIds: [firstCallId], usage: { inputTokens: second.data.usage.prompt_tokens } });
+    expect(partial.costMicros).toBe(second.data.usage.prompt_tokens * EMBED_PRICES.inputPerMillion);
+    expect(second.data.usage.prompt_tokens).toBeLessThan(first.data.usage.prompt_tokens);
+
+    mark = upstream.requests.length;
+    const third = await embed([gamma, alpha]);
+    expect(sentInputs(mark)).toEqual([]);
+    const whole = await tessera.backend.store.readStream(streamId('embedding', third.response.headers.get('x-tessera-embedding-call-id')!));
+    expect(whole.events.map((event) => event.type)).toEqual(['EmbeddingCallStarted', 'EmbeddingCallCompleted']);
+    expect(whole.events[0]!.data).toMatchObject({ cachedInputs: 2 });
+    expect(whole.events[1]!.data).toMatchObject({ cachedInputs: 2, usage: { inputTokens: 0 }, costMicros: 0, modelId: 'fake-embed' });
+    expect(new Set((whole.events[1]!.data as EmbeddingCallCompletedData).cachedFromCallIds)).toEqual(new Set([firstCallId, second.response.headers.get('x-tessera-embedding-call-id')]));
+    expect((whole.events[1]!.data as EmbeddingCallCompletedData).routing).toBeUndefined();
+    expect(third.data.usage.prompt_tokens).toBe(0);
+
+    // Cache-Control: no-cache sends everything again; another tenant never gets this tenant's vectors.
+    mark = upstream.requests.length;
+    const fresh = await embed([alpha, beta], { 'cache-control': 'no-cache' });
+    expect(fresh.response.headers.get('x-tessera-cached-inputs')).toBe('0');
+    const otherClient = new OpenAI({ baseURL: `${tessera.url}/v1`, apiKey: tessera.otherTenant.key, maxRetries: 0 });
+    const other = await otherClient.embeddings.create({ model: 'embed/default', input: [alpha] }).withResponse();
+    expect(other.response.headers.get('x-tessera-cached-inputs')).toBe('0');
+    expect(sentInputs(mark)).toEqual([[alpha, beta], [alpha]]);
+  });
+
   it('takes an empty user, which OpenAI accepts, as no user', async () => {
     const { response } = await client.embeddings.create({ model: 'embed/default', input: 'nobody in particular', user: '' }).withResponse();
     const event = await recordOf(response.headers.get('x-tessera-embedding-call-id')!);
