@@ -4,6 +4,7 @@ import type { CircuitBreakerStateChangedData } from '../domain/deployment/circui
 import { createEventRegistry } from '../domain/events/all-event-types.js';
 import { streamId } from '../domain/shared/stream-id.js';
 import type { EventStore } from '../infra/event-store/port.js';
+import { poll } from '../test/e2e/tessera-api.js';
 import { sqlBackends, type SqlBackend } from '../test/support/sql-backends.js';
 import { createBreakerJournal, type BreakerChange } from './breaker-journal.js';
 
@@ -15,26 +16,30 @@ function recordingLogger() {
   return Object.assign(logger, { warnings: () => at('warn'), errors: () => at('error') });
 }
 
-/** The real store, refusing appends while `down` is set, as a store that has gone away does. */
+/**
+ * The real store, and the ways it fails: refusing appends while `down` is set (a store
+ * that has gone away), committing an append but losing the reply (`loseReplies`), or
+ * never answering (`hang`).
+ */
 function interruptible(store: EventStore) {
-  const state = { down: false, refused: 0 };
+  const state = { down: false, refused: 0, loseReplies: 0, hang: false };
   const wrapped: Pick<EventStore, 'appendToStream'> = {
-    appendToStream: (...args) => {
-      if (!state.down) return store.appendToStream(...args);
-      state.refused += 1;
-      return Promise.reject(new Error('connection refused'));
+    appendToStream: async (...args) => {
+      if (state.hang) return new Promise<never>(() => undefined);
+      if (state.down) {
+        state.refused += 1;
+        throw new Error('connection refused');
+      }
+      const result = await store.appendToStream(...args);
+      if (state.loseReplies > 0) {
+        state.loseReplies -= 1;
+        throw new Error('connection reset after the commit');
+      }
+      return result;
     },
   };
   return { state, store: wrapped };
 }
-
-const until = async (check: () => boolean | Promise<boolean>, what: string) => {
-  for (let tries = 0; tries < 200; tries += 1) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
 
 describe.each(['postgresql', 'pglite'] as const)('the breaker journal (%s)', (backend) => {
   let sql: SqlBackend;
@@ -78,14 +83,15 @@ describe.each(['postgresql', 'pglite'] as const)('the breaker journal (%s)', (ba
     state.down = true;
     journal.record({ deployment, from: 'closed', to: 'open' });
     journal.record({ deployment, from: 'open', to: 'half-open' });
-    await until(() => state.refused >= 3, 'three refused appends');
+    await poll(async () => state.refused, (refused) => refused >= 3, 2_000, 'three refused appends');
     journal.record({ deployment, from: 'half-open', to: 'open' });
     expect(await changesOf(deployment)).toEqual([]);
 
     state.down = false;
-    await until(async () => (await changesOf(deployment)).length === 3, 'the three changes');
+    await poll(() => changesOf(deployment), (changes) => changes.length === 3, 2_000, 'the three changes');
     expect((await changesOf(deployment)).map(({ data }) => data.to)).toEqual(['open', 'half-open', 'open']);
-    expect(logger.warnings().length).toBeGreaterThanOrEqual(3);
+    // One warning for the outage, not one per retry.
+    expect(logger.warnings()).toHaveLength(1);
     expect(logger.errors()).toEqual([]);
     await journal.close();
   });
@@ -99,26 +105,50 @@ describe.each(['postgresql', 'pglite'] as const)('the breaker journal (%s)', (ba
     const states = ['open', 'half-open', 'open', 'half-open', 'closed'] as const;
     states.forEach((to, index) => journal.record({ deployment, from: index === 0 ? 'closed' : states[index - 1]!, to }));
     state.down = false;
-    await until(async () => (await changesOf(deployment)).length === 3, 'the changes kept');
+    await poll(() => changesOf(deployment), (changes) => changes.length === 3, 2_000, 'the changes kept');
     await journal.close();
     // The first was being appended when the store went away, so it stays; the next two make room.
     expect((await changesOf(deployment)).map(({ data }) => `${data.from}->${data.to}`)).toEqual(['closed->open', 'open->half-open', 'half-open->closed']);
     expect(logger.errors().map((line) => line.dropped)).toEqual([1, 2]);
   });
 
-  it('stops on close after one more try, logging what it could not record instead of waiting on the store', async () => {
+  it('writes a change once when an append committed but its reply was lost', async () => {
+    const deployment = freshDeployment();
+    const { state, store } = interruptible(sql.store);
+    const journal = createBreakerJournal({ store, processId: 'host:4:jkl', logger: recordingLogger(), retryDelayMs: 20 });
+    state.loseReplies = 1;
+    journal.record({ deployment, from: 'closed', to: 'open' });
+    journal.record({ deployment, from: 'open', to: 'half-open' });
+    await journal.close();
+    expect((await changesOf(deployment)).map(({ data }) => data.to)).toEqual(['open', 'half-open']);
+  });
+
+  it('drops a change the log refuses, so the changes behind it are still recorded', async () => {
+    const deployment = freshDeployment();
+    const logger = recordingLogger();
+    const journal = createBreakerJournal({ store: sql.store, processId: 'host:5:mno', logger });
+    journal.record({ deployment, from: 'closed', to: 'sideways' as 'open' });
+    journal.record({ deployment, from: 'closed', to: 'open' });
+    await journal.close();
+    expect((await changesOf(deployment)).map(({ data }) => data.to)).toEqual(['open']);
+    expect(logger.errors()).toHaveLength(1);
+  });
+
+  it('gives up on close after its timeout, logging what it could not record, even when the store never answers', async () => {
     const deployment = freshDeployment();
     const { state, store } = interruptible(sql.store);
     const logger = recordingLogger();
-    const journal = createBreakerJournal({ store, processId: 'host:4:jkl', logger, retryDelayMs: 20 });
-    state.down = true;
+    const journal = createBreakerJournal({ store, processId: 'host:6:pqr', logger, retryDelayMs: 20, closeTimeoutMs: 100 });
+    state.hang = true;
     journal.record({ deployment, from: 'closed', to: 'open' });
     journal.record({ deployment, from: 'open', to: 'half-open' });
-    await until(() => state.refused >= 1, 'a refused append');
+    const started = Date.now();
     await journal.close();
+    expect(Date.now() - started).toBeLessThan(1_000);
     expect(logger.errors().map((line) => line.lost)).toEqual([2]);
     journal.record({ deployment, from: 'half-open', to: 'closed' });
-    state.down = false;
+    expect(logger.errors()).toHaveLength(2);
+    state.hang = false;
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await changesOf(deployment)).toEqual([]);
   });

@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { CircuitBreakerStateChangedData } from '../domain/deployment/circuit-breaker-events.js';
+import type { NewEvent } from '../domain/events/envelope.js';
+import { DomainError } from '../domain/shared/domain-error.js';
 import { newId, type EventId } from '../domain/shared/ids.js';
-import { streamId } from '../domain/shared/stream-id.js';
+import { streamId, type StreamId } from '../domain/shared/stream-id.js';
+import { SYSTEM_TENANT_ID } from '../domain/tenant/system-tenant.js';
 import type { EventStore } from '../infra/event-store/port.js';
 
-/** Breakers belong to the deployment, not to any tenant. */
-const SYSTEM_TENANT = 'system';
 const MAX_CAUSE_LENGTH = 1_000;
 
 export type BreakerChange = Omit<CircuitBreakerStateChangedData, 'processId' | 'changedAt'> & { changedAt?: Date };
@@ -18,15 +19,23 @@ export interface BreakerJournalOptions {
   logger: Pick<Logger, 'warn' | 'error'>;
   /** Wait between attempts while the store refuses an append. */
   retryDelayMs?: number;
-  /** Changes kept while the store is unreachable; beyond it the oldest are dropped, and counted in the log. */
+  /** Changes kept while the store is unreachable (at least 2); beyond it the oldest waiting are dropped, and counted in the log. */
   maxPending?: number;
+  /** How long `close` waits for the store before giving up on what is left. */
+  closeTimeoutMs?: number;
 }
 
 export interface BreakerJournal {
   /** Takes a change as the breaker reports it; never blocks or throws, since the breaker sits on the call path. */
   record(change: BreakerChange): void;
-  /** Appends what is still pending (one more try each) and stops. */
+  /** Appends what is still pending, for at most `closeTimeoutMs`, and stops; what is left then is logged as lost. */
   close(): Promise<void>;
+}
+
+interface PendingChange {
+  stream: StreamId;
+  /** Built once, so a retry after an append that committed but reported an error is the same event, which the store does not write twice. */
+  event: NewEvent<'CircuitBreakerStateChanged', CircuitBreakerStateChangedData>;
 }
 
 /**
@@ -36,34 +45,34 @@ export interface BreakerJournal {
  */
 export function createBreakerJournal(options: BreakerJournalOptions): BreakerJournal {
   const retryDelayMs = options.retryDelayMs ?? 1_000;
-  const maxPending = options.maxPending ?? 1_000;
-  const pending: CircuitBreakerStateChangedData[] = [];
+  const maxPending = Math.max(2, options.maxPending ?? 1_000);
+  const closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
+  const pending: PendingChange[] = [];
+  const stopping = new AbortController();
   let draining: Promise<void> | undefined;
-  let closing = false;
   let dropped = 0;
-
-  const append = (change: CircuitBreakerStateChangedData) => {
-    const correlationId = newId();
-    return options.store.appendToStream(
-      streamId('breaker', change.deployment),
-      [{ id: newId<EventId>(), type: 'CircuitBreakerStateChanged', data: change, metadata: { tenantId: SYSTEM_TENANT, correlationId, causationId: correlationId } }],
-      { expectedRevision: 'any' },
-    );
-  };
+  let failingSince: number | undefined;
 
   const drain = async () => {
-    while (pending.length > 0) {
+    while (pending.length > 0 && !stopping.signal.aborted) {
+      const [next] = pending;
       try {
-        await append(pending[0]!);
+        await options.store.appendToStream(next!.stream, [next!.event], { expectedRevision: 'any' });
         pending.shift();
+        failingSince = undefined;
       } catch (error) {
-        if (closing) {
-          options.logger.error({ err: error, lost: pending.length }, 'circuit breaker changes could not be recorded before shutdown');
-          pending.length = 0;
-          return;
+        if (DomainError.isInstance(error)) {
+          // The event itself is refused, and would be every time: it must not hold back those behind it.
+          options.logger.error({ err: error, change: next!.event.data }, 'a circuit breaker change was refused by the log and is dropped');
+          pending.shift();
+          continue;
         }
-        options.logger.warn({ err: error, pending: pending.length }, 'recording a circuit breaker change failed; retrying');
-        await sleep(retryDelayMs);
+        // One warning per outage, not one per retry.
+        if (failingSince === undefined) {
+          failingSince = Date.now();
+          options.logger.warn({ err: error, pending: pending.length }, 'recording circuit breaker changes failed; retrying until the log answers');
+        }
+        await sleep(retryDelayMs, undefined, { signal: stopping.signal }).catch(() => undefined);
       }
     }
   };
@@ -72,31 +81,53 @@ export function createBreakerJournal(options: BreakerJournalOptions): BreakerJou
     draining ??= drain().finally(() => {
       draining = undefined;
       // A change recorded while the last append was settling.
-      if (pending.length > 0) startDraining();
+      if (pending.length > 0 && !stopping.signal.aborted) startDraining();
     });
   };
 
   return {
     record(change) {
-      if (closing) return;
+      if (stopping.signal.aborted) {
+        options.logger.error({ change }, 'a circuit breaker change came after shutdown began and is not recorded');
+        return;
+      }
       const { changedAt = new Date(), cause, ...rest } = change;
-      pending.push({
+      const correlationId = newId();
+      const data: CircuitBreakerStateChangedData = {
         ...rest,
-        ...(cause && { cause: { ...cause, message: cause.message.slice(0, MAX_CAUSE_LENGTH) } }),
+        ...(cause && { cause: { ...cause, message: storableText(cause.message, MAX_CAUSE_LENGTH) } }),
         processId: options.processId,
         changedAt: changedAt.toISOString(),
+      };
+      pending.push({
+        stream: streamId('breaker', change.deployment),
+        event: { id: newId<EventId>(), type: 'CircuitBreakerStateChanged', data, metadata: { tenantId: SYSTEM_TENANT_ID, correlationId, causationId: correlationId } },
       });
       if (pending.length > maxPending) {
-        // The one being appended stays; the next oldest goes.
+        // The first may be on its way to the store; the next oldest goes.
         pending.splice(1, 1);
         dropped += 1;
-        options.logger.error({ dropped }, 'circuit breaker changes dropped: the store has been unreachable too long');
+        options.logger.error({ dropped }, 'circuit breaker changes dropped: the log has been unreachable too long');
       }
       startDraining();
     },
     async close() {
-      closing = true;
-      await draining;
+      const deadline = Date.now() + closeTimeoutMs;
+      while (draining && Date.now() < deadline) {
+        const timer = sleep(Math.max(0, deadline - Date.now()), undefined, { ref: false });
+        await Promise.race([draining, timer]);
+      }
+      stopping.abort();
+      if (pending.length > 0) {
+        options.logger.error({ lost: pending.length }, `circuit breaker changes could not be recorded within ${closeTimeoutMs} ms of shutdown`);
+        pending.length = 0;
+      }
     },
   };
+}
+
+/** At most `length` characters, cut where PostgreSQL's jsonb takes it: no half of a surrogate pair, no NUL. */
+function storableText(text: string, length: number): string {
+  const cut = text.replaceAll('\u0000', '').slice(0, length);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }

@@ -3,6 +3,7 @@ import { promptDecider } from '../domain/prompt/prompt-decider.js';
 import { promptVersionPublishedSchema } from '../domain/prompt/prompt-version-published.js';
 import { newId } from '../domain/shared/ids.js';
 import { streamId } from '../domain/shared/stream-id.js';
+import { SYSTEM_TENANT_ID } from '../domain/tenant/system-tenant.js';
 import type { EventStore } from '../infra/event-store/port.js';
 import { handleCommand, loadState } from './handle-command.js';
 
@@ -21,7 +22,7 @@ export async function publishPromptVersion(store: EventStore, draft: PromptDraft
   const version = state.status === 'published' ? state.latest.version + 1 : 1;
   const correlationId = newId();
   await handleCommand(store, stream, promptDecider, { type: 'PublishPromptVersion', data: { ...template, version, now: new Date() } }, {
-    metadata: { tenantId: 'system', userId: actor, correlationId, causationId: correlationId },
+    metadata: { tenantId: SYSTEM_TENANT_ID, userId: actor, correlationId, causationId: correlationId },
   });
   return version;
 }

@@ -17,7 +17,7 @@ const KEY_REUSED = (detail: string) => new ApiError(422, 'TESSERA_IDEMPOTENCY_KE
  * the same body gets that response again; with another body or route, a 422; while
  * the first request is still running, a 409 the client can retry.
  */
-export function createIdempotencyStore(db: ReadModels, retentionMs = 24 * 3_600_000) {
+export function createIdempotencyStore(db: ReadModels, retentionMs = 24 * 3_600_000, maxResponseBytes = 16 * 1024 * 1024) {
   return {
     async begin(tenantId: string, key: string, route: string, body: unknown): Promise<IdempotencyOutcome> {
       const bodyHash = createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex');
@@ -46,13 +46,23 @@ export function createIdempotencyStore(db: ReadModels, retentionMs = 24 * 3_600_
       return { kind: 'replay', statusCode: existing.status_code, response: existing.response };
     },
 
-    async finish(tenantId: string, key: string, statusCode: number, response: unknown): Promise<void> {
+    /**
+     * Keeps the response for repeats. One larger than `maxResponseBytes` (a large
+     * embeddings batch) is not kept and the key is freed: a repeat runs again.
+     */
+    async finish(tenantId: string, key: string, statusCode: number, response: unknown): Promise<boolean> {
+      const json = JSON.stringify(response);
+      if (Buffer.byteLength(json) > maxResponseBytes) {
+        await this.abandon(tenantId, key);
+        return false;
+      }
       await db
         .updateTable('api_idempotency_keys')
-        .set({ status_code: statusCode, response: JSON.stringify(response) })
+        .set({ status_code: statusCode, response: json })
         .where('tenant_id', '=', tenantId)
         .where('idempotency_key', '=', key)
         .execute();
+      return true;
     },
 
     /** Lets a failed first attempt be retried with the same key. */

@@ -29,14 +29,21 @@ export async function withIdempotency<Body>(
     void reply.header('idempotent-replayed', 'true');
     return send(reply, stored);
   }
+  let created: CreatedResponse<Body>;
   try {
-    const created = await create();
-    await store.finish(tenantId, key, created.statusCode, created);
-    return send(reply, created);
+    created = await create();
   } catch (error) {
     await store.abandon(tenantId, key);
     throw error;
   }
+  // The work is done (and may have been paid for): failing to keep its response must not fail the request.
+  try {
+    await store.finish(tenantId, key, created.statusCode, created);
+  } catch (error) {
+    request.log.warn({ err: error, idempotencyKey: key }, 'could not keep the response for this Idempotency-Key; a repeat will run again');
+    await store.abandon(tenantId, key).catch(() => undefined);
+  }
+  return send(reply, created);
 }
 
 function send<Body>(reply: FastifyReply, created: CreatedResponse<Body>): Body {

@@ -6,6 +6,7 @@ import {
   ApiKeyAlreadyIssuedError,
   ApiKeyAlreadyRevokedError,
   InvalidApiKeyExpiryError,
+  ReservedTenantIdError,
   TenantAlreadyExistsError,
   TenantNotFoundError,
   UnknownApiKeyError,
@@ -48,6 +49,10 @@ describe('tenant', () => {
   describe('when no tenant exists', () => {
     it('creates it', () => {
       given([]).when({ type: 'CreateTenant', data: { tenantId: 'acme', name: 'Acme', now } }).then([created]);
+    });
+
+    it('refuses the id kept for events of no tenant', () => {
+      given([]).when({ type: 'CreateTenant', data: { tenantId: 'system', name: 'Impostor', now } }).thenThrows(ReservedTenantIdError, { field: 'tenantId' });
     });
 
     it('refuses keys for it', () => {

@@ -2,11 +2,13 @@ import {
   ApiKeyAlreadyIssuedError,
   ApiKeyAlreadyRevokedError,
   InvalidApiKeyExpiryError,
+  ReservedTenantIdError,
   TenantAlreadyExistsError,
   TenantNotFoundError,
   UnknownApiKeyError,
 } from './tenant-errors.js';
 import type { ApiKeyIssuedData, TenantCreatedData, TenantEvent } from './tenant-events.js';
+import { SYSTEM_TENANT_ID } from './system-tenant.js';
 
 export type CreateTenant = { type: 'CreateTenant'; data: { tenantId: string; name: string; now: Date } };
 export type IssueApiKey = {
@@ -48,6 +50,7 @@ export function decide(command: TenantCommand, state: TenantState): TenantEvent[
   switch (command.type) {
     case 'CreateTenant': {
       const { tenantId, name, now } = command.data;
+      if (tenantId === SYSTEM_TENANT_ID) throw new ReservedTenantIdError(tenantId);
       if (state.status !== 'none') throw new TenantAlreadyExistsError(state.tenantId);
       return [{ type: 'TenantCreated', data: { tenantId, name, createdAt: now.toISOString() } }];
     }

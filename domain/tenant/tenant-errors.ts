@@ -6,6 +6,12 @@ export class TenantAlreadyExistsError extends DomainError {
   }
 }
 
+export class ReservedTenantIdError extends DomainError {
+  constructor(readonly tenantId: string) {
+    super('TESSERA_TENANT_ID_RESERVED', `tenant id "${tenantId}" is reserved for events that belong to no tenant`, 'tenantId');
+  }
+}
+
 export class TenantNotFoundError extends DomainError {
   constructor() {
     super('TESSERA_TENANT_NOT_FOUND', 'the tenant was not found', 'tenantId');

@@ -1,15 +1,10 @@
-import { circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen, isBrokenCircuitError, SamplingBreaker, type CircuitBreakerPolicy, type IBreaker } from 'cockatiel';
+import { circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen, isBrokenCircuitError, type CircuitBreakerPolicy, type IBreaker } from 'cockatiel';
+import { FailureRateBreaker, type FailureRateRule } from './failure-rate-breaker.js';
 import { ModelCallError, type ModelCallErrorKind } from '../model-call-error.js';
 import type { EmbeddingModel, LanguageModel, ModelStreamPart } from '../model-spec.js';
 
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
-
-/** Opens when more than `failureRate` (0–1) of the calls in the last `windowMs` failed, once at least `minimumCalls` were made in it. */
-export interface FailureRateRule {
-  failureRate: number;
-  windowMs: number;
-  minimumCalls: number;
-}
+export type { FailureRateRule };
 
 export type BreakerRule =
   /** Opens after this many counted failures in a row. */
@@ -58,10 +53,7 @@ const STATES: Record<CircuitState, BreakerState> = {
 };
 
 function breakerFor(rule: BreakerRule): IBreaker {
-  if ('consecutiveFailures' in rule) return new ConsecutiveBreaker(rule.consecutiveFailures);
-  // cockatiel takes a rate, and compares the window's count with rate × its (rounded) length; half a call under the count keeps that rounding from asking for one more.
-  const minimumRps = (rule.minimumCalls - 0.5) / (rule.windowMs / 1_000);
-  return new SamplingBreaker({ threshold: rule.failureRate, duration: rule.windowMs, minimumRps });
+  return 'consecutiveFailures' in rule ? new ConsecutiveBreaker(rule.consecutiveFailures) : new FailureRateBreaker(rule);
 }
 
 /**
