@@ -52,10 +52,13 @@ export function createBreakerJournal(options: BreakerJournalOptions): BreakerJou
   let draining: Promise<void> | undefined;
   let dropped = 0;
   let failingSince: number | undefined;
+  /** The first pending change is being appended: at shutdown it may yet be written. */
+  let appending = false;
 
   const drain = async () => {
     while (pending.length > 0 && !stopping.signal.aborted) {
       const [next] = pending;
+      appending = true;
       try {
         await options.store.appendToStream(next!.stream, [next!.event], { expectedRevision: 'any' });
         pending.shift();
@@ -72,7 +75,10 @@ export function createBreakerJournal(options: BreakerJournalOptions): BreakerJou
           failingSince = Date.now();
           options.logger.warn({ err: error, pending: pending.length }, 'recording circuit breaker changes failed; retrying until the log answers');
         }
+        appending = false;
         await sleep(retryDelayMs, undefined, { signal: stopping.signal }).catch(() => undefined);
+      } finally {
+        appending = false;
       }
     }
   };
@@ -112,14 +118,17 @@ export function createBreakerJournal(options: BreakerJournalOptions): BreakerJou
       startDraining();
     },
     async close() {
-      const deadline = Date.now() + closeTimeoutMs;
-      while (draining && Date.now() < deadline) {
-        const timer = sleep(Math.max(0, deadline - Date.now()), undefined, { ref: false });
-        await Promise.race([draining, timer]);
-      }
+      const waited = new AbortController();
+      const deadline = sleep(closeTimeoutMs, 'timed out' as const, { signal: waited.signal }).catch(() => 'drained' as const);
+      while (draining && (await Promise.race([draining.then(() => 'drained' as const), deadline])) === 'drained');
+      waited.abort();
       stopping.abort();
       if (pending.length > 0) {
-        options.logger.error({ lost: pending.length }, `circuit breaker changes could not be recorded within ${closeTimeoutMs} ms of shutdown`);
+        const inFlight = appending ? 1 : 0;
+        options.logger.error(
+          { lost: pending.length - inFlight, maybeRecorded: inFlight },
+          `circuit breaker changes could not be recorded within ${closeTimeoutMs} ms of shutdown`,
+        );
         pending.length = 0;
       }
     },

@@ -7,8 +7,8 @@ import { streamId } from '../domain/shared/stream-id.js';
 import { settleInBackground, type BudgetGuard, type BudgetReservation } from '../gateway/budgets/index.js';
 import { ModelCallError } from '../gateway/model-call-error.js';
 import type { ModelRegistry } from '../gateway/model-registry.js';
-import { decodeVector, embeddingCacheKeyOf, encodeVector, type CachedEmbedding, type EmbeddingCache } from '../gateway/cache/embedding-cache.js';
-import type { EmbeddingModel, EmbeddingResult } from '../gateway/model-spec.js';
+import type { EmbeddingResult } from '../gateway/model-spec.js';
+import { lookUpVectors, rememberVectors, sourcesOf, vectorsInOrder, type VectorCache } from './cached-vectors.js';
 import { routingReportOf } from '../gateway/routing/routing-report.js';
 import type { EventStore } from '../infra/event-store/port.js';
 
@@ -26,7 +26,7 @@ export interface EmbeddingCallDependencies {
   maxCallMs: number;
   logger: Pick<Logger, 'warn'>;
   /** Vectors already paid for, per input text; none when the cache is off. */
-  cache?: { vectors: EmbeddingCache; ttlMs: number };
+  cache?: VectorCache;
 }
 
 interface EmbeddingCallEvents {
@@ -65,9 +65,9 @@ export async function callEmbeddings(dependencies: EmbeddingCallDependencies, in
   const { callId } = input;
   const model = dependencies.models.embeddingModel(input.alias);
   const started = performance.now();
-  const cached = await lookUpVectors(dependencies.cache, model, input);
-  const toSend = cached ? input.inputs.filter((_, index) => cached.hits[index] === undefined) : input.inputs;
-  const cachedInputs = input.inputs.length - toSend.length;
+  const lookup = await lookUpVectors(dependencies.cache, model, input);
+  const { toSend } = lookup;
+  const cachedInputs = lookup.hits.filter(Boolean).length;
   const recorded = {
     callId,
     alias: input.alias,
@@ -121,8 +121,8 @@ export async function callEmbeddings(dependencies: EmbeddingCallDependencies, in
     settle(0);
     throw error;
   }
-  if (cached && toSend.length === 0) {
-    const [first] = cached.hits;
+  if (toSend.length === 0) {
+    const [first] = lookup.hits;
     await record('EmbeddingCallCompleted', {
       ...recorded,
       latencyMs: elapsed(),
@@ -131,9 +131,9 @@ export async function callEmbeddings(dependencies: EmbeddingCallDependencies, in
       provider: first!.provider,
       modelId: first!.modelId,
       costMicros: 0,
-      cachedFromCallIds: sourcesOf(cached.hits),
+      cachedFromCallIds: sourcesOf(lookup.hits),
     }, 0);
-    return { embeddings: cached.hits.map((hit) => hit!.vector), usage: { inputTokens: 0 }, cachedInputs };
+    return { embeddings: lookup.hits.map((hit) => hit!.vector), usage: { inputTokens: 0 }, cachedInputs };
   }
 
   // The hold outlives no call: one that runs past this ends as a timeout.
@@ -141,6 +141,9 @@ export async function callEmbeddings(dependencies: EmbeddingCallDependencies, in
   let result: EmbeddingResult;
   try {
     result = await model.embed(toSend, { abortSignal: deadline });
+    if (result.embeddings.length !== toSend.length) {
+      throw new ModelCallError('server', `the model returned ${result.embeddings.length} vectors for ${toSend.length} inputs`);
+    }
   } catch (thrown) {
     settle(0);
     const error = deadline.aborted ? new ModelCallError('timeout', `the embeddings call did not end within ${dependencies.maxCallMs} ms`, { cause: thrown }) : thrown;
@@ -161,8 +164,6 @@ export async function callEmbeddings(dependencies: EmbeddingCallDependencies, in
   settle(costMicros ?? 0);
   const provider = chosen?.provider ?? model.provider;
   const modelId = chosen?.model ?? model.modelId;
-  const embeddings = cached ? merged(cached.hits, result.embeddings) : result.embeddings;
-  if (cached) rememberVectors(dependencies, cached, result.embeddings, { callId, provider, modelId, createdAt: new Date().toISOString() });
   await record('EmbeddingCallCompleted', {
     ...recorded,
     latencyMs: elapsed(),
@@ -172,65 +173,13 @@ export async function callEmbeddings(dependencies: EmbeddingCallDependencies, in
     modelId,
     costMicros,
     routing,
-    ...(cached && cachedInputs > 0 && { cachedFromCallIds: sourcesOf(cached.hits) }),
+    ...(cachedInputs > 0 && { cachedFromCallIds: sourcesOf(lookup.hits) }),
   }, 0);
-  return { embeddings, usage: result.usage, cachedInputs };
-}
-
-interface CachedVector {
-  vector: number[];
-  callId: string;
-  provider: string;
-  modelId: string;
-}
-
-interface VectorLookup {
-  keys: string[];
-  /** Per input: its vector from the cache, or undefined for one the model must embed. */
-  hits: (CachedVector | undefined)[];
-}
-
-async function lookUpVectors(cache: EmbeddingCallDependencies['cache'], model: EmbeddingModel, input: EmbeddingCallInput): Promise<VectorLookup | undefined> {
-  if (!cache) return undefined;
-  const keys = input.inputs.map((text) =>
-    embeddingCacheKeyOf({ tenantId: input.tenantId, alias: input.alias, provider: model.provider, modelId: model.modelId, dimensions: model.dimensions, text }),
-  );
-  if (input.fresh) return { keys, hits: keys.map(() => undefined) };
-  const entries = await Promise.all(keys.map((key) => cache.vectors.get(key)));
-  return {
-    keys,
-    hits: entries.map((entry) => {
-      if (!entry) return undefined;
-      const vector = decodeVector(entry.vector);
-      // An entry of another size (a garbled one) is a miss, not a wrong answer.
-      return vector.length === model.dimensions ? { vector, callId: entry.callId, provider: entry.provider, modelId: entry.modelId } : undefined;
-    }),
-  };
-}
-
-/** The cached vectors in their places, the model's filling the gaps in order. */
-function merged(hits: VectorLookup['hits'], fresh: readonly number[][]): number[][] {
-  let next = 0;
-  return hits.map((hit) => hit?.vector ?? fresh[next++]!);
-}
-
-/** Caches what the model just embedded; not awaited, as a cache that cannot be reached drops it. */
-function rememberVectors(dependencies: EmbeddingCallDependencies, lookup: VectorLookup, fresh: readonly number[][], source: Omit<CachedEmbedding, 'vector'>): void {
-  const { cache } = dependencies;
-  if (!cache) return;
-  let next = 0;
-  lookup.hits.forEach((hit, index) => {
-    if (hit) return;
-    const vector = fresh[next++];
-    if (!vector) return;
-    cache.vectors.set(lookup.keys[index]!, { ...source, vector: encodeVector(vector) }, cache.ttlMs).catch((error: unknown) => {
-      dependencies.logger.warn({ err: error, callId: source.callId }, 'could not cache a vector');
-    });
-  });
-}
-
-function sourcesOf(hits: VectorLookup['hits']): string[] {
-  return [...new Set(hits.flatMap((hit) => (hit ? [hit.callId] : [])))];
+  // Cached only once the call that paid for them is on record.
+  if (dependencies.cache) {
+    rememberVectors(dependencies.cache, lookup, result.embeddings, { callId, provider, modelId, createdAt: new Date().toISOString() }, dependencies.logger);
+  }
+  return { embeddings: vectorsInOrder(input.inputs, lookup, result.embeddings), usage: result.usage, cachedInputs };
 }
 
 /** SHA-256 of the inputs as a JSON array of strings, in hex. */

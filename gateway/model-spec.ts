@@ -105,6 +105,11 @@ export interface EmbeddingModel {
   readonly provider: string;
   readonly modelId: string;
   readonly dimensions: number;
+  /**
+   * What decides the vectors where `provider` and `modelId` do not say it all (a gateway
+   * alias: its deployments' providers, endpoints and model); a vector cache keys by it.
+   */
+  readonly vectorSource?: string;
   /** Embeds each value; the result keeps the input order. */
   embed(values: readonly string[], options?: { abortSignal?: AbortSignal }): Promise<EmbeddingResult>;
 }

@@ -3,7 +3,8 @@ import { canonicalJson } from './canonical-json.js';
 import type { ResponseCache } from './response-cache.js';
 
 /** Bumped whenever what the key covers changes, so entries written under the old rules are never read. */
-const EMBEDDING_CACHE_KEY_VERSION = 1;
+const EMBEDDING_CACHE_KEY_VERSION = 2;
+const BYTES_PER_VALUE = 8;
 
 /** One input's vector, kept for the next call that embeds the same text with the same model. */
 export interface CachedEmbedding {
@@ -23,9 +24,10 @@ export interface EmbeddingCacheKeyInput {
   /** Never shared across tenants: a hit's speed would tell one tenant what another embedded. */
   tenantId: string;
   alias: string;
-  /** The model behind the alias: a changed model must not be answered with the old one's vectors. */
+  /** The model behind the alias, and where it is served: another one must not be answered with this one's vectors. */
   provider: string;
   modelId: string;
+  source: string;
   dimensions: number;
   text: string;
 }
@@ -38,11 +40,15 @@ export function embeddingCacheKeyOf(input: EmbeddingCacheKeyInput): string {
 }
 
 export function encodeVector(vector: readonly number[]): string {
-  return Buffer.from(Float64Array.from(vector).buffer).toString('base64');
+  const bytes = Buffer.allocUnsafe(vector.length * BYTES_PER_VALUE);
+  vector.forEach((value, index) => bytes.writeDoubleLE(value, index * BYTES_PER_VALUE));
+  return bytes.toString('base64');
 }
 
-export function decodeVector(encoded: string): number[] {
+/** The vector an entry holds, or undefined for one that is not a vector of `dimensions` values (garbled, or written by something else). */
+export function decodeVector(encoded: unknown, dimensions: number): number[] | undefined {
+  if (typeof encoded !== 'string') return undefined;
   const bytes = Buffer.from(encoded, 'base64');
-  // Copied into an aligned buffer: a pooled Buffer may start at any offset.
-  return Array.from(new Float64Array(new Uint8Array(bytes).buffer));
+  if (bytes.length !== dimensions * BYTES_PER_VALUE) return undefined;
+  return Array.from({ length: dimensions }, (_, index) => bytes.readDoubleLE(index * BYTES_PER_VALUE));
 }

@@ -41,6 +41,16 @@ describe('embedding aliases of a gateway file', () => {
     expect(gateway.aliases()).toEqual(['chat/default']);
   });
 
+  it('name their model, and a vector source that any change to where or how it is served changes', () => {
+    const embedder = embedderOver([endpoint('embed-a'), endpoint('embed-b')]);
+    expect(embedder.modelId).toBe('text-embed');
+    const sourceWith = (deployments: DeploymentInput[]) => embedderOver(deployments).vectorSource;
+    expect(sourceWith([endpoint('embed-a'), endpoint('embed-b')])).toBe(embedder.vectorSource);
+    expect(sourceWith([endpoint('embed-a'), endpoint('embed-b', undefined, { baseUrl: 'http://127.0.0.1:1/v1' })])).not.toBe(embedder.vectorSource);
+    expect(sourceWith([endpoint('embed-a', undefined, { requestDimensions: false }), endpoint('embed-b')])).not.toBe(embedder.vectorSource);
+    expect(sourceWith([endpoint('embed-a')])).not.toBe(embedder.vectorSource);
+  });
+
   it('fall back to the next endpoint of the model on a server error, and report it', async () => {
     const mark = upstream.requests.length;
     const served = await embedderOver([endpoint('embed-down', 'status=503'), endpoint('embed-up')], { retry: { maxRetries: 1 } }).embed(['refund window']);

@@ -41,6 +41,8 @@ export function createEmbeddingGatewayModel(options: EmbeddingGatewayModelOption
     provider: 'gateway',
     // Every deployment of an embedding alias serves this one model.
     modelId: first.model,
+    // The deployments serve one model, so any of them may answer for the others; a change to any of them starts the cache afresh.
+    vectorSource: JSON.stringify(route.deployments.map((deployment) => [deployment.provider, deployment.baseUrl ?? null, deployment.model, deployment.requestDimensions === true])),
     alias,
     dimensions: modelFor(first).dimensions,
     async embed(values, callOptions) {

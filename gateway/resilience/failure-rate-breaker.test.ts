@@ -63,6 +63,17 @@ describe('the failure-rate breaker', () => {
     expect(fail()).toBe(true);
   });
 
+  it('leaves the failures that opened it behind, so one more failure cannot reopen it', () => {
+    const { fail } = breakerAt({ failureRate: 0.5, windowMs: 30_000, minimumCalls: 3 });
+    fail();
+    fail();
+    expect(fail()).toBe(true);
+    // A probe that ended in an error cockatiel does not count closes it without a success; or a call that began before it opened ends now.
+    expect(fail()).toBe(false);
+    expect(fail()).toBe(false);
+    expect(fail()).toBe(true);
+  });
+
   it('keeps its counts through state, as cockatiel serialises breakers', () => {
     const first = breakerAt({ failureRate: 0.5, windowMs: 30_000, minimumCalls: 3 });
     first.fail();

@@ -57,7 +57,11 @@ export class FailureRateBreaker implements IBreaker {
       failures += bucket.failures;
       calls += bucket.failures + bucket.successes;
     }
-    return calls >= this.rule.minimumCalls && failures > this.rule.failureRate * calls;
+    const opens = calls >= this.rule.minimumCalls && failures > this.rule.failureRate * calls;
+    // cockatiel may close the breaker without a success (a probe that ends in an error it does not count),
+    // and counts a call that began before the opening as it ends: neither may meet the old failures again.
+    if (opens) this.buckets = [];
+    return opens;
   }
 
   private current(): Bucket {

@@ -107,7 +107,11 @@ describe('embedding aliases', () => {
       aliases: { ...valid.aliases, 'embed/default': { strategy: 'lowest-cost', deployments: [embedding('e1', 'text-embedding-3-small'), embedding('e2', 'nomic-embed-text')] } },
       tasks: { classify: 'embed/default' },
     });
-    expect(message).toContain('aliases["embed/default"].deployments: an embedding alias serves one model (vectors of different models are not comparable); found text-embedding-3-small, nomic-embed-text');
+    expect(message).toContain('aliases["embed/default"].deployments: an embedding alias serves one model from one kind of provider (vectors of different models are not comparable); found models text-embedding-3-small, nomic-embed-text');
+    const local = { name: 'e3', provider: 'local', model: 'text-embedding-3-small', contextWindow: 8_192, prices };
+    expect(problems({ ...valid, aliases: { ...valid.aliases, 'embed/default': { deployments: [embedding('e1', 'text-embedding-3-small'), local] } } })).toContain(
+      'found providers openai-compatible, local',
+    );
     expect(message).toContain('aliases["embed/default"].strategy: an embedding alias falls back in the listed order: priority');
     expect(message).toContain('tasks.classify: alias "embed/default" is an embedding alias; tasks route to chat aliases');
   });

@@ -136,10 +136,12 @@ export const gatewayConfigSchema = (environment: SecretEnvironment) =>
       for (const [alias, route] of Object.entries(config.aliases)) {
         if (!isEmbeddingAlias(alias)) continue;
         // A vector from another model is not comparable with those already indexed: an embedding alias falls back only between deployments of one model.
-        const models = new Set(route.deployments.map((deployment) => deployment.model));
-        if (models.size > 1) {
-          const found = [...models].join(', ');
-          context.addIssue({ code: 'custom', path: ['aliases', alias, 'deployments'], message: `an embedding alias serves one model (vectors of different models are not comparable); found ${found}` });
+        for (const field of ['model', 'provider'] as const) {
+          const values = new Set(route.deployments.map((deployment) => deployment[field]));
+          if (values.size > 1) {
+            const found = [...values].join(', ');
+            context.addIssue({ code: 'custom', path: ['aliases', alias, 'deployments'], message: `an embedding alias serves one model from one kind of provider (vectors of different models are not comparable); found ${field}s ${found}` });
+          }
         }
         if (route.strategy !== 'priority') context.addIssue({ code: 'custom', path: ['aliases', alias, 'strategy'], message: 'an embedding alias falls back in the listed order: priority' });
       }

@@ -152,7 +152,8 @@ describe.each(['embedded', 'services'] as const)('embeddings calls through the g
     const unique = `${profile}-${Date.now()}`;
     const [alpha, beta, gamma] = ['alpha', 'beta', 'gamma'].map((word) => `${word} ${unique}`) as [string, string, string];
     const sentInputs = (mark: number) => embeddingRequestsSince(mark).filter((request) => request.headers['x-fake-scenario'] === undefined).map((request) => (request.body as { input: string[] }).input);
-    const embed = (input: string[], headers: Record<string, string> = {}) => client.embeddings.create({ model: 'embed/default', input }, { headers }).withResponse();
+    // Floats, not the SDK's default base64 of float32: the cached vectors must be the very numbers first returned.
+    const embed = (input: string[], headers: Record<string, string> = {}) => client.embeddings.create({ model: 'embed/default', input, encoding_format: 'float' }, { headers }).withResponse();
 
     const first = await embed([alpha, beta]);
     const firstCallId = first.response.headers.get('x-tessera-embedding-call-id')!;
