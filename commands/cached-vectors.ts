@@ -40,7 +40,7 @@ export async function lookUpVectors(cache: VectorCache | undefined, model: Embed
       alias: input.alias,
       provider: model.provider,
       modelId: model.modelId,
-      source: model.vectorSource ?? '',
+      source: model.cacheScope ?? '',
       dimensions: model.dimensions,
       text,
     });

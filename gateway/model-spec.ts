@@ -85,7 +85,16 @@ export type ModelStreamPart =
   | { type: 'tool-call-delta'; index: number; argumentsDelta: string }
   | { type: 'finish'; result: ModelResult };
 
-export interface LanguageModel {
+/**
+ * What decides a model's output where `provider` and `modelId` do not say it all (where
+ * it is served; for a gateway alias, every deployment it may route to). Caches key by
+ * it, so a model moved or replaced behind the same name is not answered from the old one.
+ */
+export interface CacheScoped {
+  readonly cacheScope?: string;
+}
+
+export interface LanguageModel extends CacheScoped {
   readonly specificationVersion: 'v1';
   readonly provider: string;
   readonly modelId: string;
@@ -100,16 +109,11 @@ export interface EmbeddingResult {
   usage: { inputTokens: number };
 }
 
-export interface EmbeddingModel {
+export interface EmbeddingModel extends CacheScoped {
   readonly specificationVersion: 'v1';
   readonly provider: string;
   readonly modelId: string;
   readonly dimensions: number;
-  /**
-   * What decides the vectors where `provider` and `modelId` do not say it all (a gateway
-   * alias: its deployments' providers, endpoints and model); a vector cache keys by it.
-   */
-  readonly vectorSource?: string;
   /** Embeds each value; the result keeps the input order. */
   embed(values: readonly string[], options?: { abortSignal?: AbortSignal }): Promise<EmbeddingResult>;
 }

@@ -40,6 +40,7 @@ const request: fc.Arbitrary<ModelRequest> = fc.record({
 const keyInput: fc.Arbitrary<CacheKeyInput> = fc.record({
   tenantId: text,
   alias: text,
+  model: fc.record({ provider: text, modelId: text, cacheScope: optional(text) }),
   request,
   promptName: optional(text),
   promptVersion: optional(fc.nat({ max: 1_000 })),
@@ -85,6 +86,9 @@ const nextResponseFormat = (current: ModelResponseFormat | undefined): ModelResp
 const keyedChanges: Record<string, (input: CacheKeyInput, choice: number) => CacheKeyInput | undefined> = {
   tenant: (input) => ({ ...input, tenantId: `${input.tenantId}x` }),
   alias: (input) => ({ ...input, alias: `${input.alias}x` }),
+  'the model behind the alias': (input) => ({ ...input, model: { ...input.model, modelId: `${input.model.modelId}x` } }),
+  'its provider': (input) => ({ ...input, model: { ...input.model, provider: `${input.model.provider}x` } }),
+  'where it is served': (input) => ({ ...input, model: { ...input.model, cacheScope: `${input.model.cacheScope ?? ''}x` } }),
   'a value deep inside the messages': (input, choice) => ({ ...input, request: { ...input.request, messages: withLeafChanged(input.request.messages, pick(leafPaths(input.request.messages), choice)) } }),
   'one more message': (input) => ({ ...input, request: { ...input.request, messages: [...input.request.messages, { role: 'user', content: '' }] } }),
   'the order of the messages': (input) => {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { ModelRequest } from '../model-spec.js';
+import type { LanguageModel, ModelRequest } from '../model-spec.js';
 import { canonicalJson } from './canonical-json.js';
 
 /** Bumped whenever what the key covers changes, so entries written under the old rules are never read. */
-const CACHE_KEY_VERSION = 1;
+const CACHE_KEY_VERSION = 2;
 
 /** Everything that shapes a model's answer, as the model-call step knows it. */
 export interface CacheKeyInput {
@@ -11,6 +11,8 @@ export interface CacheKeyInput {
   tenantId: string;
   /** The model alias asked for (`chat/default`). */
   alias: string;
+  /** The model behind the alias and where it is served: a replaced one must not answer with the old one's words. */
+  model: Pick<LanguageModel, 'provider' | 'modelId' | 'cacheScope'>;
   request: ModelRequest;
   promptName?: string;
   promptVersion?: number;
@@ -38,6 +40,7 @@ export function cacheKeyOf(input: CacheKeyInput): string {
     version: CACHE_KEY_VERSION,
     tenantId: input.tenantId,
     alias: input.alias,
+    model: { provider: input.model.provider, modelId: input.model.modelId, scope: input.model.cacheScope },
     request,
     promptName: input.promptName,
     promptVersion: input.promptVersion,

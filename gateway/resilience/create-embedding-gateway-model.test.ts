@@ -41,14 +41,14 @@ describe('embedding aliases of a gateway file', () => {
     expect(gateway.aliases()).toEqual(['chat/default']);
   });
 
-  it('name their model, and a vector source that any change to where or how it is served changes', () => {
+  it('name their model, and a cache scope that any change to where or how it is served changes', () => {
     const embedder = embedderOver([endpoint('embed-a'), endpoint('embed-b')]);
     expect(embedder.modelId).toBe('text-embed');
-    const sourceWith = (deployments: DeploymentInput[]) => embedderOver(deployments).vectorSource;
-    expect(sourceWith([endpoint('embed-a'), endpoint('embed-b')])).toBe(embedder.vectorSource);
-    expect(sourceWith([endpoint('embed-a'), endpoint('embed-b', undefined, { baseUrl: 'http://127.0.0.1:1/v1' })])).not.toBe(embedder.vectorSource);
-    expect(sourceWith([endpoint('embed-a', undefined, { requestDimensions: false }), endpoint('embed-b')])).not.toBe(embedder.vectorSource);
-    expect(sourceWith([endpoint('embed-a')])).not.toBe(embedder.vectorSource);
+    const sourceWith = (deployments: DeploymentInput[]) => embedderOver(deployments).cacheScope;
+    expect(sourceWith([endpoint('embed-a'), endpoint('embed-b')])).toBe(embedder.cacheScope);
+    expect(sourceWith([endpoint('embed-a'), endpoint('embed-b', undefined, { baseUrl: 'http://127.0.0.1:1/v1' })])).not.toBe(embedder.cacheScope);
+    expect(sourceWith([endpoint('embed-a', undefined, { requestDimensions: false }), endpoint('embed-b')])).not.toBe(embedder.cacheScope);
+    expect(sourceWith([endpoint('embed-a')])).not.toBe(embedder.cacheScope);
   });
 
   it('fall back to the next endpoint of the model on a server error, and report it', async () => {

@@ -1,5 +1,5 @@
 import type { EmbeddingModel, EmbeddingResult } from '../model-spec.js';
-import type { Deployment } from '../routing/deployments.js';
+import { cacheScopeOf, type Deployment } from '../routing/deployments.js';
 import { costMicrosOf } from '../routing/estimate-cost.js';
 import { createLatencyTracker } from '../routing/latency-tracker.js';
 import { planEmbeddingRoute } from '../routing/plan-route.js';
@@ -42,7 +42,7 @@ export function createEmbeddingGatewayModel(options: EmbeddingGatewayModelOption
     // Every deployment of an embedding alias serves this one model.
     modelId: first.model,
     // The deployments serve one model, so any of them may answer for the others; a change to any of them starts the cache afresh.
-    vectorSource: JSON.stringify(route.deployments.map((deployment) => [deployment.provider, deployment.baseUrl ?? null, deployment.model, deployment.requestDimensions === true])),
+    cacheScope: cacheScopeOf(route),
     alias,
     dimensions: modelFor(first).dimensions,
     async embed(values, callOptions) {

@@ -1,5 +1,5 @@
 import type { LanguageModel, ModelRequest } from '../model-spec.js';
-import type { AliasRoute, Deployment } from '../routing/deployments.js';
+import { cacheScopeOf, type AliasRoute, type Deployment } from '../routing/deployments.js';
 import { costMicrosOf } from '../routing/estimate-cost.js';
 import { createLatencyTracker, type LatencyTracker } from '../routing/latency-tracker.js';
 import { planRoute } from '../routing/plan-route.js';
@@ -60,6 +60,7 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
     specificationVersion: 'v1',
     provider: 'gateway',
     modelId: alias,
+    cacheScope: cacheScopeOf(route),
     alias,
 
     async generate(request) {

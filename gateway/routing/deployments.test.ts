@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { aliasForTask, GatewayConfigError, parseGatewayConfig } from './deployments.js';
+import { aliasForTask, cacheScopeOf, GatewayConfigError, parseGatewayConfig } from './deployments.js';
 
 const prices = { inputPerMillion: 0.15, cachedInputPerMillion: 0.075, outputPerMillion: 0.6 };
 const openAi = { provider: 'openai-compatible', baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-test', prices };
@@ -174,5 +174,26 @@ describe('aliasForTask', () => {
     ]);
     const routed = parseGatewayConfig({ ...valid, tasks: { classify: 'chat/default' } });
     expect(aliasForTask(routed, 'classify')).toBe('chat/default');
+  });
+});
+
+describe('cacheScopeOf', () => {
+  const scopeWith = (overrides: Record<string, unknown>) => {
+    const base = valid.aliases['chat/cheap'].deployments[0]!;
+    return cacheScopeOf(parseGatewayConfig({ aliases: { 'chat/default': { deployments: [{ ...base, ...overrides }] } } }).aliases['chat/default']!);
+  };
+  const scope = scopeWith({});
+
+  it('changes with anything that shapes the answers: provider, endpoint, model, request dialect', () => {
+    for (const overrides of [{ baseUrl: 'https://eu.example.com/v1' }, { model: 'gpt-4o' }, { developerRole: 'system' }, { outputTokensField: 'max_completion_tokens' }]) {
+      expect(scopeWith(overrides)).not.toBe(scope);
+    }
+    expect(scopeWith({ provider: 'local', baseUrl: undefined, apiKey: undefined })).not.toBe(scope);
+  });
+
+  it('stays the same when only keys, prices, weights, timeouts or breakers change', () => {
+    for (const overrides of [{ apiKey: 'sk-other' }, { prices: { ...prices, inputPerMillion: 9 } }, { weight: 3 }, { timeouts: { totalMs: 1_000 } }, { breaker: { consecutiveFailures: 2 } }]) {
+      expect(scopeWith(overrides)).toBe(scope);
+    }
   });
 });

@@ -152,6 +152,17 @@ export type AliasRoute = z.output<ReturnType<typeof aliasRouteSchema>>;
 export type GatewayConfig = z.output<ReturnType<typeof gatewayConfigSchema>>;
 export type GatewayConfigInput = z.input<ReturnType<typeof gatewayConfigSchema>>;
 
+/**
+ * What shapes an alias's answers, for its `cacheScope`: each deployment's provider,
+ * endpoint, model and request dialect, in order. Secrets, prices, weights, timeouts and
+ * breakers change no answer.
+ */
+export function cacheScopeOf(route: AliasRoute): string {
+  return JSON.stringify(
+    route.deployments.map((deployment) => [deployment.provider, deployment.baseUrl ?? null, deployment.model, deployment.developerRole ?? null, deployment.outputTokensField ?? null, deployment.requestDimensions === true]),
+  );
+}
+
 /** The tokenizer a deployment's provider counts with: the one configured, else its model family's. */
 export function deploymentEncoding(deployment: Deployment): TokenEncodingName {
   return deployment.tokenizer ?? encodingForModel(deployment.model);

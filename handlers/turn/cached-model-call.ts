@@ -25,6 +25,7 @@ export async function lookUpCachedAnswer(dependencies: TurnPipelineDependencies,
   const key = cacheKeyOf({
     tenantId: call.tenantId,
     alias: call.alias,
+    model: call.model,
     request,
     promptName: call.prompt.promptName,
     promptVersion: call.prompt.promptVersion,

@@ -31,6 +31,7 @@ export function createOpenAiCompatibleEmbeddingModel(options: OpenAiCompatibleEm
     provider,
     modelId,
     dimensions,
+    cacheScope: options.baseUrl,
     async embed(values, callOptions) {
       // OpenAI rejects an empty input list; nothing to embed is not an error.
       if (values.length === 0) return { embeddings: [], usage: { inputTokens: 0 } };

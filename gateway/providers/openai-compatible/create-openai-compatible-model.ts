@@ -27,6 +27,7 @@ export function createOpenAiCompatibleModel(options: OpenAiCompatibleModelOption
     specificationVersion: 'v1',
     provider,
     modelId,
+    cacheScope: options.baseUrl,
 
     async generate(request) {
       const deadline = startCallDeadline(timeoutMs, request.abortSignal);
