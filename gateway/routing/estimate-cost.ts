@@ -1,4 +1,4 @@
-import type { ModelUsage } from '../model-spec.js';
+import type { ModelRequest, ModelUsage } from '../model-spec.js';
 import { tokenCounterFor } from '../tokens/count-tokens.js';
 import { deploymentEncoding, type Deployment } from './deployments.js';
 
@@ -17,6 +17,11 @@ export function costOf(prices: Prices, tokens: { inputTokens: number; cachedInpu
     ((tokens.inputTokens - cached) * prices.inputPerMillion + cached * prices.cachedInputPerMillion + tokens.outputTokens * prices.outputPerMillion) /
     1_000_000
   );
+}
+
+/** The prompt tokens a request costs on a deployment (messages, tools, response schema), counted with the deployment's tokenizer. */
+export function promptTokensOn(deployment: Deployment, request: Pick<ModelRequest, 'messages' | 'tools' | 'responseFormat'>): number {
+  return tokenCounterFor(deployment.model, deploymentEncoding(deployment)).request(request);
 }
 
 /**

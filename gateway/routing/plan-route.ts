@@ -1,7 +1,7 @@
 import type { ModelRequest } from '../model-spec.js';
 import { tokenCounterFor, type TokenEncodingName } from '../tokens/count-tokens.js';
 import { deploymentEncoding, type AliasRoute, type Deployment } from './deployments.js';
-import { estimateRequestCost } from './estimate-cost.js';
+import { estimateRequestCost, promptTokensOn } from './estimate-cost.js';
 import { rankDeployments, type RankingContext } from './rank-deployments.js';
 import { createRoutingReport, type RoutingReport } from './routing-report.js';
 
@@ -24,7 +24,7 @@ export function planRoute(alias: string, route: AliasRoute, request: ModelReques
     const encoding = deploymentEncoding(deployment);
     let tokens = counted.get(encoding);
     if (tokens === undefined) {
-      tokens = tokenCounterFor(deployment.model, encoding).request(request);
+      tokens = promptTokensOn(deployment, request);
       counted.set(encoding, tokens);
     }
     return tokens;

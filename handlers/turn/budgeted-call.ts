@@ -6,7 +6,7 @@ import type { PlannedModelCall } from './call-model-handler.js';
 export interface TurnBudgets {
   guard: BudgetGuard;
   /** The most a request can cost on any deployment its alias may route to, in micros. */
-  worstCaseMicros(alias: string, request: ModelRequest, estimatedInputTokens: number): number;
+  worstCaseMicros(alias: string, request: ModelRequest): number;
 }
 
 export type BudgetHold = { reservation: BudgetReservation } | { refused: BudgetExhaustedError } | undefined;
@@ -22,7 +22,7 @@ export async function holdBudget(budgets: TurnBudgets | undefined, call: Planned
       tenantId: call.tenantId,
       keyId: call.keyId,
       callId: call.callId,
-      worstCaseMicros: budgets.worstCaseMicros(call.alias, request, call.prompt.estimatedInputTokens),
+      worstCaseMicros: budgets.worstCaseMicros(call.alias, request),
       now: new Date(),
       metadata: { correlationId: call.turnId, causationId: call.callId },
     });
