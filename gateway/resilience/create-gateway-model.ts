@@ -1,11 +1,13 @@
+import { ModelCallError } from '../model-call-error.js';
 import type { LanguageModel, ModelRequest } from '../model-spec.js';
-import { cacheScopeOf, type AliasRoute, type Deployment } from '../routing/deployments.js';
-import { costMicrosOf } from '../routing/estimate-cost.js';
+import { cacheScopeOf, deploymentEncoding, type AliasRoute, type Deployment } from '../routing/deployments.js';
+import { costMicrosOf, promptTokensOn } from '../routing/estimate-cost.js';
+import { tokenCounterFor } from '../tokens/count-tokens.js';
 import { createLatencyTracker, type LatencyTracker } from '../routing/latency-tracker.js';
 import { planRoute } from '../routing/plan-route.js';
 import { systemClock, type Clock } from './clock.js';
 import { startGatewayCall } from './gateway-call.js';
-import type { GatewayModel, GatewayStreamPart } from './gateway-call-error.js';
+import type { EstimatedSpending, GatewayModel, GatewayStreamPart } from './gateway-call-error.js';
 import { withRetries, type AttemptRecord, type RetryOptions } from './with-retries.js';
 
 export interface GatewayModelOptions {
@@ -99,10 +101,21 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
           }
           return;
         } catch (error) {
-          if (!call.failed(deployment, error, startedAt, streamed)) throw call.surface(error);
+          if (!call.failed(deployment, error, startedAt, streamed)) throw call.surface(error, streamed ? spentBefore(error, deployment, request) : undefined);
         }
       }
       throw call.surface(call.exhausted());
     },
   };
+}
+
+/** The prompt and the output a cut stream delivered, priced as the provider bills them. */
+function spentBefore(error: unknown, deployment: Deployment, request: ModelRequest): EstimatedSpending {
+  const partialText = ModelCallError.isInstance(error) ? (error.details.partialText ?? '') : '';
+  const usage = {
+    inputTokens: promptTokensOn(deployment, request),
+    cachedInputTokens: 0,
+    outputTokens: tokenCounterFor(deployment.model, deploymentEncoding(deployment)).text(partialText),
+  };
+  return { usage, costMicros: costMicrosOf(deployment.prices, usage), provider: deployment.provider, modelId: deployment.model };
 }

@@ -1,5 +1,5 @@
 import { ModelCallError } from '../model-call-error.js';
-import type { LanguageModel, ModelRequest, ModelResult, ModelStreamPart } from '../model-spec.js';
+import type { LanguageModel, ModelRequest, ModelResult, ModelStreamPart, ModelUsage } from '../model-spec.js';
 import type { RoutingReport } from '../routing/routing-report.js';
 
 /** A result as the gateway returns it: the provider's, plus how it was routed and what it cost. */
@@ -26,10 +26,28 @@ export interface GatewayModel extends LanguageModel {
  * `partialText` included) with the routing report. Still a ModelCallError, so callers
  * that only know that type keep working; the original is its `cause`.
  */
+/**
+ * What a call that failed after streaming output cost: the provider bills the prompt and
+ * the output it sent, though a cut stream reports no usage, so both are counted with the
+ * deployment's tokenizer and priced at its prices.
+ */
+export interface EstimatedSpending {
+  usage: ModelUsage;
+  costMicros: number;
+  provider: string;
+  modelId: string;
+}
+
+/** What a gateway error says a cut stream cost; undefined for anything else. */
+export function estimatedSpendingOf(error: unknown): EstimatedSpending | undefined {
+  return error instanceof GatewayCallError ? error.spent : undefined;
+}
+
 export class GatewayCallError extends ModelCallError {
   constructor(
     error: ModelCallError,
     readonly routing: RoutingReport,
+    readonly spent?: EstimatedSpending,
   ) {
     super(error.kind, error.message, { ...error.details, cause: error });
     this.name = 'GatewayCallError';

@@ -3,7 +3,7 @@ import type { Deployment } from '../routing/deployments.js';
 import type { LatencyTracker } from '../routing/latency-tracker.js';
 import { snapshotReport, type RoutingReport } from '../routing/routing-report.js';
 import type { Clock } from './clock.js';
-import { GatewayCallError } from './gateway-call-error.js';
+import { GatewayCallError, type EstimatedSpending } from './gateway-call-error.js';
 import { CircuitOpenError } from './with-circuit-breaker.js';
 
 /**
@@ -19,8 +19,8 @@ export interface GatewayCall {
   failed(deployment: Deployment, error: unknown, startedAt: number, streamed: boolean): boolean;
   /** The error once no deployment is left. */
   exhausted(): unknown;
-  /** The error as the caller gets it: with the report when it is a ModelCallError. */
-  surface(error: unknown): unknown;
+  /** The error as the caller gets it: with the report (and what a cut stream cost) when it is a ModelCallError. */
+  surface(error: unknown, spent?: EstimatedSpending): unknown;
   snapshot(): RoutingReport;
 }
 
@@ -74,9 +74,9 @@ export function startGatewayCall(report: RoutingReport, latency: LatencyTracker,
       const skipped = report.candidates.map((candidate) => `${candidate.deployment}: ${candidate.reason}`).join('; ');
       return new ModelCallError('context-overflow', `${report.alias}: no deployment has room for this request (${skipped})`);
     },
-    surface(error) {
+    surface(error, spent) {
       finish();
-      return ModelCallError.isInstance(error) ? new GatewayCallError(error, snapshotReport(report)) : error;
+      return ModelCallError.isInstance(error) ? new GatewayCallError(error, snapshotReport(report), spent) : error;
     },
     snapshot: () => snapshotReport(report),
   };

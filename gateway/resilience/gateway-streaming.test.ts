@@ -4,7 +4,10 @@ import { parseGatewayConfig } from '../routing/deployments.js';
 import { routingReportOf } from '../routing/routing-report.js';
 import { createManualClock, systemClock } from './clock.js';
 import { createGateway } from './create-gateway.js';
-import { ask, failure, fakeDeployment, gatewayModelOver, modelsSince as requestedSince, scenario, streamed, type DeploymentInput } from './gateway-test-helpers.js';
+import { ask, failure, fakeDeployment, gatewayModelOver, modelsSince as requestedSince, scenario, streamed, TEST_PRICES, type DeploymentInput } from './gateway-test-helpers.js';
+import { estimatedSpendingOf } from './gateway-call-error.js';
+import { costMicrosOf } from '../routing/estimate-cost.js';
+import { tokenCounterFor } from '../tokens/count-tokens.js';
 
 let upstream: FakeUpstream;
 beforeAll(async () => {
@@ -49,6 +52,11 @@ describe('timeouts and streamed output', () => {
     expect(report?.chosen).toBe('flaky');
     expect(report?.attempts).toEqual([expect.objectContaining({ deployment: 'flaky', outcome: 'disconnected', retryRefused: 'output-streamed' })]);
     expect(report?.candidates.map((candidate) => candidate.reason)).toEqual(['priority 1; failed (disconnected) after streaming output', 'priority 2; not tried']);
+    // The provider bills the prompt and the words it sent, though a cut stream reports no usage.
+    const request = ask('[[fake: reply="alpha beta gamma delta"]]');
+    const usage = { inputTokens: tokenCounterFor('fake-flaky').request(request), cachedInputTokens: 0, outputTokens: tokenCounterFor('fake-flaky').text('alpha beta') };
+    expect(estimatedSpendingOf(error)).toEqual({ usage, costMicros: costMicrosOf(TEST_PRICES, usage), provider: 'openai-compatible', modelId: 'fake-flaky' });
+    expect(usage.outputTokens).toBeGreaterThan(0);
   });
 
   it('ends a stream that goes quiet after its first words with a timeout keeping them, without falling back', async () => {

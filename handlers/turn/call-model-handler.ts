@@ -12,6 +12,7 @@ import { coalesceParts } from './stream-bursts.js';
 import { cachedCompletion, lookUpCachedAnswer, rememberAnswer, type CacheLookup } from './cached-model-call.js';
 import type { BudgetExhaustedError } from '../../gateway/budgets/index.js';
 import { routingReportOf } from '../../gateway/routing/routing-report.js';
+import { estimatedSpendingOf } from '../../gateway/resilience/gateway-call-error.js';
 import { RetryLaterError } from '../../infra/bus/port.js';
 import type { TurnDelta } from '../../infra/deltas/port.js';
 import type { PipelineHandler } from '../pipeline-handler.js';
@@ -144,7 +145,7 @@ export async function performModelCall(
     }
     if (!result) throw new ModelCallError('disconnected', 'the stream ended without a finish part');
   } catch (error) {
-    settleBudget(dependencies.budgets, hold, 0, dependencies.logger);
+    settleBudget(dependencies.budgets, hold, estimatedSpendingOf(error)?.costMicros ?? 0, dependencies.logger);
     return failedCall(dependencies, call, error, performance.now() - started);
   }
   const routing = routingReportOf(result);
@@ -241,6 +242,7 @@ function failedCall(dependencies: TurnPipelineDependencies, call: PlannedModelCa
       message: known.message,
       retryable: known.retryable,
       partialText: known.details.partialText,
+      ...estimatedSpendingOf(error),
       attempts: Math.max(1, routing?.attempts.length ?? 0),
       routing,
       now: new Date(),

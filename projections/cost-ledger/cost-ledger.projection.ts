@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { RecordedEvent } from '../../domain/events/envelope.js';
+import type { ModelCallFailedData } from '../../domain/turn/events/model-call-events.js';
 import { idOf } from '../../domain/shared/stream-id.js';
 import type { Projection } from '../projection.js';
 import type { ReadModelDatabase } from '../read-model-database.js';
@@ -10,14 +11,14 @@ import { fingerprintVersion, type PriceTable } from './price-table.js';
 type Writer = Transaction<ReadModelDatabase>;
 
 /** Bump when the ledger's rules change; the price table's fingerprint is mixed in too. */
-const LEDGER_RULES_VERSION = 2;
+const LEDGER_RULES_VERSION = 3;
 
 /** Rows per statement: far below PostgreSQL's 65,535 parameters at 12 columns a row. */
 const ROWS_PER_STATEMENT = 1_000;
 
 /**
- * Usage and cost by tenant, user, feature, model, deployment and day, of chat calls and
- * embeddings calls alike. Cost is computed
+ * Usage and cost by tenant, user, feature, model, deployment and day, of chat calls
+ * (those that failed after streaming output included) and embeddings calls alike. Cost is computed
  * here from the configured prices, not copied from the events, and the version follows
  * the price table: a changed table rebuilds the ledger, re-pricing history. Writes are
  * set-based per batch (one insert of attributions, one lookup, one upsert of summed
@@ -27,7 +28,7 @@ export function createCostLedgerProjection(prices: PriceTable): Projection {
   return {
     name: 'cost-ledger',
     version: fingerprintVersion(prices, LEDGER_RULES_VERSION),
-    eventTypes: ['TurnRequested', 'ModelCallCompleted', 'EmbeddingCallCompleted'],
+    eventTypes: ['TurnRequested', 'ModelCallCompleted', 'ModelCallFailed', 'EmbeddingCallCompleted'],
     migrations: { '2026-11-24-0001-create-cost-ledger': createCostLedger },
     tables: ['cost_ledger', 'cost_ledger_turns'],
     async apply(transaction, events) {
@@ -38,7 +39,8 @@ export function createCostLedgerProjection(prices: PriceTable): Projection {
         if (!requested.has(attribution.turnId)) requested.set(attribution.turnId, attribution);
       }
       await insertAttributions(transaction, [...requested.values()]);
-      const calls = events.filter((event) => event.type === 'ModelCallCompleted');
+      // A failed call is in the ledger when it streamed output before failing, which the provider bills.
+      const calls = events.filter((event) => event.type === 'ModelCallCompleted' || (event.type === 'ModelCallFailed' && (event.data as ModelCallFailedData).usage !== undefined));
       const embeddings = events.filter((event) => event.type === 'EmbeddingCallCompleted').map((event) => embeddingLedgerEntryOf(event, prices));
       if (calls.length === 0 && embeddings.length === 0) return;
       const attributions = await withStoredAttributions(transaction, requested, calls);

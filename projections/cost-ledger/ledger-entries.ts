@@ -49,7 +49,8 @@ export function attributionOf(event: RecordedEvent): TurnAttribution {
  * cost recorded when it ran, rather than becoming free.
  */
 export function ledgerEntryOf(event: RecordedEvent, attribution: TurnAttribution | undefined, prices: PriceTable): LedgerEntry {
-  const data = event.data as ModelCallCompletedData;
+  // A failed call comes here only with the usage its cut stream is estimated to have cost, and its model.
+  const data = event.data as Pick<ModelCallCompletedData, 'usage' | 'provider' | 'modelId' | 'routing' | 'costMicros' | 'cached'>;
   const deployment = data.routing?.chosen;
   const cached = data.cached === true;
   const configured = prices.pricesOf({ deployment, provider: data.provider, modelId: data.modelId });

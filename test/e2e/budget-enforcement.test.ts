@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream/index.js';
+import { writeGatewayFile } from '../support/gateway-file.js';
 import { startTessera, type RunningTessera } from '../support/tessera-harness.js';
 import { apiClient, poll, type ApiClient } from './tessera-api.js';
 import { streamId } from '../../domain/shared/stream-id.js';
@@ -27,10 +28,8 @@ describe('hard budgets around model calls (services profile)', () => {
 
   beforeAll(async () => {
     upstream = await startFakeUpstream();
-    const file = join(mkdtempSync(join(tmpdir(), 'tessera-budget-')), 'gateway.json');
-    const deployment = { name: 'metered', provider: 'openai-compatible', baseUrl: upstream.url, apiKey: 'k', model: 'fake-metered', contextWindow: 100_000, prices: PRICES };
-    writeFileSync(file, JSON.stringify({ aliases: { 'chat/default': { deployments: [deployment] } } }));
-    tessera = await startTessera('services', { TESSERA_GATEWAY_CONFIG_FILE: file });
+    const deployment = { name: 'metered', provider: 'openai-compatible' as const, baseUrl: upstream.url, apiKey: 'k', model: 'fake-metered', contextWindow: 100_000, prices: PRICES };
+    tessera = await startTessera('services', { TESSERA_GATEWAY_CONFIG_FILE: writeGatewayFile({ aliases: { 'chat/default': { deployments: [deployment] } } }) });
     api = apiClient(tessera);
     client = new OpenAI({ baseURL: `${tessera.url}/v1`, apiKey: tessera.tenant.key, maxRetries: 0 });
   });
@@ -133,7 +132,7 @@ describe('budget events still owed when the process stops (embedded, on a data d
     const upstream = await startFakeUpstream();
     const directory = mkdtempSync(join(tmpdir(), 'tessera-budget-shutdown-'));
     const file = join(directory, 'gateway.json');
-    const deployment = { name: 'metered', provider: 'openai-compatible', baseUrl: upstream.url, apiKey: 'k', model: 'fake-metered', contextWindow: 100_000, prices: PRICES };
+    const deployment = { name: 'metered', provider: 'openai-compatible' as const, baseUrl: upstream.url, apiKey: 'k', model: 'fake-metered', contextWindow: 100_000, prices: PRICES };
     writeFileSync(file, JSON.stringify({ aliases: { 'chat/default': { deployments: [deployment] } } }));
     const tessera = await startTessera('embedded', { TESSERA_DATA_DIR: directory, TESSERA_GATEWAY_CONFIG_FILE: file, ...settings });
     const window = streamId('budget', `${tessera.tenant.id}.tenant.${new Date().toISOString().slice(0, 10)}`);

@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddingCallCompletedData, EmbeddingCallFailedData } from '../../domain/embedding/embedding-events.js';
 import { streamId } from '../../domain/shared/stream-id.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream/index.js';
+import { writeGatewayFile } from '../support/gateway-file.js';
 import { startTessera, type RunningTessera } from '../support/tessera-harness.js';
 import { apiClient, expectProblem, poll, type ApiClient } from './tessera-api.js';
 
@@ -32,10 +30,9 @@ describe.each(['embedded', 'services'] as const)('embeddings calls through the g
 
   beforeAll(async () => {
     upstream = await startFakeUpstream();
-    const file = join(mkdtempSync(join(tmpdir(), 'tessera-embeddings-')), 'gateway.json');
     const deployment = (name: string, model: string, prices: typeof EMBED_PRICES, headers?: Record<string, string>) => ({
       name,
-      provider: 'openai-compatible',
+      provider: 'openai-compatible' as const,
       baseUrl: upstream.url,
       apiKey: 'k',
       model,
@@ -43,17 +40,14 @@ describe.each(['embedded', 'services'] as const)('embeddings calls through the g
       prices,
       ...(headers && { headers }),
     });
-    writeFileSync(
-      file,
-      JSON.stringify({
-        aliases: {
-          'chat/default': { deployments: [deployment('chat', 'fake-chat', CHAT_PRICES)] },
-          'embed/default': {
-            deployments: [deployment('embed-down', 'fake-embed', EMBED_PRICES, { 'x-fake-scenario': 'status=503' }), deployment('embed-up', 'fake-embed', EMBED_PRICES)],
-          },
+    const file = writeGatewayFile({
+      aliases: {
+        'chat/default': { deployments: [deployment('chat', 'fake-chat', CHAT_PRICES)] },
+        'embed/default': {
+          deployments: [deployment('embed-down', 'fake-embed', EMBED_PRICES, { 'x-fake-scenario': 'status=503' }), deployment('embed-up', 'fake-embed', EMBED_PRICES)],
         },
-      }),
-    );
+      },
+    });
     // A short lease bounds how long an embeddings call may run.
     tessera = await startTessera(profile, { TESSERA_GATEWAY_CONFIG_FILE: file, TESSERA_MODEL_CALL_LEASE_MS: String(CALL_LEASE_MS) });
     api = apiClient(tessera);

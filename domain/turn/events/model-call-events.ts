@@ -104,6 +104,15 @@ export const ModelCallFailed = defineEventType({
     retryable: z.boolean(),
     /** Output received before the failure (a stream cut mid-answer). */
     partialText: z.string().optional(),
+    /**
+     * Set when output was streamed before the failure, which the provider bills though a
+     * cut stream reports no usage: the prompt and the output received, counted with the
+     * deployment's tokenizer, and their price; with the provider and model that sent it.
+     */
+    usage: modelUsageSchema.optional(),
+    costMicros: z.number().int().min(0).optional(),
+    provider: name.optional(),
+    modelId: name.optional(),
     attempts: z.number().int().min(1),
     routing: routingSchema.optional(),
     /** Set when a hard budget refused the call before it went out: what it had left. */
