@@ -75,7 +75,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const modelFor = (deployment: Deployment): GuardedModel => {
     let model = guarded.get(deployment.name);
     if (!model) {
-      const timed = withTimeouts(createModel(deployment), { ...deployment.timeouts, clock: options.timeoutClock ?? systemClock });
+      const timed = withTimeouts(createModel(deployment), { ...(deployment.timeouts ?? config.timeouts), clock: options.timeoutClock ?? systemClock });
       model = withCircuitBreaker(timed, breakerOptions(deployment));
       guarded.set(deployment.name, model);
     }

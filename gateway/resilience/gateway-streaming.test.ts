@@ -36,6 +36,26 @@ describe('timeouts and streamed output', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
+  it('takes the file\'s timeouts for a deployment that sets none, and its own where it does', async () => {
+    const config = parseGatewayConfig({
+      timeouts: { firstTokenMs: 150 },
+      aliases: {
+        'chat/default': {
+          deployments: [deployment('hanging', scenario('hang-before-first-token=5000')), deployment('patient', { ...scenario('hang-before-first-token=400'), timeouts: { firstTokenMs: 2_000 } })],
+        },
+      },
+    });
+    const model = createGateway(config, { clock: createManualClock(), random: () => 0.5, retry: { maxRetries: 0 } }).languageModel('chat/default');
+    const started = Date.now();
+    const { text, report } = await streamed(model, ask('who waits?'));
+    expect(text).toBe('echo: who waits?');
+    expect(report.attempts.map((attempt) => [attempt.deployment, attempt.outcome])).toEqual([
+      ['hanging', 'timeout'],
+      ['patient', 'ok'],
+    ]);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it('ends a stream cut mid-answer with the partial text, without retrying or falling back', async () => {
     const model = gatewayModelOver([deployment('flaky', scenario('disconnect-after-chunks=3')), deployment('backup')]);
     const mark = upstream.requests.length;

@@ -47,6 +47,15 @@ const breakerSchema = z
 
 export type BreakerConfig = z.output<typeof breakerSchema>;
 
+/** Time to the first token, idle time between chunks, and the whole call, per attempt. */
+const timeoutsSchema = z
+  .strictObject({ firstTokenMs: milliseconds.optional(), idleMs: milliseconds.optional(), totalMs: milliseconds.optional() })
+  .superRefine(({ firstTokenMs, idleMs, totalMs }, context) => {
+    if (totalMs !== undefined && ((firstTokenMs ?? 0) > totalMs || (idleMs ?? 0) > totalMs)) {
+      context.addIssue({ code: 'custom', message: 'firstTokenMs and idleMs must not exceed totalMs' });
+    }
+  });
+
 const deploymentSchema = (environment: SecretEnvironment) =>
   z
     .strictObject({
@@ -71,9 +80,8 @@ const deploymentSchema = (environment: SecretEnvironment) =>
       prices: z.strictObject({ inputPerMillion: pricePerMillion, cachedInputPerMillion: pricePerMillion, outputPerMillion: pricePerMillion }),
       /** Share of traffic under the `weighted` strategy, relative to the alias's other weights; 1 when unset. */
       weight: z.number().positive().optional(),
-      timeouts: z
-        .strictObject({ firstTokenMs: milliseconds.optional(), idleMs: milliseconds.optional(), totalMs: milliseconds.optional() })
-        .optional(),
+      /** This deployment's timeouts, in place of the file's `timeouts`. */
+      timeouts: timeoutsSchema.optional(),
       /** This deployment's breaker, in place of the file's `breaker`. */
       breaker: breakerSchema.optional(),
     })
@@ -83,10 +91,6 @@ const deploymentSchema = (environment: SecretEnvironment) =>
       }
       if (deployment.maxOutputTokens !== undefined && deployment.maxOutputTokens >= deployment.contextWindow) {
         context.addIssue({ code: 'custom', path: ['maxOutputTokens'], message: 'must be smaller than contextWindow' });
-      }
-      const { firstTokenMs, idleMs, totalMs } = deployment.timeouts ?? {};
-      if (totalMs !== undefined && ((firstTokenMs ?? 0) > totalMs || (idleMs ?? 0) > totalMs)) {
-        context.addIssue({ code: 'custom', path: ['timeouts'], message: 'firstTokenMs and idleMs must not exceed totalMs' });
       }
     });
 
@@ -112,6 +116,8 @@ export const gatewayConfigSchema = (environment: SecretEnvironment) =>
       tasks: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), aliasName).default({}),
       /** Every deployment's breaker, unless the deployment sets its own. */
       breaker: breakerSchema.optional(),
+      /** Every deployment's timeouts, unless the deployment sets its own. */
+      timeouts: timeoutsSchema.optional(),
     })
     .superRefine((config, context) => {
       const seen = new Map<string, { alias: string; deployment: unknown }>();

@@ -27,6 +27,14 @@ const MAX_PARTS_PER_BURST = 256;
 /** How long a started call belongs to whoever started it, unless the dependencies say otherwise (as TESSERA_MODEL_CALL_LEASE_MS). */
 export const DEFAULT_MODEL_CALL_LEASE_MS = 150_000;
 
+/**
+ * A live starter ends its call at the lease and records the timeout; another worker
+ * waits this much longer, so it takes over only a call whose starter is gone.
+ */
+export function takeoverAfterMs(leaseMs: number): number {
+  return leaseMs + Math.max(1_000, leaseMs / 10);
+}
+
 /** What a model call needs once the turn is known to be waiting for one. */
 export interface PlannedModelCall {
   turnId: string;
@@ -117,15 +125,18 @@ export async function performModelCall(
   if (cached.hit) return answerFromCache(dependencies, call, cached.hit, { started });
   const hold = await holdBudget(dependencies.budgets, call, request);
   if (hold && 'refused' in hold) return budgetRefusal(call, hold.refused);
+  // Past its lease another worker would make the call again, and its budget hold may lapse: it ends first.
+  const leaseMs = dependencies.modelCallLeaseMs ?? DEFAULT_MODEL_CALL_LEASE_MS;
+  const lease = AbortSignal.timeout(leaseMs);
   try {
     // Nobody waits for the tokens of an unstreamed turn, so none are published.
     if (!call.streamed) {
-      result = await model.generate(request);
+      result = await model.generate({ ...request, abortSignal: lease });
     } else {
       // A claim that cannot be recorded stops the call at once, rather than at its next token.
       const unclaimed = startRecorded && new AbortController();
       startRecorded?.catch(() => unclaimed?.abort());
-      const parts = model.stream(unclaimed ? { ...request, abortSignal: unclaimed.signal } : request);
+      const parts = model.stream({ ...request, abortSignal: unclaimed ? AbortSignal.any([lease, unclaimed.signal]) : lease });
       // What the stream has on hand at once (a fast model's burst) goes out as few deltas.
       for await (const burst of microBatches(parts, MAX_PARTS_PER_BURST)) {
         const finish = burst.find((part) => part.type === 'finish');
@@ -146,7 +157,7 @@ export async function performModelCall(
     if (!result) throw new ModelCallError('disconnected', 'the stream ended without a finish part');
   } catch (error) {
     settleBudget(dependencies.budgets, hold, estimatedSpendingOf(error)?.costMicros ?? 0, dependencies.logger);
-    return failedCall(dependencies, call, error, performance.now() - started);
+    return failedCall(dependencies, call, error, performance.now() - started, lease.aborted ? leaseMs : undefined);
   }
   const routing = routingReportOf(result);
   const chosen = routing?.candidates.find((candidate) => candidate.deployment === routing.chosen);
@@ -229,8 +240,12 @@ function budgetRefusal(call: PlannedModelCall, refusal: BudgetExhaustedError): F
   };
 }
 
-function failedCall(dependencies: TurnPipelineDependencies, call: PlannedModelCall, error: unknown, elapsedMs: number): FailModelCall {
-  const known = ModelCallError.isInstance(error) ? error : new ModelCallError('server', error instanceof Error ? error.message : String(error));
+function failedCall(dependencies: TurnPipelineDependencies, call: PlannedModelCall, error: unknown, elapsedMs: number, leaseEndedAfterMs?: number): FailModelCall {
+  const thrown = ModelCallError.isInstance(error) ? error : new ModelCallError('server', error instanceof Error ? error.message : String(error));
+  const known =
+    leaseEndedAfterMs === undefined
+      ? thrown
+      : new ModelCallError('timeout', `the model call did not end within its lease of ${leaseEndedAfterMs} ms (TESSERA_MODEL_CALL_LEASE_MS)`, thrown.details);
   const routing = routingReportOf(error);
   dependencies.logger.warn({ err: error, turnId: call.turnId, callId: call.callId, elapsedMs }, 'model call failed');
   return {
@@ -274,7 +289,7 @@ export function createCallModelHandler(dependencies: TurnPipelineDependencies): 
       const { call } = planned;
       const inFlight = state.status === 'none' ? undefined : state.modelCalls.find((tracked) => tracked.callId === call.callId && tracked.outcome === 'started');
       const startedElsewhere = inFlight !== undefined && inFlight.startedBy !== dependencies.processId;
-      const leaseLeftMs = startedElsewhere && inFlight.startedAt ? Date.parse(inFlight.startedAt) + leaseMs - Date.now() : 0;
+      const leaseLeftMs = startedElsewhere && inFlight.startedAt ? Date.parse(inFlight.startedAt) + takeoverAfterMs(leaseMs) - Date.now() : 0;
       if (leaseLeftMs > 0) throw new RetryLaterError(leaseLeftMs, `model call ${call.callId} is in flight elsewhere`);
       await runTurnCommand(dependencies.store, event, 'model-call/start', startModelCallCommand(call, dependencies.processId));
       const outcome = await performModelCall(dependencies, call);

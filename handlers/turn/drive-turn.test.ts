@@ -10,7 +10,9 @@ import { streamId } from '../../domain/shared/stream-id.js';
 import { RetryLaterError } from '../../infra/bus/port.js';
 import { loadConfig } from '../../infra/config/load-config.js';
 import { startFakeUpstream, type FakeUpstream } from '../../test/support/fake-upstream/index.js';
-import { createCallModelHandler } from './call-model-handler.js';
+import { createCallModelHandler, planModelCall, startModelCallCommand, takeoverAfterMs } from './call-model-handler.js';
+import { loadTurnForHandler, runTurnCommand } from './turn-pipeline-context.js';
+import type { PromptBuiltData } from '../../domain/turn/events/prompt-built.js';
 import { createTurnDriver } from './drive-turn.js';
 import { untilRecorded } from '../../api/turns/drive-to-end.js';
 import { InvalidAppendError } from '../../infra/event-store/errors.js';
@@ -293,19 +295,26 @@ describe('driving a turn inline', () => {
     expect(upstreamCallsFor(marker)).toBe(1);
   });
 
-  it('lets a worker take over a call whose lease ran out (its starter presumed dead), recording one completion', async () => {
+  it('lets a worker take over a call whose starter is gone once the lease and its grace have passed, recording one completion', async () => {
     const marker = randomUUID();
-    const turn = await newTurn(`Orphan. ${marker} [[fake: reply="Taken over." delay=400]]`);
-    const driving = createTurnDriver(dependencies, emptyRetriever).drive(turn);
-    await vi.waitFor(() => expect(upstreamCallsFor(marker)).toBe(1), { timeout: 5_000, interval: 5 });
+    const turn = await newTurn(`Orphan. ${marker} [[fake: reply="Taken over."]]`);
+    const [requested] = await turnEvents(turn.turnId);
+    await turnPipelineHandlers(dependencies, emptyRetriever).find((handler) => handler.name === 'turn-build-prompt')!.handle(requested!);
     const prompt = (await turnEvents(turn.turnId)).find((event) => event.type === 'PromptBuilt')!;
+    // A process records the call's start and dies before calling.
+    const planned = planModelCall(await loadTurnForHandler(dependencies, turn.turnId), { id: prompt.id, data: prompt.data as PromptBuiltData }, dependencies);
+    if (!planned || !('call' in planned)) throw new Error('expected a model call to plan');
+    await runTurnCommand(dependencies.store, prompt, 'model-call/start', startModelCallCommand(planned.call, 'dead-process'));
 
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    await createCallModelHandler({ ...dependencies, localDrives: undefined, processId: 'another-process', modelCallLeaseMs: 50 }).handle(prompt);
-    expect(upstreamCallsFor(marker)).toBe(2);
-    await driving;
-    const completions = (await turnEvents(turn.turnId)).filter((event) => event.type === 'ModelCallCompleted');
-    expect(completions).toHaveLength(1);
+    const leaseMs = 300;
+    const worker = createCallModelHandler({ ...dependencies, localDrives: undefined, processId: 'another-process', modelCallLeaseMs: leaseMs });
+    const early = await worker.handle(prompt).then(() => undefined, (error: unknown) => error);
+    expect(early).toBeInstanceOf(RetryLaterError);
+    await new Promise((resolve) => setTimeout(resolve, takeoverAfterMs(leaseMs)));
+    await worker.handle(prompt);
+    expect(upstreamCallsFor(marker)).toBe(1);
+    const types = (await turnEvents(turn.turnId)).map((event) => event.type);
+    expect(types.filter((type) => type === 'ModelCallCompleted')).toHaveLength(1);
   });
 
   it('lets the process that started a call take it up again at once, lease or not', async () => {

@@ -105,7 +105,7 @@ export const settings = {
   turnDriveMaxInFlight: setting('TESSERA_TURN_DRIVE_MAX_IN_FLIGHT', count.max(100_000).default(256), '256',
     'Turns an API process drives inline at once. Each holds its model call and state in memory until it ends; past this, a turn is recorded and the pipeline workers take it at their own pace.'),
   modelCallLeaseMs: setting('TESSERA_MODEL_CALL_LEASE_MS', milliseconds.default(150_000), '150000',
-    'A started model call belongs to the process that started it this long; after that a pipeline worker calls again (the starter is presumed dead). Keep it above the longest call with retries. An embeddings call that runs longer ends in a timeout.'),
+    'A started model call belongs to the process that started it this long: a call (chat or embeddings, retries and fallbacks included) still running then ends in a timeout, its partial output recorded, so no budget hold outlives its call. A tenth of it later (at least 1 s) a pipeline worker calls again, the starter presumed dead. Keep it above the longest call you expect.'),
   handlerConcurrency: setting('TESSERA_HANDLER_CONCURRENCY', count.max(1_000).default(16), '16',
     'Messages each pipeline handler works on at once, per process.'),
   handlerMaxDeliveries: setting('TESSERA_HANDLER_MAX_DELIVERIES', count.max(100).default(5), '5',

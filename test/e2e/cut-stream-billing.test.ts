@@ -4,10 +4,16 @@ import { streamId } from '../../domain/shared/stream-id.js';
 import type { ModelCallFailedData } from '../../domain/turn/events/model-call-events.js';
 import { costMicrosOf } from '../../gateway/routing/index.js';
 import { tokenCounterFor } from '../../gateway/tokens/count-tokens.js';
+import type { FakeUpstream } from '../support/fake-upstream/index.js';
 import { startGatewayFixture, type GatewayFixture } from '../support/gateway-file.js';
 import { apiClient, poll, type ApiClient } from './tessera-api.js';
 
 const PRICES = { inputPerMillion: 2_000, cachedInputPerMillion: 1_000, outputPerMillion: 8_000 };
+const LEASE_MS = 2_000;
+const CHUNK_DELAY_MS = 400;
+const gatewayOver = (upstream: FakeUpstream) => ({
+  aliases: { 'chat/default': { deployments: [{ name: 'flaky', provider: 'openai-compatible' as const, baseUrl: upstream.url, apiKey: 'k', model: 'fake-chat', contextWindow: 100_000, prices: PRICES }] } },
+});
 
 /**
  * A stream cut after the provider sent part of its answer: the provider bills it, though
@@ -18,16 +24,15 @@ describe.each(['embedded', 'services'] as const)('a streamed answer cut mid-way 
   let api: ApiClient;
 
   beforeAll(async () => {
-    fixture = await startGatewayFixture(profile, (upstream) => ({
-      aliases: { 'chat/default': { deployments: [{ name: 'flaky', provider: 'openai-compatible', baseUrl: upstream.url, apiKey: 'k', model: 'fake-chat', contextWindow: 100_000, prices: PRICES }] } },
-    }));
+    // Slow chunks and a short lease: a long answer outlives its call's lease.
+    fixture = await startGatewayFixture(profile, gatewayOver, { upstream: { chunkDelayMs: CHUNK_DELAY_MS }, environment: { TESSERA_MODEL_CALL_LEASE_MS: String(LEASE_MS) } });
     api = apiClient(fixture.tessera);
     expect((await api.request('PUT', '/v1/budgets', { body: { scope: 'tenant', period: 'daily', limitMicros: 1_000_000_000, enforcement: 'hard' } })).status).toBe(200);
   });
   afterAll(() => fixture.close());
 
-  it('tells the client why after the words it got, records them with what they cost, and counts that in the budget and the ledger', async () => {
-    const content = 'Tell me everything [[fake: reply="alpha beta gamma delta epsilon zeta" disconnect-after-chunks=3]]';
+  /** Streams a completion that fails part-way; returns what the client received, its error and the turn's events. */
+  const cutStream = async (content: string) => {
     const { data: stream, response } = await fixture.client.chat.completions
       .create({ model: 'chat/default', messages: [{ role: 'user', content }], stream: true })
       .withResponse();
@@ -38,18 +43,27 @@ describe.each(['embedded', 'services'] as const)('a streamed answer cut mid-way 
       () => undefined,
       (error: unknown) => error,
     );
-    expect(failure).toBeInstanceOf(OpenAI.APIError);
-    const turnId = response.headers.get('x-tessera-turn-id')!;
+    const { events } = await fixture.tessera.backend.store.readStream(streamId('turn', response.headers.get('x-tessera-turn-id')!));
+    return { received: received.join(''), failure, events };
+  };
 
-    const { events } = await fixture.tessera.backend.store.readStream(streamId('turn', turnId));
+  /** The estimate a cut call is billed at: the prompt and the output it got, counted with the deployment's tokenizer. */
+  const estimateFor = (content: string, partialText: string) => {
+    const counter = tokenCounterFor('fake-chat');
+    return { inputTokens: counter.messages([{ role: 'user', content }]), cachedInputTokens: 0, outputTokens: counter.text(partialText) };
+  };
+
+  it('tells the client why after the words it got, records them with what they cost, and counts that in the budget and the ledger', async () => {
+    const content = 'Tell me everything [[fake: reply="alpha beta gamma delta epsilon zeta" disconnect-after-chunks=3]]';
+    const { received, failure, events } = await cutStream(content);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
     expect(events.map((event) => event.type)).toEqual(['TurnRequested', 'PromptBuilt', 'ModelCallStarted', 'ModelCallFailed', 'TurnFailed']);
     const failed = events[3]!.data as ModelCallFailedData;
     expect(failed.partialText).toBeTruthy();
-    expect(received.join('')).toBe(failed.partialText);
+    expect(received).toBe(failed.partialText);
     expect(events[4]!.data).toMatchObject({ reason: 'model-call-failed' });
 
-    const counter = tokenCounterFor('fake-chat');
-    const usage = { inputTokens: counter.messages([{ role: 'user', content }]), cachedInputTokens: 0, outputTokens: counter.text(failed.partialText!) };
+    const usage = estimateFor(content, failed.partialText!);
     expect(failed).toMatchObject({ errorKind: 'disconnected', usage, costMicros: costMicrosOf(PRICES, usage), provider: 'openai-compatible', modelId: 'fake-chat' });
     expect(usage.outputTokens).toBeGreaterThan(0);
 
@@ -68,5 +82,20 @@ describe.each(['embedded', 'services'] as const)('a streamed answer cut mid-way 
       'the ledger to count the cut call',
     );
     expect(ledger).toMatchObject({ calls: 1, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costMicros: costMicrosOf(PRICES, usage) });
+  });
+
+  it('ends a call still running at its lease in a timeout, keeping and billing what it streamed, so no other worker calls again', async () => {
+    const words = Array.from({ length: 20 }, (_, index) => `word${index}`).join(' ');
+    const content = `A very long answer please [[fake: reply="${words}"]]`;
+    const started = Date.now();
+    const { received, failure, events } = await cutStream(content);
+    expect(Date.now() - started).toBeLessThan(LEASE_MS + 2_000);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    const failed = events.find((event) => event.type === 'ModelCallFailed')!.data as ModelCallFailedData;
+    expect(failed).toMatchObject({ errorKind: 'timeout', usage: estimateFor(content, failed.partialText!) });
+    expect(failed.message).toContain('TESSERA_MODEL_CALL_LEASE_MS');
+    expect(received).toBe(failed.partialText);
+    expect(failed.partialText!.split(' ').length).toBeLessThan(20);
+    expect(events.filter((event) => event.type === 'ModelCallStarted')).toHaveLength(1);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { GatewayConfigInput } from '../../gateway/routing/deployments.js';
-import { startFakeUpstream, type FakeUpstream } from './fake-upstream/index.js';
+import { startFakeUpstream, type FakeUpstream, type FakeUpstreamOptions } from './fake-upstream/index.js';
 import { startTessera, type HarnessProfile, type RunningTessera } from './tessera-harness.js';
 
 /** Writes a gateway file for a test's Tessera (`TESSERA_GATEWAY_CONFIG_FILE`) and returns its path. */
@@ -25,10 +25,10 @@ export interface GatewayFixture {
 export async function startGatewayFixture(
   profile: HarnessProfile,
   gatewayFor: (upstream: FakeUpstream) => GatewayConfigInput,
-  environment: Record<string, string> = {},
+  options: { environment?: Record<string, string>; upstream?: FakeUpstreamOptions } = {},
 ): Promise<GatewayFixture> {
-  const upstream = await startFakeUpstream();
-  const tessera = await startTessera(profile, { TESSERA_GATEWAY_CONFIG_FILE: writeGatewayFile(gatewayFor(upstream)), ...environment });
+  const upstream = await startFakeUpstream(options.upstream);
+  const tessera = await startTessera(profile, { TESSERA_GATEWAY_CONFIG_FILE: writeGatewayFile(gatewayFor(upstream)), ...options.environment });
   return {
     upstream,
     tessera,
