@@ -30,6 +30,7 @@ export const problemResponses = {
   422: problemSchema,
   429: problemSchema,
   500: problemSchema,
+  504: problemSchema,
 } as const;
 
 /**

@@ -6,6 +6,7 @@ import { conversationRoutes } from '../../api/conversations/conversation-routes.
 import { budgetRoutes } from '../../api/budgets/budget-routes.js';
 import { usageRoutes } from '../../api/usage/usage-routes.js';
 import { createIdempotencyStore, migrateIdempotencyKeys } from '../../api/idempotency/idempotency-store.js';
+import { installRequestDeadline } from '../../api/request-deadline.js';
 import type { Config } from '../../infra/config/settings.js';
 import { startStreamEventHub } from '../../infra/event-store/stream-event-hub.js';
 import { turnRoutes } from '../../api/turns/turn-routes.js';
@@ -23,6 +24,8 @@ import { createEmbeddingBudgets } from './model-budgets.js';
 
 export const TESSERA_VERSION = '0.1.0';
 
+const REQUEST_DEADLINE_MARGIN_MS = 1_000;
+
 /** The Fastify server with Tessera's API plugin, limits and timeouts from configuration. */
 export async function buildApi(backend: Backend, config: Config, logger: Logger): Promise<FastifyInstance> {
   await migrateIdempotencyKeys(backend.readModels);
@@ -38,6 +41,8 @@ export async function buildApi(backend: Backend, config: Config, logger: Logger)
     return503OnClosing: true,
     genReqId: () => crypto.randomUUID(),
   });
+  // A backstop past the routes' own deadlines (a completion's turn), which answer with more to say.
+  installRequestDeadline(app, config.httpRequestTimeoutMs + REQUEST_DEADLINE_MARGIN_MS);
   const idempotency = createIdempotencyStore(backend.readModels);
   const deltas = await backend.deltas();
   const turnDefaults = {

@@ -119,7 +119,7 @@ export const settings = {
   httpBodyLimitBytes: setting('TESSERA_HTTP_BODY_LIMIT_BYTES', count.max(100 * 1024 * 1024).default(1_048_576), '1048576',
     'Largest request body; larger ones get 413 problem+json.'),
   httpRequestTimeoutMs: setting('TESSERA_HTTP_REQUEST_TIMEOUT_MS', milliseconds.default(120_000), '120000',
-    'Longest a non-streaming request may take end to end.'),
+    'Longest a non-streaming request may take end to end: receiving it, and (1 s later, past the routes\' own deadlines) handling it, answered 504 TESSERA_REQUEST_TIMEOUT. Streams are not bounded by it.'),
   httpShutdownGraceMs: setting('TESSERA_HTTP_SHUTDOWN_GRACE_MS', milliseconds.default(10_000), '10000',
     'On SIGTERM, how long open streams may finish before they are ended (clients resume with Last-Event-ID).'),
   heapGrowthPercent: setting('TESSERA_HEAP_GROWTH_PERCENT', z.coerce.number().int().min(0).max(300).optional(), '50 embedded, 100 services',

@@ -1,0 +1,25 @@
+import type { FastifyInstance } from 'fastify';
+import { sendProblem } from './errors/error-handler.js';
+import { problem } from './errors/problem.js';
+
+/**
+ * Answers a request not answered within `deadlineMs` with a 504 problem. Node's request
+ * timeout covers only receiving a request; Fastify's own handler timeout is cleared when
+ * a POST body has been read, so it never fires for the routes that matter. Streams are
+ * hijacked replies and are not bounded here. The work the request started carries on and
+ * is recorded as usual.
+ */
+export function installRequestDeadline(app: FastifyInstance, deadlineMs: number): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const timer = setTimeout(() => {
+      if (reply.sent || reply.raw.headersSent) return;
+      request.log.warn({ deadlineMs }, 'request answered 504: it ran past its deadline');
+      void sendProblem(
+        reply,
+        problem(504, 'TESSERA_REQUEST_TIMEOUT', `the request did not finish within ${deadlineMs} ms; what it started may still complete and be recorded`, [], request.url),
+      );
+    }, deadlineMs);
+    timer.unref();
+    reply.raw.once('close', () => clearTimeout(timer));
+  });
+}
