@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../infra/config/load-config.js';
 import { startFakeUpstream, type FakeUpstream } from '../../test/support/fake-upstream/index.js';
 import { createModels } from './models.js';
+import { routingReportOf } from '../../gateway/routing/routing-report.js';
 
 let upstream: FakeUpstream;
 beforeAll(async () => {
@@ -9,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => upstream.close());
 
-describe('the one provider of TESSERA_MODEL_BASE_URL', () => {
+describe('the one deployment of TESSERA_MODEL_BASE_URL', () => {
   it('speaks the dialect its settings name', async () => {
     const config = loadConfig({ TESSERA_MODEL_BASE_URL: upstream.url, TESSERA_MODEL_DEVELOPER_ROLE: 'system', TESSERA_MODEL_OUTPUT_TOKENS_FIELD: 'max_completion_tokens' });
     await createModels(config)
@@ -25,6 +26,37 @@ describe('the one provider of TESSERA_MODEL_BASE_URL', () => {
     const result = await createModels(config).embeddingModel('embed/default').embed(['refund window']);
     expect(result.embeddings[0]).toHaveLength(96);
     expect(upstream.requests.at(-1)!.body).toMatchObject({ dimensions: 96 });
+  });
+
+  it('goes through the gateway: routing reported, a server error retried, first-token time bounded', async () => {
+    const config = loadConfig({ TESSERA_MODEL_BASE_URL: upstream.url, TESSERA_CHAT_MODEL: 'fake-chat', TESSERA_MODEL_TIMEOUT_MS: '300' });
+    const model = createModels(config).languageModel('chat/default');
+    const answered = await model.generate({ messages: [{ role: 'user', content: 'hello' }] });
+    expect(routingReportOf(answered)).toMatchObject({ alias: 'chat/default', chosen: 'default', attempts: [{ deployment: 'default', outcome: 'ok' }] });
+
+    const mark = upstream.requests.length;
+    const refused = await model.generate({ messages: [{ role: 'user', content: 'down [[fake: status=503]]' }] }).then(() => undefined, (thrown: unknown) => thrown);
+    expect(refused).toMatchObject({ kind: 'server' });
+    const attempts = routingReportOf(refused)?.attempts ?? [];
+    expect(attempts.length).toBeGreaterThan(1);
+    expect(upstream.requests.length - mark).toBe(attempts.length);
+
+    // A fresh process's gateway: the errors above have opened this one's breaker.
+    const fresh = createModels(config).languageModel('chat/default');
+    const started = Date.now();
+    const hung = await (async () => {
+      for await (const part of fresh.stream({ messages: [{ role: 'user', content: 'slow [[fake: hang-before-first-token=5000]]' }] })) void part;
+    })().then(() => undefined, (thrown: unknown) => thrown);
+    expect(hung).toMatchObject({ kind: 'timeout' });
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('refuses a prompt larger than TESSERA_MODEL_CONTEXT_WINDOW before calling', async () => {
+    const config = loadConfig({ TESSERA_MODEL_BASE_URL: upstream.url, TESSERA_MODEL_CONTEXT_WINDOW: '50' });
+    const mark = upstream.requests.length;
+    const error = await createModels(config).languageModel('chat/default').generate({ messages: [{ role: 'user', content: 'word '.repeat(200) }] }).then(() => undefined, (thrown: unknown) => thrown);
+    expect(error).toMatchObject({ kind: 'context-overflow' });
+    expect(upstream.requests.length).toBe(mark);
   });
 
   it('refuses a dialect it does not know, naming the setting', () => {
