@@ -92,6 +92,11 @@ export async function buildApi(backend: Backend, config: Config, logger: Logger)
       }),
     ],
   });
+  app.addHook('onClose', async () => {
+    // Turns this process is driving (a REST turn answered 202, say) finish before the backend closes under them.
+    const left = await drives?.drained(config.httpShutdownGraceMs);
+    if (left) logger.warn({ turns: left }, 'turns still being driven at shutdown: the pipeline workers take them over once their model calls\' leases end');
+  });
   app.addHook('onClose', () => hub.close());
   app.addHook('onClose', async () => rateLimits?.limits.close());
   return app;

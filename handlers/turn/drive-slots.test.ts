@@ -58,4 +58,20 @@ describe('turn drive slots', () => {
     await drive;
     expect(slots.inFlight).toBe(0);
   });
+
+  it('tells shutdown when the drives in flight have settled, or how many are left when the wait runs out', async () => {
+    const { driver, endings } = heldDriver();
+    const slots = createTurnDriveSlots(driver, 4);
+    expect(await slots.drained(10)).toBe(0);
+    const drives = [slots.admit()!.drive(turn), slots.admit()!.drive(turn)];
+    expect(await slots.drained(20)).toBe(2);
+
+    const draining = slots.drained(5_000);
+    endings[0]!.end();
+    endings[1]!.end();
+    await Promise.all(drives);
+    const started = Date.now();
+    expect(await draining).toBe(0);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
 });

@@ -16,12 +16,23 @@ export interface TurnDriveSlots {
   /** A drive when a slot is free, or undefined: then the caller records the turn for the workers. */
   admit(): AdmittedDrive | undefined;
   readonly inFlight: number;
+  /** Resolves once no turn is being driven, or after `timeoutMs`, with how many still are. */
+  drained(timeoutMs: number): Promise<number>;
 }
 
 export function createTurnDriveSlots(driver: TurnDriver, maxInFlight: number): TurnDriveSlots {
   let inFlight = 0;
+  const waiting = new Set<() => void>();
   return {
     get inFlight() {
+      return inFlight;
+    },
+    async drained(timeoutMs) {
+      if (inFlight === 0) return 0;
+      let done: (() => void) | undefined;
+      const emptied = new Promise<void>((resolve) => waiting.add((done = resolve)));
+      await Promise.race([emptied, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+      waiting.delete(done!);
       return inFlight;
     },
     admit() {
@@ -32,6 +43,7 @@ export function createTurnDriveSlots(driver: TurnDriver, maxInFlight: number): T
       const free = () => {
         slot = 'free';
         inFlight -= 1;
+        if (inFlight === 0) for (const wake of waiting) wake();
       };
       return {
         drive(turn) {
