@@ -23,7 +23,7 @@ interface OpenApiDocument {
  * The guarantees every client relies on, over real HTTP: keys, tenant isolation,
  * idempotency, bounded and well-formed input, and problem+json for every refusal.
  */
-describe('API guarantees (embedded profile)', () => {
+describe.each(['embedded', 'services'] as const)('API guarantees (%s profile)', (profile) => {
   let tessera: RunningTessera;
   let api: ApiClient;
   let other: ApiClient;
@@ -32,7 +32,7 @@ describe('API guarantees (embedded profile)', () => {
   let turnId: string;
 
   beforeAll(async () => {
-    tessera = await startTessera('embedded', { TESSERA_HTTP_BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES) });
+    tessera = await startTessera(profile, { TESSERA_HTTP_BODY_LIMIT_BYTES: String(BODY_LIMIT_BYTES) });
     api = apiClient(tessera);
     other = apiClient(tessera, tessera.otherTenant.key);
     conversationId = await api.startConversation({ title: 'tenant A' });

@@ -11,7 +11,7 @@ import { apiClient, type ApiClient } from './tessera-api.js';
 const prices = { inputPerMillion: 2, cachedInputPerMillion: 1, outputPerMillion: 8 };
 
 /** With a gateway file, a failing deployment falls back, and the turn's events explain the routing and its cost. */
-describe('turns through the gateway', () => {
+describe.each(['embedded', 'services'] as const)('turns through the gateway (%s profile)', (profile) => {
   let upstream: FakeUpstream;
   let tessera: RunningTessera;
   let api: ApiClient;
@@ -32,7 +32,7 @@ describe('turns through the gateway', () => {
         tasks: { extract: 'chat/reasoning' },
       }),
     );
-    tessera = await startTessera('embedded', { TESSERA_GATEWAY_CONFIG_FILE: file });
+    tessera = await startTessera(profile, { TESSERA_GATEWAY_CONFIG_FILE: file });
     api = apiClient(tessera);
   });
   afterAll(async () => {

@@ -5,14 +5,14 @@ import { startFakeUpstream } from '../support/fake-upstream/index.js';
 import { startTessera, type RunningTessera } from '../support/tessera-harness.js';
 
 /** Existing OpenAI clients, pointed at Tessera, work unchanged, and every call lands in the log as a turn. */
-describe('the OpenAI-compatible surface, through the real openai SDK', () => {
+describe.each(['embedded', 'services'] as const)('the OpenAI-compatible surface, through the real openai SDK (%s profile)', (profile) => {
   let upstream: Awaited<ReturnType<typeof startFakeUpstream>>;
   let tessera: RunningTessera;
   let client: OpenAI;
 
   beforeAll(async () => {
     upstream = await startFakeUpstream();
-    tessera = await startTessera('embedded', { TESSERA_MODEL_BASE_URL: upstream.url, TESSERA_CHAT_MODEL: 'fake-model' });
+    tessera = await startTessera(profile, { TESSERA_MODEL_BASE_URL: upstream.url, TESSERA_CHAT_MODEL: 'fake-model' });
     client = new OpenAI({ baseURL: `${tessera.url}/v1`, apiKey: tessera.tenant.key, maxRetries: 0 });
   });
   afterAll(async () => {

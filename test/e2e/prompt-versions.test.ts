@@ -5,11 +5,11 @@ import type { PromptBuiltData } from '../../domain/turn/events/prompt-built.js';
 import { startTessera, type RunningTessera } from '../support/tessera-harness.js';
 
 /** A conversation naming a published prompt renders its latest version, and PromptBuilt says which. */
-describe('versioned prompt templates', () => {
+describe.each(['embedded', 'services'] as const)('versioned prompt templates (%s profile)', (profile) => {
   let tessera: RunningTessera;
 
   beforeAll(async () => {
-    tessera = await startTessera('embedded');
+    tessera = await startTessera(profile);
   });
   afterAll(() => tessera.close());
 

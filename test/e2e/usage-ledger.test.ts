@@ -31,7 +31,7 @@ interface UsageReport {
 const ZERO: Amounts = { calls: 0, cachedCalls: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, costMicros: 0 };
 
 /** Ledger tests: what `GET /v1/usage` reports is what the provider reported, priced as configured. */
-describe('GET /v1/usage over the cost ledger', () => {
+describe.each(['embedded', 'services'] as const)('GET /v1/usage over the cost ledger (%s profile)', (profile) => {
   let upstream: FakeUpstream;
   let tessera: RunningTessera;
   let api: ApiClient;
@@ -71,7 +71,7 @@ describe('GET /v1/usage over the cost ledger', () => {
       ]),
     );
     writeFileSync(file, JSON.stringify({ aliases }));
-    tessera = await startTessera('embedded', { TESSERA_GATEWAY_CONFIG_FILE: file });
+    tessera = await startTessera(profile, { TESSERA_GATEWAY_CONFIG_FILE: file });
     api = apiClient(tessera);
     client = new OpenAI({ baseURL: `${tessera.url}/v1`, apiKey: tessera.tenant.key, maxRetries: 0 });
 
