@@ -2,8 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +14,7 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres-datab
 import { testServices } from '../support/services.js';
 import { closedPort } from '../support/closed-port.js';
 import { deleteRedisKeys } from '../support/redis-keys.js';
+import { deleteNatsStreams } from '../support/tessera-harness.js';
 
 const TESSERA = fileURLToPath(new URL('../../bin/tessera', import.meta.url));
 const KEY_LIMIT = 6;
@@ -210,14 +209,4 @@ async function stop(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
   await exited;
   clearTimeout(timer);
-}
-
-async function deleteNatsStreams(stream: string): Promise<void> {
-  const connection = await connect({ servers: testServices.natsUrl });
-  try {
-    const manager = await jetstreamManager(connection);
-    for (const name of [stream, `${stream}_DELTAS`, `${stream}_DEAD_LETTERS`]) await manager.streams.delete(name).catch(() => false);
-  } finally {
-    await connection.close();
-  }
 }

@@ -85,7 +85,7 @@ export async function startTessera(profile: HarnessProfile, environment: Record<
 }
 
 /** The streams a services deployment creates, so runs leave nothing on the shared server. */
-async function deleteNatsStreams(stream: string): Promise<void> {
+export async function deleteNatsStreams(stream: string): Promise<void> {
   const connection = await connect({ servers: testServices.natsUrl });
   try {
     const manager = await jetstreamManager(connection);
