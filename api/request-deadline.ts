@@ -14,6 +14,8 @@ export function installRequestDeadline(app: FastifyInstance, deadlineMs: number)
     const timer = setTimeout(() => {
       if (reply.sent || reply.raw.headersSent) return;
       request.log.warn({ deadlineMs }, 'request answered 504: it ran past its deadline');
+      // OpenAI SDKs retry a 5xx by default; a retry would start the same work a second time.
+      void reply.header('x-should-retry', 'false');
       void sendProblem(
         reply,
         problem(504, 'TESSERA_REQUEST_TIMEOUT', `the request did not finish within ${deadlineMs} ms; what it started may still complete and be recorded`, [], request.url),

@@ -118,6 +118,8 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
               },
             ), 'headers.x-tessera-conversation-id');
             const { turnId } = turn;
+            // Named at once, so an answer that comes too late (a 504) still says which turn to look up.
+            void reply.header('x-tessera-turn-id', turnId).header('x-tessera-conversation-id', conversationId);
             const turnEnd = (signal: AbortSignal) => driveToEnd({ ...dependencies, driver }, turn, signal, (error) => request.log.error({ err: error, turnId }, 'driving the turn failed; the pipeline carries it on'));
             return await answer({ turnId, conversationId, turnEnd });
           } finally {
@@ -126,8 +128,7 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
         };
 
         if (body.stream === true) {
-          return inTurn(async ({ turnId, conversationId, turnEnd }) => {
-            void reply.header('x-tessera-turn-id', turnId).header('x-tessera-conversation-id', conversationId);
+          return inTurn(async ({ turnId, turnEnd }) => {
             const sse = openSse(reply);
             await streamChatCompletion(sse, dependencies, turnId, body.model, body.stream_options?.include_usage === true, (error) =>
               request.log.error({ err: error, turnId }, 'streamed completion failed'),

@@ -39,7 +39,7 @@ function gatewayOfSettings(config: Config, baseUrl: string): GatewayConfigInput 
             contextWindow: config.modelContextWindow,
             developerRole: config.modelDeveloperRole,
             outputTokensField: config.modelOutputTokensField,
-            timeouts: { firstTokenMs: config.modelTimeoutMs, idleMs: config.modelTimeoutMs },
+            timeouts: { silenceMs: config.modelTimeoutMs },
           },
         ],
       },
@@ -51,8 +51,7 @@ function gatewayOfSettings(config: Config, baseUrl: string): GatewayConfigInput 
             model: config.embeddingModel,
             contextWindow: config.embeddingContextWindow,
             requestDimensions: config.embeddingRequestDimensions,
-            // A batch answers whole: its one silence is the whole call.
-            timeouts: { totalMs: config.modelTimeoutMs },
+            timeouts: { silenceMs: config.modelTimeoutMs },
           },
         ],
       },

@@ -4,11 +4,12 @@ import type { Config } from '../../infra/config/settings.js';
 import { createPriceTable, emptyPriceTable, type PriceTable } from '../../projections/index.js';
 
 /**
- * The prices of the gateway configuration's deployments. Without a gateway file the one
- * deployment of the TESSERA_MODEL_* settings has no prices, so its calls cost 0.
+ * The prices of the gateway file's deployments. Without a file the deployments made from
+ * the TESSERA_MODEL_* settings have no prices, so calls cost 0, and the ledger's version
+ * does not follow the model names those settings give.
  */
 export function loadPriceTable(config: Config): PriceTable {
-  const gateway = loadGatewayConfig(config);
+  const gateway = config.gatewayConfigFile ? loadGatewayConfig(config) : undefined;
   return gateway ? priceTableOf(gateway) : emptyPriceTable;
 }
 

@@ -7,18 +7,18 @@ import type { Deployment } from '../routing/deployments.js';
 const PLACEHOLDER_API_KEY = 'not-needed';
 
 /**
- * How to reach an OpenAI-compatible deployment. The provider's own silence limit is set
- * to the deployment's total timeout, so the HTTP request cannot outlive the call the
- * timeout middleware already gave up on.
+ * How to reach an OpenAI-compatible deployment. The provider's own silence limit is the
+ * deployment's `silenceMs`, else its total timeout, so the HTTP request cannot outlive
+ * the call the timeout middleware already gave up on.
  */
 export function connectionOf(deployment: Deployment): OpenAiCompatibleConnection {
   if (deployment.baseUrl === undefined) throw new TypeError(`deployment "${deployment.name}" has no baseUrl`);
-  const totalMs = deployment.timeouts?.totalMs;
+  const silenceMs = deployment.timeouts?.silenceMs ?? deployment.timeouts?.totalMs;
   return {
     baseUrl: deployment.baseUrl,
     apiKey: deployment.apiKey ?? PLACEHOLDER_API_KEY,
     ...(deployment.headers && { headers: deployment.headers }),
-    ...(totalMs !== undefined && { timeoutMs: totalMs }),
+    ...(silenceMs !== undefined && { timeoutMs: silenceMs }),
   };
 }
 

@@ -71,13 +71,16 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     name: deployment.name,
     onStateChange: (state, name, transition) => options.onBreakerStateChange?.(name, state, transition),
   });
+  // The file's timeouts for a deployment that sets none: its provider's connection reads them too.
+  const withFileTimeouts = (deployment: Deployment): Deployment => (deployment.timeouts || !config.timeouts ? deployment : { ...deployment, timeouts: config.timeouts });
   const guarded = new Map<string, GuardedModel>();
-  const modelFor = (deployment: Deployment): GuardedModel => {
-    let model = guarded.get(deployment.name);
+  const modelFor = (listed: Deployment): GuardedModel => {
+    let model = guarded.get(listed.name);
     if (!model) {
-      const timed = withTimeouts(createModel(deployment), { ...(deployment.timeouts ?? config.timeouts), clock: options.timeoutClock ?? systemClock });
+      const deployment = withFileTimeouts(listed);
+      const timed = withTimeouts(createModel(deployment), { ...deployment.timeouts, clock: options.timeoutClock ?? systemClock });
       model = withCircuitBreaker(timed, breakerOptions(deployment));
-      guarded.set(deployment.name, model);
+      guarded.set(listed.name, model);
     }
     return model;
   };
@@ -86,7 +89,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     let model = guardedEmbeddings.get(deployment.name);
     if (!model) {
       if (options.embeddingDimensions === undefined) throw new TypeError('an embedding alias needs GatewayOptions.embeddingDimensions');
-      const bare = (options.createEmbeddingModel ?? createDeploymentEmbeddingModel)(deployment, options.embeddingDimensions);
+      const bare = (options.createEmbeddingModel ?? createDeploymentEmbeddingModel)(withFileTimeouts(deployment), options.embeddingDimensions);
       model = withEmbeddingCircuitBreaker(bare, breakerOptions(deployment));
       guardedEmbeddings.set(deployment.name, model);
     }

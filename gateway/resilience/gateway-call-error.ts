@@ -22,11 +22,6 @@ export interface GatewayModel extends LanguageModel {
 }
 
 /**
- * The gateway's failure: the last deployment's error (same kind, message and details,
- * `partialText` included) with the routing report. Still a ModelCallError, so callers
- * that only know that type keep working; the original is its `cause`.
- */
-/**
  * What a call that failed after streaming output cost: the provider bills the prompt and
  * the output it sent, though a cut stream reports no usage, so both are counted with the
  * deployment's tokenizer and priced at its prices.
@@ -43,6 +38,11 @@ export function estimatedSpendingOf(error: unknown): EstimatedSpending | undefin
   return error instanceof GatewayCallError ? error.spent : undefined;
 }
 
+/**
+ * The gateway's failure: the last deployment's error (same kind, message and details,
+ * `partialText` included) with the routing report. Still a ModelCallError, so callers
+ * that only know that type keep working; the original is its `cause`.
+ */
 export class GatewayCallError extends ModelCallError {
   constructor(
     error: ModelCallError,

@@ -84,7 +84,7 @@ describe('parseGatewayConfig', () => {
     expect(message).toContain('deployments[0].maxOutputTokens: must be smaller than contextWindow');
     expect(message).toContain('deployments[0].timeouts: firstTokenMs and idleMs must not exceed totalMs');
     expect(problems({ ...valid, timeouts: { idleMs: 5_000, totalMs: 1_000 } })).toContain('timeouts: firstTokenMs and idleMs must not exceed totalMs');
-    expect(parseGatewayConfig({ ...valid, timeouts: { firstTokenMs: 2_000 } }).timeouts).toEqual({ firstTokenMs: 2_000 });
+    expect(parseGatewayConfig({ ...valid, timeouts: { firstTokenMs: 2_000, silenceMs: 30_000 } }).timeouts).toEqual({ firstTokenMs: 2_000, silenceMs: 30_000 });
   });
 
   it('rejects one deployment name defined two ways, and task routes to aliases that do not exist', () => {

@@ -47,9 +47,15 @@ const breakerSchema = z
 
 export type BreakerConfig = z.output<typeof breakerSchema>;
 
-/** Time to the first token, idle time between chunks, and the whole call, per attempt. */
+/** Time to the first token, idle time between chunks, and the whole call, per attempt; and how long the server may be silent. */
 const timeoutsSchema = z
-  .strictObject({ firstTokenMs: milliseconds.optional(), idleMs: milliseconds.optional(), totalMs: milliseconds.optional() })
+  .strictObject({
+    firstTokenMs: milliseconds.optional(),
+    idleMs: milliseconds.optional(),
+    totalMs: milliseconds.optional(),
+    /** Longest silence from the server, before its response and between any two chunks (reasoning included); `totalMs`, else 120 s, when unset. */
+    silenceMs: milliseconds.optional(),
+  })
   .superRefine(({ firstTokenMs, idleMs, totalMs }, context) => {
     if (totalMs !== undefined && ((firstTokenMs ?? 0) > totalMs || (idleMs ?? 0) > totalMs)) {
       context.addIssue({ code: 'custom', message: 'firstTokenMs and idleMs must not exceed totalMs' });

@@ -1,4 +1,5 @@
 import { deterministicId } from '../../domain/shared/ids.js';
+import { takeoverAfterMs } from '../../domain/turn/model-call-lease.js';
 import type { PromptBuiltData } from '../../domain/turn/events/prompt-built.js';
 import { nextAction } from '../../domain/turn/next-action.js';
 import type { CompleteModelCall, FailModelCall, FailTurn, StartModelCall } from '../../domain/turn/turn-command.js';
@@ -27,13 +28,6 @@ const MAX_PARTS_PER_BURST = 256;
 /** How long a started call belongs to whoever started it, unless the dependencies say otherwise (as TESSERA_MODEL_CALL_LEASE_MS). */
 export const DEFAULT_MODEL_CALL_LEASE_MS = 150_000;
 
-/**
- * A live starter ends its call at the lease and records the timeout; another worker
- * waits this much longer, so it takes over only a call whose starter is gone.
- */
-export function takeoverAfterMs(leaseMs: number): number {
-  return leaseMs + Math.max(1_000, leaseMs / 10);
-}
 
 /** What a model call needs once the turn is known to be waiting for one. */
 export interface PlannedModelCall {

@@ -70,6 +70,10 @@ describe('loadConfig', () => {
       'TESSERA_BUDGET_HOLD_LIFETIME_MS: must be at least twice TESSERA_MODEL_CALL_LEASE_MS, so no hold expires while its call may still be running',
     ]);
     expect(loadConfig({ TESSERA_BUDGET_HOLD_LIFETIME_MS: '300000' }).budgetHoldLifetimeMs).toBe(300_000);
+    // A redelivery while the call runs would come from this very process, which may take its own call up again.
+    expect(problemsOf({ TESSERA_HANDLER_ACK_WAIT_MS: '165000' })[0]).toMatch(/^TESSERA_HANDLER_ACK_WAIT_MS: must exceed TESSERA_MODEL_CALL_LEASE_MS/);
+    expect(loadConfig({ TESSERA_HANDLER_ACK_WAIT_MS: '165001' }).handlerAckWaitMs).toBe(165_001);
+    expect(problemsOf({ TESSERA_MODEL_CALL_LEASE_MS: String(2 ** 31) })[0]).toMatch(/^TESSERA_MODEL_CALL_LEASE_MS/);
     expect(problemsOf({ TESSERA_BUDGET_HOLD_LIFETIME_MS: '120000', TESSERA_MODEL_CALL_LEASE_MS: '60000' })).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DomainError } from '../../domain/shared/domain-error.js';
+import { takeoverAfterMs } from '../../domain/turn/model-call-lease.js';
 import { settings, type Config } from './settings.js';
 
 export class ConfigError extends DomainError {
@@ -36,6 +37,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv): Config {
   }
   if (problems.length === 0 && (config.budgetHoldLifetimeMs as number) < 2 * (config.modelCallLeaseMs as number)) {
     problems.push('TESSERA_BUDGET_HOLD_LIFETIME_MS: must be at least twice TESSERA_MODEL_CALL_LEASE_MS, so no hold expires while its call may still be running');
+  }
+  if (problems.length === 0 && (config.handlerAckWaitMs as number) <= takeoverAfterMs(config.modelCallLeaseMs as number)) {
+    problems.push('TESSERA_HANDLER_ACK_WAIT_MS: must exceed TESSERA_MODEL_CALL_LEASE_MS by a tenth (at least 1 s), or a message redelivered while its model call runs would make the call again');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config as Config;

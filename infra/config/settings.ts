@@ -108,7 +108,7 @@ export const settings = {
     'The API process carries each turn it accepts through its steps itself, without a bus hop between them; the pipeline workers take over what it leaves (tools, approvals, a crash). `false`: every step goes through the bus.'),
   turnDriveMaxInFlight: setting('TESSERA_TURN_DRIVE_MAX_IN_FLIGHT', count.max(100_000).default(256), '256',
     'Turns an API process drives inline at once. Each holds its model call and state in memory until it ends; past this, a turn is recorded and the pipeline workers take it at their own pace.'),
-  modelCallLeaseMs: setting('TESSERA_MODEL_CALL_LEASE_MS', milliseconds.default(150_000), '150000',
+  modelCallLeaseMs: setting('TESSERA_MODEL_CALL_LEASE_MS', milliseconds.max(86_400_000).default(150_000), '150000',
     'A started model call belongs to the process that started it this long: a call (chat or embeddings, retries and fallbacks included) still running then ends in a timeout, its partial output recorded, so no budget hold outlives its call. A tenth of it later (at least 1 s) a pipeline worker calls again, the starter presumed dead. Keep it above the longest call you expect.'),
   handlerConcurrency: setting('TESSERA_HANDLER_CONCURRENCY', count.max(1_000).default(16), '16',
     'Messages each pipeline handler works on at once, per process.'),

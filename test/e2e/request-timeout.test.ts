@@ -31,8 +31,21 @@ describe('a request that outlives TESSERA_HTTP_REQUEST_TIMEOUT_MS', () => {
     const slow = await call('slow [[fake: delay=6000]]');
     const waited = Date.now() - started;
     expectProblem({ status: slow.status, headers: slow.headers, body: await slow.json() }, 504, 'TESSERA_REQUEST_TIMEOUT');
+    expect(slow.headers.get('x-should-retry')).toBe('false');
+    // The call it started is named, so the client can find how it ended.
+    expect(slow.headers.get('x-tessera-embedding-call-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(waited).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS);
     expect(waited).toBeLessThan(REQUEST_TIMEOUT_MS + 3_000);
     expect((await call('quick')).status).toBe(200);
+  });
+
+  it('names the turn a late chat completion started, so the client can follow it instead of paying again', async () => {
+    const late = await fetch(`${fixture.tessera.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fixture.tessera.tenant.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'chat/default', messages: [{ role: 'user', content: 'take long [[fake: delay=4000]]' }] }),
+    });
+    expect(late.status).toBeGreaterThanOrEqual(500);
+    expect(late.headers.get('x-tessera-turn-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
