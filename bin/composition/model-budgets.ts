@@ -20,17 +20,22 @@ export function createEmbeddingBudgets(guard: BudgetGuard, gateway: GatewayConfi
  * Without a gateway file there are no prices, so calls cost nothing against budgets.
  */
 export function turnWorstCaseMicros(gateway: GatewayConfig | undefined): TurnBudgets['worstCaseMicros'] {
+  // A deployment that costs nothing needs no count (nor its tokenizer loaded).
   return (alias, request) =>
-    dearestMicros(gateway, alias, (deployment) => estimateRequestCost(deployment, promptTokensOn(deployment, request), request.maxOutputTokens));
+    dearestMicros(gateway, alias, (deployment) => (isFree(deployment) ? 0 : estimateRequestCost(deployment, promptTokensOn(deployment, request), request.maxOutputTokens)));
 }
 
 /** An embeddings call's worst case: its input at the alias's dearest deployment. */
 export function embeddingWorstCaseMicros(gateway: GatewayConfig | undefined): EmbeddingBudgets['worstCaseMicros'] {
-  return (alias, inputs) => dearestMicros(gateway, alias, (deployment) => estimateEmbeddingCost(deployment, inputs));
+  return (alias, inputs) => dearestMicros(gateway, alias, (deployment) => (isFree(deployment) ? 0 : estimateEmbeddingCost(deployment, inputs)));
 }
 
 /** The most a call can cost on any deployment its alias may route to, in micros (a fallback may land on the dearest). */
 function dearestMicros(gateway: GatewayConfig | undefined, alias: string, costOn: (deployment: Deployment) => number): number {
   const deployments = gateway?.aliases[alias]?.deployments ?? [];
   return Math.ceil(Math.max(0, ...deployments.map(costOn)) * 1_000_000);
+}
+
+function isFree({ prices }: Deployment): boolean {
+  return prices.inputPerMillion === 0 && prices.cachedInputPerMillion === 0 && prices.outputPerMillion === 0;
 }

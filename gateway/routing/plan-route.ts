@@ -1,5 +1,5 @@
 import type { ModelRequest } from '../model-spec.js';
-import { tokenCounterFor, type TokenEncodingName } from '../tokens/count-tokens.js';
+import { promptTokensAtMost, tokenCounterFor, type TokenEncodingName } from '../tokens/count-tokens.js';
 import { deploymentEncoding, type AliasRoute, type Deployment } from './deployments.js';
 import { estimateRequestCost, promptTokensOn } from './estimate-cost.js';
 import { rankDeployments, type RankingContext } from './rank-deployments.js';
@@ -36,15 +36,16 @@ export function planRoute(alias: string, route: AliasRoute, request: ModelReques
 
   const report = createRoutingReport(alias, route.strategy);
   const runnable: Deployment[] = [];
+  let atMost: number | undefined;
   for (const { deployment, reason } of ranked) {
-    const prompt = promptTokens(deployment);
     const output = request.maxOutputTokens ?? deployment.maxOutputTokens ?? 0;
+    atMost ??= promptTokensAtMost(request);
     const names = { deployment: deployment.name, provider: deployment.provider, model: deployment.model };
-    if (prompt + output > deployment.contextWindow) {
+    if (atMost + output > deployment.contextWindow && promptTokens(deployment) + output > deployment.contextWindow) {
       report.candidates.push({
         ...names,
         skipped: 'context-window',
-        reason: `${reason}; needs ${prompt} prompt + ${output} output tokens, its window is ${deployment.contextWindow}`,
+        reason: `${reason}; needs ${promptTokens(deployment)} prompt + ${output} output tokens, its window is ${deployment.contextWindow}`,
       });
       continue;
     }

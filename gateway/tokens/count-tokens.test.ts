@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TOKENS_PER_MESSAGE, TOKENS_PER_NAME, TOKENS_PER_REPLY, tokenCounterFor } from './count-tokens.js';
+import { promptTokensAtMost, TOKENS_PER_MESSAGE, TOKENS_PER_NAME, TOKENS_PER_REPLY, tokenCounterFor } from './count-tokens.js';
 import { encodingForModel } from './count-tokens.js';
 
 describe('encodingForModel', () => {
@@ -76,6 +76,28 @@ describe('tokenCounterFor', () => {
       fc.property(fc.array(fc.string(), { maxLength: 5 }), fc.string(), (contents, extra) => {
         const messages = contents.map((content) => ({ role: 'user' as const, content }));
         expect(counter.messages([...messages, { role: 'user', content: extra }])).toBeGreaterThan(counter.messages(messages));
+      }),
+    );
+  });
+});
+
+describe('promptTokensAtMost', () => {
+  const text = fc.string({ unit: 'grapheme', maxLength: 60 });
+  const request = fc.record({
+    messages: fc.array(
+      fc.oneof(
+        fc.record({ role: fc.constantFrom('system' as const, 'user' as const), content: text, name: fc.option(text, { nil: undefined }) }),
+        fc.record({ role: fc.constant('assistant' as const), content: text, toolCalls: fc.array(fc.record({ id: text, name: text, arguments: text }), { maxLength: 2 }) }),
+      ),
+      { minLength: 1, maxLength: 4 },
+    ),
+    tools: fc.option(fc.array(fc.record({ name: text, description: text, parameters: fc.dictionary(text, text, { maxKeys: 3 }) }), { maxLength: 2 }), { nil: undefined }),
+  });
+
+  it('is never below the exact count of either encoding, so a prompt it says fits does fit', () => {
+    fc.assert(
+      fc.property(request, (value) => {
+        for (const model of ['gpt-4o', 'gpt-4']) expect(promptTokensAtMost(value)).toBeGreaterThanOrEqual(tokenCounterFor(model).request(value));
       }),
     );
   });

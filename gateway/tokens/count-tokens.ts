@@ -88,7 +88,20 @@ function counterOf(encoding: TokenEncodingName): (text: string) => number {
 
 export function tokenCounterFor(modelId: string, encoding: TokenEncodingName = encodingForModel(modelId)): TokenCounter {
   const count = counterOf(encoding);
-  const text = (value: string): number => (value.length === 0 ? 0 : count(value));
+  return { encoding, ...countingWith((value) => (value.length === 0 ? 0 : count(value))) };
+}
+
+/**
+ * More prompt tokens than any of these encodings can make of the request, without
+ * loading one: every token stands for at least one byte of UTF-8. A prompt far inside a
+ * window needs no exact count, and no 40 MB rank table in memory.
+ */
+export function promptTokensAtMost(request: Pick<ModelRequest, 'messages' | 'tools' | 'responseFormat'>): number {
+  return countingWith((value) => Buffer.byteLength(value)).request(request);
+}
+
+/** The framing of a chat request around its texts, each counted by `text`. */
+function countingWith(text: (value: string) => number): Omit<TokenCounter, 'encoding'> {
   const messages = (list: readonly ModelMessage[]): number => {
     let total = list.length === 0 ? 0 : TOKENS_PER_REPLY;
     for (const message of list) {
@@ -101,7 +114,6 @@ export function tokenCounterFor(modelId: string, encoding: TokenEncodingName = e
     return total;
   };
   return {
-    encoding,
     text,
     messages,
     request(request) {
