@@ -147,7 +147,7 @@ export async function callEmbeddings(dependencies: EmbeddingCallDependencies, in
   } catch (thrown) {
     settle(0);
     const error = deadline.aborted ? new ModelCallError('timeout', `the embeddings call did not end within ${dependencies.maxCallMs} ms`, { cause: thrown }) : thrown;
-    const known = ModelCallError.isInstance(error) ? error : new ModelCallError('server', error instanceof Error ? error.message : String(error));
+    const known = ModelCallError.from(error);
     await record('EmbeddingCallFailed', {
       ...recorded,
       latencyMs: elapsed(),

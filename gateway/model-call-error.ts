@@ -37,6 +37,11 @@ export class ModelCallError extends Error {
     return RETRYABLE.has(this.kind);
   }
 
+  /** The error itself when it is one; anything else as a server error with its message. */
+  static from(error: unknown): ModelCallError {
+    return ModelCallError.isInstance(error) ? error : new ModelCallError('server', error instanceof Error ? error.message : String(error));
+  }
+
   static isInstance(error: unknown): error is ModelCallError {
     return typeof error === 'object' && error !== null && (error as { tesseraModelCallError?: unknown }).tesseraModelCallError === true;
   }

@@ -27,7 +27,7 @@ import { configuredProjections, migrateProjections, type Projection, type ReadMo
 import type { ModelRegistry } from '../../gateway/model-registry.js';
 import { LocalTurnDrives } from '../../handlers/turn/turn-pipeline-context.js';
 import { ensureDatabaseExists } from './ensure-database.js';
-import { openEmbeddingCache, openResponseCache } from './response-cache.js';
+import { openCaches, type Caches } from './response-cache.js';
 import type { ResponseCache } from '../../gateway/cache/response-cache.js';
 import type { EmbeddingCache } from '../../gateway/cache/embedding-cache.js';
 import { createBudgetGuard, type BudgetGuard } from '../../gateway/budgets/index.js';
@@ -86,8 +86,8 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
   const metrics = config.metricsEnabled ? createPrometheusMetrics() : undefined;
   const gatewayMetrics = metrics && createGatewayMetrics(metrics.meter('tessera-gateway'));
   let models: ModelRegistry | undefined;
-  let responseCache: Promise<ResponseCache | undefined> | undefined;
-  let embeddingCache: Promise<EmbeddingCache | undefined> | undefined;
+  let caches: Promise<Caches | undefined> | undefined;
+  const openedCaches = () => (caches ??= openCaches(config, logger));
   let budgetGuard: BudgetGuard | undefined;
   const processId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const breakerJournal = createBreakerJournal({ store: backend.store, processId, logger });
@@ -98,8 +98,8 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
     onAppended: observed.onAppended,
     turnDrives,
     processId,
-    responseCache: () => (responseCache ??= openResponseCache(config, logger)),
-    embeddingCache: () => (embeddingCache ??= openEmbeddingCache(config, logger)),
+    responseCache: async () => (await openedCaches())?.responses,
+    embeddingCache: async () => (await openedCaches())?.vectors,
     budgetGuard: () => (budgetGuard ??= createBudgetGuard({
         store: backend.store,
         settleLingerMs: config.budgetSettleLingerMs,
@@ -117,8 +117,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
         onAttempt: gatewayMetrics?.attempted,
       })),
     async close() {
-      await (await responseCache)?.close();
-      await (await embeddingCache)?.close();
+      await (await caches)?.close();
       await budgetGuard?.close();
       await breakerJournal.close();
       await backend.close();

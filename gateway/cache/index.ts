@@ -4,7 +4,7 @@ export { createLruResponseCache, type LruResponseCacheOptions } from './lru-resp
 export {
   connectCacheRedis,
   createRedisResponseCache,
-  openRedisResponseCache,
+  openRedisCacheClient,
   type RedisConnectionOptions,
   type RedisResponseCacheOptions,
 } from './redis-response-cache.js';

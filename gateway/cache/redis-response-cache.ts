@@ -68,9 +68,13 @@ export function connectCacheRedis(url: string, options: RedisConnectionOptions =
   return connectFailFastRedis(url, { connectionName: 'tessera-cache', commandTimeoutMs: options.commandTimeoutMs ?? 250 });
 }
 
-/** The cache on its own client, as the composition root opens it. */
-export function openRedisResponseCache<Value = CachedResponse>(url: string, options: Omit<RedisResponseCacheOptions, 'ownsClient'> & RedisConnectionOptions): ResponseCache<Value> {
-  return createRedisResponseCache<Value>(connectCacheRedis(url, options), { ...options, ownsClient: true });
+/** One client for the caches of every kind (answers, vectors), each in keys of its own; closing it ends them all. */
+export function openRedisCacheClient(url: string, options: RedisConnectionOptions = {}) {
+  const redis = connectCacheRedis(url, options);
+  return {
+    cache: <Value = CachedResponse>(cacheOptions: Omit<RedisResponseCacheOptions, 'ownsClient'>): ResponseCache<Value> => createRedisResponseCache<Value>(redis, cacheOptions),
+    close: () => quit(redis),
+  };
 }
 
 async function quit(redis: Redis): Promise<void> {

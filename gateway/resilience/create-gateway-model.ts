@@ -1,8 +1,7 @@
 import { ModelCallError } from '../model-call-error.js';
 import type { LanguageModel, ModelRequest } from '../model-spec.js';
-import { cacheScopeOf, deploymentEncoding, type AliasRoute, type Deployment } from '../routing/deployments.js';
+import { cacheScopeOf, deploymentTokenCounter, type AliasRoute, type Deployment } from '../routing/deployments.js';
 import { costMicrosOf, promptTokensOn } from '../routing/estimate-cost.js';
-import { tokenCounterFor } from '../tokens/count-tokens.js';
 import { createLatencyTracker, type LatencyTracker } from '../routing/latency-tracker.js';
 import { planRoute } from '../routing/plan-route.js';
 import { systemClock, type Clock } from './clock.js';
@@ -115,7 +114,7 @@ function spentBefore(error: unknown, deployment: Deployment, request: ModelReque
   const usage = {
     inputTokens: promptTokensOn(deployment, request),
     cachedInputTokens: 0,
-    outputTokens: tokenCounterFor(deployment.model, deploymentEncoding(deployment)).text(partialText),
+    outputTokens: deploymentTokenCounter(deployment).text(partialText),
   };
   return { usage, costMicros: costMicrosOf(deployment.prices, usage), provider: deployment.provider, modelId: deployment.model };
 }

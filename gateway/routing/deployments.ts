@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { DEVELOPER_ROLES } from '../providers/openai-compatible/map-messages.js';
 import { OUTPUT_TOKENS_FIELDS } from '../providers/openai-compatible/map-request.js';
-import { encodingForModel, TOKEN_ENCODING_NAMES, type TokenEncodingName } from '../tokens/count-tokens.js';
+import { encodingForModel, TOKEN_ENCODING_NAMES, tokenCounterFor, type TokenCounter, type TokenEncodingName } from '../tokens/count-tokens.js';
 
 export const ROUTING_STRATEGIES = ['priority', 'weighted', 'lowest-latency', 'lowest-cost'] as const;
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
@@ -178,6 +178,11 @@ export function cacheScopeOf(route: AliasRoute): string {
 /** The tokenizer a deployment's provider counts with: the one configured, else its model family's. */
 export function deploymentEncoding(deployment: Deployment): TokenEncodingName {
   return deployment.tokenizer ?? encodingForModel(deployment.model);
+}
+
+/** The token counter of a deployment's provider. */
+export function deploymentTokenCounter(deployment: Deployment): TokenCounter {
+  return tokenCounterFor(deployment.model, deploymentEncoding(deployment));
 }
 
 /** Where tasks go unless the configuration says otherwise; a missing alias falls back to `chat/default`. */

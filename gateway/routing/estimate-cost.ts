@@ -1,6 +1,5 @@
 import type { ModelRequest, ModelUsage } from '../model-spec.js';
-import { tokenCounterFor } from '../tokens/count-tokens.js';
-import { deploymentEncoding, type Deployment } from './deployments.js';
+import { deploymentTokenCounter, type Deployment } from './deployments.js';
 
 type Prices = Deployment['prices'];
 
@@ -21,7 +20,7 @@ export function costOf(prices: Prices, tokens: { inputTokens: number; cachedInpu
 
 /** The prompt tokens a request costs on a deployment (messages, tools, response schema), counted with the deployment's tokenizer. */
 export function promptTokensOn(deployment: Deployment, request: Pick<ModelRequest, 'messages' | 'tools' | 'responseFormat'>): number {
-  return tokenCounterFor(deployment.model, deploymentEncoding(deployment)).request(request);
+  return deploymentTokenCounter(deployment).request(request);
 }
 
 /**
@@ -36,7 +35,7 @@ export function estimateRequestCost(deployment: Deployment, inputTokens: number,
 
 /** What embedding `values` will cost on a deployment: their tokens, counted with its tokenizer, at its input price. */
 export function estimateEmbeddingCost(deployment: Deployment, values: readonly string[]): number {
-  const counter = tokenCounterFor(deployment.model, deploymentEncoding(deployment));
+  const counter = deploymentTokenCounter(deployment);
   const inputTokens = values.reduce((total, value) => total + counter.text(value), 0);
   return costOf(deployment.prices, { inputTokens, outputTokens: 0 });
 }

@@ -36,10 +36,10 @@ export function planRoute(alias: string, route: AliasRoute, request: ModelReques
 
   const report = createRoutingReport(alias, route.strategy);
   const runnable: Deployment[] = [];
-  let atMost: number | undefined;
+  // Exact counts only where this bound, which needs no tokenizer, does not already fit.
+  const atMost = promptTokensAtMost(request);
   for (const { deployment, reason } of ranked) {
     const output = request.maxOutputTokens ?? deployment.maxOutputTokens ?? 0;
-    atMost ??= promptTokensAtMost(request);
     const names = { deployment: deployment.name, provider: deployment.provider, model: deployment.model };
     if (atMost + output > deployment.contextWindow && promptTokens(deployment) + output > deployment.contextWindow) {
       report.candidates.push({

@@ -235,7 +235,7 @@ function budgetRefusal(call: PlannedModelCall, refusal: BudgetExhaustedError): F
 }
 
 function failedCall(dependencies: TurnPipelineDependencies, call: PlannedModelCall, error: unknown, elapsedMs: number, leaseEndedAfterMs?: number): FailModelCall {
-  const thrown = ModelCallError.isInstance(error) ? error : new ModelCallError('server', error instanceof Error ? error.message : String(error));
+  const thrown = ModelCallError.from(error);
   const known =
     leaseEndedAfterMs === undefined
       ? thrown
