@@ -1,4 +1,3 @@
-import { ModelCallError } from '../model-call-error.js';
 import type { LanguageModel, ModelRequest } from '../model-spec.js';
 import { cacheScopeOf, deploymentTokenCounter, type AliasRoute, type Deployment } from '../routing/deployments.js';
 import { costMicrosOf, promptTokensOn } from '../routing/estimate-cost.js';
@@ -6,6 +5,7 @@ import { createLatencyTracker, type LatencyTracker } from '../routing/latency-tr
 import { planRoute } from '../routing/plan-route.js';
 import { systemClock, type Clock } from './clock.js';
 import { startGatewayCall } from './gateway-call.js';
+import { createStreamedOutput, type StreamedOutput } from './streamed-output.js';
 import type { EstimatedSpending, GatewayModel, GatewayStreamPart } from './gateway-call-error.js';
 import { withRetries, type AttemptRecord, type RetryOptions } from './with-retries.js';
 
@@ -84,13 +84,13 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
       const { plan, call, attemptsOn } = begin(request);
       for (const deployment of plan.runnable) {
         const startedAt = clock.now();
-        let streamed = false;
+        const output = createStreamedOutput();
         try {
           for await (const part of attemptsOn(deployment).stream(request)) {
             // Latency is time to the first part: what a user waits for, retries included.
-            if (!streamed) call.answered(deployment, startedAt);
-            streamed = true;
+            if (!output.started) call.answered(deployment, startedAt);
             if (part.type !== 'finish') {
+              output.add(part);
               yield part;
               continue;
             }
@@ -100,7 +100,9 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
           }
           return;
         } catch (error) {
-          if (!call.failed(deployment, error, startedAt, streamed)) throw call.surface(error, streamed ? spentBefore(error, deployment, request) : undefined);
+          if (!call.failed(deployment, error, startedAt, output.started)) {
+            throw call.surface(error, output.started ? { spent: spentOn(deployment, request, output), partialToolCalls: output.toolCalls() } : undefined);
+          }
         }
       }
       throw call.surface(call.exhausted());
@@ -108,13 +110,13 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
   };
 }
 
-/** The prompt and the output a cut stream delivered, priced as the provider bills them. */
-function spentBefore(error: unknown, deployment: Deployment, request: ModelRequest): EstimatedSpending {
-  const partialText = ModelCallError.isInstance(error) ? (error.details.partialText ?? '') : '';
+/** The prompt and the output a cut stream delivered, text and tool calls, priced as the provider bills them. */
+function spentOn(deployment: Deployment, request: ModelRequest, output: StreamedOutput): EstimatedSpending {
+  const counter = deploymentTokenCounter(deployment);
   const usage = {
     inputTokens: promptTokensOn(deployment, request),
     cachedInputTokens: 0,
-    outputTokens: deploymentTokenCounter(deployment).text(partialText),
+    outputTokens: output.toolCalls().reduce((tokens, toolCall) => tokens + counter.text(toolCall.name + toolCall.arguments), counter.text(output.text())),
   };
   return { usage, costMicros: costMicrosOf(deployment.prices, usage), provider: deployment.provider, modelId: deployment.model };
 }

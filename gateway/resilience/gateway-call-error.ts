@@ -1,5 +1,5 @@
 import { ModelCallError } from '../model-call-error.js';
-import type { LanguageModel, ModelRequest, ModelResult, ModelStreamPart, ModelUsage } from '../model-spec.js';
+import type { LanguageModel, ModelRequest, ModelResult, ModelStreamPart, ModelToolCall, ModelUsage } from '../model-spec.js';
 import type { RoutingReport } from '../routing/routing-report.js';
 
 /** A result as the gateway returns it: the provider's, plus how it was routed and what it cost. */
@@ -33,9 +33,21 @@ export interface EstimatedSpending {
   modelId: string;
 }
 
+/** What a stream sent before it was cut, and what that cost. */
+export interface CutStream {
+  spent: EstimatedSpending;
+  /** Tool calls the stream had begun, arguments as far as they came: passed on to the consumer already. */
+  partialToolCalls: ModelToolCall[];
+}
+
 /** What a gateway error says a cut stream cost; undefined for anything else. */
 export function estimatedSpendingOf(error: unknown): EstimatedSpending | undefined {
-  return error instanceof GatewayCallError ? error.spent : undefined;
+  return error instanceof GatewayCallError ? error.cutStream?.spent : undefined;
+}
+
+/** The tool calls a cut stream had begun; empty for anything else. */
+export function partialToolCallsOf(error: unknown): ModelToolCall[] {
+  return error instanceof GatewayCallError ? (error.cutStream?.partialToolCalls ?? []) : [];
 }
 
 /**
@@ -47,7 +59,7 @@ export class GatewayCallError extends ModelCallError {
   constructor(
     error: ModelCallError,
     readonly routing: RoutingReport,
-    readonly spent?: EstimatedSpending,
+    readonly cutStream?: CutStream,
   ) {
     super(error.kind, error.message, { ...error.details, cause: error });
     this.name = 'GatewayCallError';

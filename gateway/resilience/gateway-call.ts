@@ -3,7 +3,7 @@ import type { Deployment } from '../routing/deployments.js';
 import type { LatencyTracker } from '../routing/latency-tracker.js';
 import { snapshotReport, type RoutingReport } from '../routing/routing-report.js';
 import type { Clock } from './clock.js';
-import { GatewayCallError, type EstimatedSpending } from './gateway-call-error.js';
+import { GatewayCallError, type CutStream } from './gateway-call-error.js';
 import { CircuitOpenError } from './with-circuit-breaker.js';
 
 /**
@@ -20,7 +20,7 @@ export interface GatewayCall {
   /** The error once no deployment is left. */
   exhausted(): unknown;
   /** The error as the caller gets it: with the report (and what a cut stream cost) when it is a ModelCallError. */
-  surface(error: unknown, spent?: EstimatedSpending): unknown;
+  surface(error: unknown, cutStream?: CutStream): unknown;
   snapshot(): RoutingReport;
 }
 
@@ -74,9 +74,9 @@ export function startGatewayCall(report: RoutingReport, latency: LatencyTracker,
       const skipped = report.candidates.map((candidate) => `${candidate.deployment}: ${candidate.reason}`).join('; ');
       return new ModelCallError('context-overflow', `${report.alias}: no deployment has room for this request (${skipped})`);
     },
-    surface(error, spent) {
+    surface(error, cutStream) {
       finish();
-      return ModelCallError.isInstance(error) ? new GatewayCallError(error, snapshotReport(report), spent) : error;
+      return ModelCallError.isInstance(error) ? new GatewayCallError(error, snapshotReport(report), cutStream) : error;
     },
     snapshot: () => snapshotReport(report),
   };

@@ -5,7 +5,7 @@ import { routingReportOf } from '../routing/routing-report.js';
 import { createManualClock, systemClock } from './clock.js';
 import { createGateway } from './create-gateway.js';
 import { ask, failure, fakeDeployment, gatewayModelOver, modelsSince as requestedSince, scenario, streamed, TEST_PRICES, type DeploymentInput } from './gateway-test-helpers.js';
-import { estimatedSpendingOf } from './gateway-call-error.js';
+import { estimatedSpendingOf, partialToolCallsOf } from './gateway-call-error.js';
 import { costMicrosOf } from '../routing/estimate-cost.js';
 import { tokenCounterFor } from '../tokens/count-tokens.js';
 
@@ -77,6 +77,22 @@ describe('timeouts and streamed output', () => {
     const usage = { inputTokens: tokenCounterFor('fake-flaky').request(request), cachedInputTokens: 0, outputTokens: tokenCounterFor('fake-flaky').text('alpha beta') };
     expect(estimatedSpendingOf(error)).toEqual({ usage, costMicros: costMicrosOf(TEST_PRICES, usage), provider: 'openai-compatible', modelId: 'fake-flaky' });
     expect(usage.outputTokens).toBeGreaterThan(0);
+  });
+
+  it('bills a stream cut in the middle of tool-call arguments for the arguments it sent, and keeps the partial call', async () => {
+    const model = gatewayModelOver([deployment('flaky', scenario('disconnect-after-chunks=4')), deployment('backup')]);
+    const request = ask('[[fake: tool=get_weather args={"city":"Paris"}]] weather?');
+    const error = await failure(() => streamed(model, request));
+    expect(error).toMatchObject({ kind: 'disconnected' });
+    // The role chunk, the call's start and two of its three argument pieces went out.
+    const partialToolCalls = partialToolCallsOf(error);
+    expect(partialToolCalls).toHaveLength(1);
+    expect(partialToolCalls[0]).toMatchObject({ name: 'get_weather', arguments: '{"city":"Par' });
+    expect(partialToolCalls[0]?.id).toBeTruthy();
+    const counter = tokenCounterFor('fake-flaky');
+    const usage = { inputTokens: counter.request(request), cachedInputTokens: 0, outputTokens: counter.text('get_weather{"city":"Par') };
+    expect(usage.outputTokens).toBeGreaterThan(0);
+    expect(estimatedSpendingOf(error)).toEqual({ usage, costMicros: costMicrosOf(TEST_PRICES, usage), provider: 'openai-compatible', modelId: 'fake-flaky' });
   });
 
   it('ends a stream that goes quiet after its first words with a timeout keeping them, without falling back', async () => {

@@ -13,7 +13,7 @@ import { coalesceParts } from './stream-bursts.js';
 import { cachedCompletion, lookUpCachedAnswer, rememberAnswer, type CacheLookup } from './cached-model-call.js';
 import type { BudgetExhaustedError } from '../../gateway/budgets/index.js';
 import { routingReportOf } from '../../gateway/routing/routing-report.js';
-import { estimatedSpendingOf } from '../../gateway/resilience/gateway-call-error.js';
+import { estimatedSpendingOf, partialToolCallsOf } from '../../gateway/resilience/gateway-call-error.js';
 import { RetryLaterError } from '../../infra/bus/port.js';
 import type { TurnDelta } from '../../infra/deltas/port.js';
 import type { PipelineHandler } from '../pipeline-handler.js';
@@ -241,6 +241,7 @@ function failedCall(dependencies: TurnPipelineDependencies, call: PlannedModelCa
       ? thrown
       : new ModelCallError('timeout', `the model call did not end within its lease of ${leaseEndedAfterMs} ms (TESSERA_MODEL_CALL_LEASE_MS)`, thrown.details);
   const routing = routingReportOf(error);
+  const partialToolCalls = partialToolCallsOf(error);
   dependencies.logger.warn({ err: error, turnId: call.turnId, callId: call.callId, elapsedMs }, 'model call failed');
   return {
     type: 'FailModelCall',
@@ -251,6 +252,7 @@ function failedCall(dependencies: TurnPipelineDependencies, call: PlannedModelCa
       message: known.message,
       retryable: known.retryable,
       partialText: known.details.partialText,
+      ...(partialToolCalls.length > 0 && { partialToolCalls }),
       ...estimatedSpendingOf(error),
       attempts: Math.max(1, routing?.attempts.length ?? 0),
       routing,

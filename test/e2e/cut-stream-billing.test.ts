@@ -84,6 +84,19 @@ describe.each(['embedded', 'services'] as const)('a streamed answer cut mid-way 
     expect(ledger).toMatchObject({ calls: 1, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costMicros: costMicrosOf(PRICES, usage) });
   });
 
+  it('records and bills the tool-call arguments a stream sent before it was cut', async () => {
+    const content = 'Look it up [[fake: tool=get_weather args={"city":"Paris"} disconnect-after-chunks=4]]';
+    const { failure, events } = await cutStream(content);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    const failed = events.find((event) => event.type === 'ModelCallFailed')!.data as ModelCallFailedData;
+    // The role chunk, the call's start and two of its three argument pieces went out.
+    expect(failed.partialToolCalls).toHaveLength(1);
+    expect(failed.partialToolCalls?.[0]).toMatchObject({ name: 'get_weather', arguments: '{"city":"Par' });
+    const usage = { ...estimateFor(content, ''), outputTokens: tokenCounterFor('fake-chat').text('get_weather{"city":"Par') };
+    expect(failed).toMatchObject({ errorKind: 'disconnected', usage, costMicros: costMicrosOf(PRICES, usage) });
+    expect(usage.outputTokens).toBeGreaterThan(0);
+  });
+
   it('ends a call still running at its lease in a timeout, keeping and billing what it streamed, so no other worker calls again', async () => {
     const words = Array.from({ length: 20 }, (_, index) => `word${index}`).join(' ');
     const content = `A very long answer please [[fake: reply="${words}"]]`;

@@ -104,6 +104,8 @@ export const ModelCallFailed = defineEventType({
     retryable: z.boolean(),
     /** Output received before the failure (a stream cut mid-answer). */
     partialText: z.string().optional(),
+    /** Tool calls the cut stream had begun, their arguments as far as they came (often not yet valid JSON). */
+    partialToolCalls: z.array(modelToolCallSchema).optional(),
     /**
      * Set when output was streamed before the failure, which the provider bills though a
      * cut stream reports no usage: the prompt and the output received, counted with the
