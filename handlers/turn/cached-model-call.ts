@@ -34,18 +34,23 @@ export async function lookUpCachedAnswer(dependencies: TurnPipelineDependencies,
   return { key, hit: call.cacheBypass ? undefined : await cache.get(key) };
 }
 
-export function rememberAnswer(dependencies: TurnPipelineDependencies, lookup: CacheLookup, call: PlannedModelCall, result: ModelResult, provider: string, modelId: string): void {
-  if (!lookup.key || !dependencies.responseCache || !CACHEABLE_FINISHES.has(result.finishReason)) return;
-  if (asksForJson(call) && !parsesAsJson(result.text)) return;
+/**
+ * Caches an answer once its completion is recorded, not before: an answer served from
+ * the cache names the call it came from, which must be in the log with its cost, or a
+ * retry after a failed append would be served free and the ledger never see the call.
+ */
+export function rememberAnswer(dependencies: TurnPipelineDependencies, lookup: CacheLookup, call: PlannedModelCall, completion: CompleteModelCall['data']): void {
+  if (!lookup.key || !dependencies.responseCache || completion.cached || !CACHEABLE_FINISHES.has(completion.finishReason)) return;
+  if (asksForJson(call) && !parsesAsJson(completion.text)) return;
   const entry: CachedResponse = {
-    callId: call.callId,
-    text: result.text,
-    toolCalls: result.toolCalls,
-    finishReason: result.finishReason,
-    usage: result.usage,
-    provider,
-    modelId,
-    responseModelId: result.responseModelId,
+    callId: completion.callId,
+    text: completion.text,
+    toolCalls: completion.toolCalls,
+    finishReason: completion.finishReason,
+    usage: completion.usage,
+    provider: completion.provider,
+    modelId: completion.modelId,
+    responseModelId: completion.responseModelId,
     createdAt: new Date().toISOString(),
   };
   // Not awaited: the answer is on its way either way, and a cache that cannot be reached drops it.

@@ -105,7 +105,8 @@ export function startModelCallCommand(call: PlannedModelCall, startedBy: string 
 export async function performModelCall(
   dependencies: TurnPipelineDependencies,
   call: PlannedModelCall,
-  lookup?: CacheLookup,
+  /** The cache entry the call would use (lookUpCachedAnswer); the caller caches the answer once it is recorded (rememberAnswer). */
+  lookup: CacheLookup,
   /** The call's start, being recorded while the call goes out: no delta is published before it is durable, and its failure fails the call. */
   startRecorded?: Promise<void>,
 ): Promise<CompleteModelCall | FailModelCall> {
@@ -115,8 +116,7 @@ export async function performModelCall(
   let sequence = prompt.step * DELTAS_PER_STEP;
   let result: ModelResult | undefined;
   const request = modelRequestOf(call);
-  const cached = lookup ?? (await lookUpCachedAnswer(dependencies, call, request));
-  if (cached.hit) return answerFromCache(dependencies, call, cached.hit, { started });
+  if (lookup.hit) return answerFromCache(dependencies, call, lookup.hit, { started });
   const hold = await holdBudget(dependencies.budgets, call, request);
   if (hold && 'refused' in hold) return budgetRefusal(call, hold.refused);
   // Past its lease another worker would make the call again, and its budget hold may lapse: it ends first.
@@ -155,7 +155,6 @@ export async function performModelCall(
   }
   const routing = routingReportOf(result);
   const chosen = routing?.candidates.find((candidate) => candidate.deployment === routing.chosen);
-  rememberAnswer(dependencies, cached, call, result, chosen?.provider ?? model.provider, chosen?.model ?? model.modelId);
   const costMicros = (result as { costMicros?: number }).costMicros;
   settleBudget(dependencies.budgets, hold, costMicros ?? 0, dependencies.logger);
   return {
@@ -288,8 +287,14 @@ export function createCallModelHandler(dependencies: TurnPipelineDependencies): 
       const leaseLeftMs = startedElsewhere && inFlight.startedAt ? Date.parse(inFlight.startedAt) + takeoverAfterMs(leaseMs) - Date.now() : 0;
       if (leaseLeftMs > 0) throw new RetryLaterError(leaseLeftMs, `model call ${call.callId} is in flight elsewhere`);
       await runTurnCommand(dependencies.store, event, 'model-call/start', startModelCallCommand(call, dependencies.processId));
-      const outcome = await performModelCall(dependencies, call);
-      await runTurnCommand(dependencies.store, event, outcome.type === 'CompleteModelCall' ? 'model-call/complete' : 'model-call/fail', outcome);
+      const lookup = await lookUpCachedAnswer(dependencies, call, modelRequestOf(call));
+      const outcome = await performModelCall(dependencies, call, lookup);
+      if (outcome.type === 'FailModelCall') {
+        await runTurnCommand(dependencies.store, event, 'model-call/fail', outcome);
+        return;
+      }
+      await runTurnCommand(dependencies.store, event, 'model-call/complete', outcome);
+      rememberAnswer(dependencies, lookup, call, outcome.data);
     },
   };
 }

@@ -249,6 +249,34 @@ describe('driving a turn inline', () => {
     expect(upstreamCallsFor(marker)).toBe(1);
   });
 
+  it('caches an answer only once its completion is recorded: after a refused append the next ask calls the model again', async () => {
+    const marker = randomUUID();
+    const ask = async () => {
+      const conversationId = await startConversation(backend.store, { tenantId, correlationId: randomUUID() });
+      const turn = await requestTurn(
+        backend.store,
+        { conversationId, tenantId, message: `Unrecorded? ${marker} [[fake: reply="Paid for."]]`, mode: 'chat', stream: false, source: 'api', parameters: { temperature: 0 }, correlationId: randomUUID() },
+        defaults,
+      );
+      return createTurnDriver(dependencies, emptyRetriever).drive(turn);
+    };
+    const append = dependencies.store.appendToStream.bind(dependencies.store);
+    const refuseAnswers = vi.spyOn(dependencies.store, 'appendToStream').mockImplementation((stream, events, options) =>
+      events.some((event) => event.type === 'ModelCallCompleted') ? Promise.reject(new InvalidAppendError('the store refuses the answer', 'events')) : append(stream, events, options),
+    );
+    await expect(ask()).rejects.toThrow('the store refuses the answer');
+    refuseAnswers.mockRestore();
+    expect(upstreamCallsFor(marker)).toBe(1);
+
+    // Had the unrecorded answer been cached, this one would come from it, naming a call the log does not hold.
+    const reached = await ask();
+    expect(reached.status).toBe('completed');
+    expect(upstreamCallsFor(marker)).toBe(2);
+    const third = await ask();
+    expect(third.status).toBe('completed');
+    expect(upstreamCallsFor(marker)).toBe(2);
+  });
+
   it('leaves nothing for the pipeline handlers: every step run again over the whole turn appends and calls nothing', async () => {
     const marker = randomUUID();
     const turn = await newTurn(`Once. ${marker} [[fake: reply="Only once."]]`);

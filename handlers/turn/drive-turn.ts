@@ -14,7 +14,7 @@ import type { AppendOptions, StreamAppend } from '../../infra/event-store/port.j
 import { EventIdReusedError, StreamRevisionConflictError } from '../../infra/event-store/errors.js';
 import { buildPromptCommand } from './build-prompt-handler.js';
 import { answerFromCache, modelRequestOf, performModelCall, planModelCall, startModelCallCommand } from './call-model-handler.js';
-import { lookUpCachedAnswer } from './cached-model-call.js';
+import { lookUpCachedAnswer, rememberAnswer } from './cached-model-call.js';
 import { retrieveCommand, type Retriever } from './retrieve-handler.js';
 import { metadataCausedBy, type TurnPipelineDependencies } from './turn-pipeline-context.js';
 import { completeCommand, validateCommand } from './validate-handler.js';
@@ -132,6 +132,8 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
 
     let promptEvent: NewEvent | undefined;
     let answerEvent: NewEvent | undefined;
+    // Caching waits for the record: see rememberAnswer.
+    let rememberOnceRecorded: (() => void) | undefined;
     for (;;) {
       const action = nextAction(state);
       if (action === 'retrieve') {
@@ -184,6 +186,7 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
         if (claim && !(await claim)) return state;
         const recorded = decide(outcome.type === 'CompleteModelCall' ? 'model-call/complete' : 'model-call/fail', outcome, prompt);
         answerEvent = recorded.find((event) => event.type === 'ModelCallCompleted');
+        if (answerEvent && outcome.type === 'CompleteModelCall') rememberOnceRecorded = () => rememberAnswer(dependencies, lookup, planned.call, outcome.data);
         promptEvent = undefined;
       } else if (action === 'validate' && answerEvent) {
         decide('validate', validateCommand(state), answerEvent);
@@ -194,7 +197,7 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
         break;
       }
     }
-    await flush();
+    if (await flush()) rememberOnceRecorded?.();
     return state;
   }
 
