@@ -44,9 +44,9 @@ describe('driving a turn inline', () => {
     await upstream?.close();
   });
 
-  async function newTurn(message: string): Promise<RequestedTurn> {
+  async function newTurn(message: string, parameters?: { temperature: number }): Promise<RequestedTurn> {
     const conversationId = await startConversation(backend.store, { tenantId, correlationId: randomUUID() });
-    return requestTurn(backend.store, { conversationId, tenantId, message, mode: 'chat', stream: false, source: 'api', correlationId: randomUUID() }, defaults);
+    return requestTurn(backend.store, { conversationId, tenantId, message, mode: 'chat', stream: false, source: 'api', parameters, correlationId: randomUUID() }, defaults);
   }
 
   /** A chat completion's turn as the OpenAI route requests it: its new conversation and TurnRequested left to the drive's first append. */
@@ -227,12 +227,7 @@ describe('driving a turn inline', () => {
   it('records a cached answer in one append, the call never going out', async () => {
     const marker = randomUUID();
     const ask = async () => {
-      const conversationId = await startConversation(backend.store, { tenantId, correlationId: randomUUID() });
-      const turn = await requestTurn(
-        backend.store,
-        { conversationId, tenantId, message: `Cached? ${marker} [[fake: reply="From the cache."]]`, mode: 'chat', stream: false, source: 'api', parameters: { temperature: 0 }, correlationId: randomUUID() },
-        defaults,
-      );
+      const turn = await newTurn(`Cached? ${marker} [[fake: reply="From the cache."]]`, { temperature: 0 });
       const appends = vi.spyOn(dependencies.store, 'appendToStream');
       const reached = await createTurnDriver(dependencies, emptyRetriever).drive(turn);
       const appendCount = appends.mock.calls.length;
@@ -251,15 +246,7 @@ describe('driving a turn inline', () => {
 
   it('caches an answer only once its completion is recorded: after a refused append the next ask calls the model again', async () => {
     const marker = randomUUID();
-    const ask = async () => {
-      const conversationId = await startConversation(backend.store, { tenantId, correlationId: randomUUID() });
-      const turn = await requestTurn(
-        backend.store,
-        { conversationId, tenantId, message: `Unrecorded? ${marker} [[fake: reply="Paid for."]]`, mode: 'chat', stream: false, source: 'api', parameters: { temperature: 0 }, correlationId: randomUUID() },
-        defaults,
-      );
-      return createTurnDriver(dependencies, emptyRetriever).drive(turn);
-    };
+    const ask = async () => createTurnDriver(dependencies, emptyRetriever).drive(await newTurn(`Unrecorded? ${marker} [[fake: reply="Paid for."]]`, { temperature: 0 }));
     const append = dependencies.store.appendToStream.bind(dependencies.store);
     const refuseAnswers = vi.spyOn(dependencies.store, 'appendToStream').mockImplementation((stream, events, options) =>
       events.some((event) => event.type === 'ModelCallCompleted') ? Promise.reject(new InvalidAppendError('the store refuses the answer', 'events')) : append(stream, events, options),
