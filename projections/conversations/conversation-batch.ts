@@ -5,8 +5,9 @@ import type { TurnCompletedData, TurnFailedData } from '../../domain/turn/events
 import type { TurnRequestedData } from '../../domain/turn/events/turn-requested.js';
 import type { TimelineEntry } from './conversations.table.js';
 
-interface ModelCallCompletedUsage {
-  usage: { inputTokens: number; outputTokens: number };
+/** A completion's usage, or a cut stream's estimate (ModelCallFailed carries one only when output was streamed). */
+interface ModelCallUsage {
+  usage?: { inputTokens: number; outputTokens: number };
   costMicros?: number;
 }
 
@@ -69,8 +70,11 @@ function planTurnEvent(plan: ConversationBatchPlan, event: RecordedEvent): void 
     case 'ModelCallStarted':
       change.status = 'calling-model';
       return;
-    case 'ModelCallCompleted': {
-      const { usage, costMicros = 0 } = event.data as ModelCallCompletedUsage;
+    case 'ModelCallCompleted':
+    case 'ModelCallFailed': {
+      const { usage, costMicros = 0 } = event.data as ModelCallUsage;
+      // A failed call the provider billed counts as the ledger counts it; one that sent nothing does not.
+      if (!usage) return;
       change.modelCalls += 1;
       change.inputTokens += usage.inputTokens;
       change.outputTokens += usage.outputTokens;

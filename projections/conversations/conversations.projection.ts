@@ -15,7 +15,8 @@ type Writer = Transaction<ReadModelDatabase>;
  */
 export const conversationsProjection: Projection = {
   name: 'conversations',
-  version: 1,
+  // 2: a cut stream's billed estimate (ModelCallFailed with usage) counts in the turn's and conversation's usage.
+  version: 2,
   eventTypes: 'all',
   migrations: { '2026-11-23-0001-create-conversations': createConversations },
   tables: ['conversation_messages', 'turns', 'conversations'],

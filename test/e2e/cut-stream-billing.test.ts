@@ -2,11 +2,15 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamId } from '../../domain/shared/stream-id.js';
 import type { ModelCallFailedData } from '../../domain/turn/events/model-call-events.js';
+import type { TurnRequestedData } from '../../domain/turn/events/turn-requested.js';
 import { costMicrosOf } from '../../gateway/routing/index.js';
 import { tokenCounterFor } from '../../gateway/tokens/count-tokens.js';
 import type { FakeUpstream } from '../support/fake-upstream/index.js';
 import { startGatewayFixture, type GatewayFixture } from '../support/gateway-file.js';
 import { apiClient, poll, type ApiClient } from './tessera-api.js';
+
+type Usage = { inputTokens: number; outputTokens: number; costMicros: number };
+type ConversationView = { usage: Usage; turns: { status: string; usage: Usage }[] };
 
 const PRICES = { inputPerMillion: 2_000, cachedInputPerMillion: 1_000, outputPerMillion: 8_000 };
 const LEASE_MS = 2_000;
@@ -82,6 +86,18 @@ describe.each(['embedded', 'services'] as const)('a streamed answer cut mid-way 
       'the ledger to count the cut call',
     );
     expect(ledger).toMatchObject({ calls: 1, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costMicros: costMicrosOf(PRICES, usage) });
+
+    // The conversation view counts what the ledger counts.
+    const { conversationId } = events[0]!.data as TurnRequestedData;
+    const view = await poll(
+      async () => (await api.request<ConversationView>('GET', `/v1/conversations/${conversationId}`)).body,
+      (body) => body.turns?.[0]?.status === 'failed' && body.usage.costMicros > 0,
+      10_000,
+      'the conversation view to count the cut call',
+    );
+    const billed = { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costMicros: costMicrosOf(PRICES, usage) };
+    expect(view.usage).toEqual(billed);
+    expect(view.turns[0]!.usage).toEqual(billed);
   });
 
   it('records and bills the tool-call arguments a stream sent before it was cut', async () => {
