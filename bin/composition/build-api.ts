@@ -92,9 +92,15 @@ export async function buildApi(backend: Backend, config: Config, logger: Logger)
       }),
     ],
   });
+  // One grace period for the whole shutdown: the turns being driven have been running while open streams drained.
+  let closingSince = 0;
+  app.addHook('preClose', async () => {
+    closingSince = performance.now();
+  });
   app.addHook('onClose', async () => {
     // Turns this process is driving (a REST turn answered 202, say) finish before the backend closes under them.
-    const left = await drives?.drained(config.httpShutdownGraceMs);
+    const graceLeftMs = Math.max(0, config.httpShutdownGraceMs - (performance.now() - closingSince));
+    const left = await drives?.drained(graceLeftMs);
     if (left) logger.warn({ turns: left }, 'turns still being driven at shutdown: the pipeline workers take them over once their model calls\' leases end');
   });
   app.addHook('onClose', () => hub.close());

@@ -125,7 +125,7 @@ export const settings = {
   httpRequestTimeoutMs: setting('TESSERA_HTTP_REQUEST_TIMEOUT_MS', milliseconds.default(120_000), '120000',
     'Longest a non-streaming request may take end to end: receiving it, and (1 s later, past the routes\' own deadlines) handling it, answered 504 TESSERA_REQUEST_TIMEOUT. Streams are not bounded by it.'),
   httpShutdownGraceMs: setting('TESSERA_HTTP_SHUTDOWN_GRACE_MS', milliseconds.default(10_000), '10000',
-    'On SIGTERM, how long open streams may finish before they are ended (clients resume with Last-Event-ID), and how long turns the API process drives itself may finish before it closes; a turn still running then is taken over by a pipeline worker once its model call\'s lease ends.'),
+    'On SIGTERM, how long open streams may finish before they are ended (clients resume with Last-Event-ID) and turns the API process drives itself may finish before it closes, both within this one period; a turn still running then is taken over by a pipeline worker once its model call\'s lease ends.'),
   heapGrowthPercent: setting('TESSERA_HEAP_GROWTH_PERCENT', z.coerce.number().int().min(0).max(300).optional(), '50 embedded, 100 services',
     'Long-running commands (`all`, `serve`, `worker`, live `project`): how far, in %, V8 lets the old generation grow past what survived its last full collection before the next one. 0: V8\'s own factor, up to four times. A burst of requests leaves garbage that idle streams and turns never allocate enough to collect; less growth keeps memory near what is live, for some throughput at full load (see Benchmarks).'),
   logLevel: setting('TESSERA_LOG_LEVEL', z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -7,10 +7,7 @@ import { costMicrosOf } from '../../gateway/routing/index.js';
 import { tokenCounterFor } from '../../gateway/tokens/count-tokens.js';
 import type { FakeUpstream } from '../support/fake-upstream/index.js';
 import { startGatewayFixture, type GatewayFixture } from '../support/gateway-file.js';
-import { apiClient, poll, type ApiClient } from './tessera-api.js';
-
-type Usage = { inputTokens: number; outputTokens: number; costMicros: number };
-type ConversationView = { usage: Usage; turns: { status: string; usage: Usage }[] };
+import { apiClient, poll, type ApiClient, type ConversationView } from './tessera-api.js';
 
 const PRICES = { inputPerMillion: 2_000, cachedInputPerMillion: 1_000, outputPerMillion: 8_000 };
 const LEASE_MS = 2_000;

@@ -45,7 +45,7 @@ export interface ConversationView {
   turnCount: number;
   usage: { inputTokens: number; outputTokens: number; costMicros: number };
   messages: { turnId: string; role: 'user' | 'assistant'; content: string; status: string }[];
-  turns: { id: string; status: string }[];
+  turns: { id: string; status: string; usage: { inputTokens: number; outputTokens: number; costMicros: number } }[];
 }
 
 export interface Problem {
