@@ -63,8 +63,10 @@ export async function streamTurn(
     // What the client gets from this read, the hub need not read again for it.
     const lastRead = history.events.at(-1)?.revision;
     if (lastRead !== undefined) follower.readUpTo(lastRead);
-    const terminal = history.events.find((event) => TURN_END_EVENT_TYPES.has(event.type));
-    for (const event of history.events) if (event !== terminal) await sendEvent(event);
+    const terminalAt = history.events.findIndex((event) => TURN_END_EVENT_TYPES.has(event.type));
+    const terminal = terminalAt === -1 ? undefined : history.events[terminalAt];
+    // The stream ends with the turn's end: what was recorded after it (feedback) is not part of it.
+    for (const event of terminal ? history.events.slice(0, terminalAt) : history.events) await sendEvent(event);
     if (terminal) {
       // A client back after the end still gets the deltas it missed, then the end.
       for (const delta of await sources.deltas.replay(turnId, cursor.sequence)) await sendDelta(delta);

@@ -18,6 +18,7 @@ import { wantsFreshAnswer } from '../cache-control.js';
 import { openSse } from '../sse/sse-writer.js';
 import { untilRecorded } from './drive-to-end.js';
 import { streamTurn, type TurnStreamSources } from './stream-turn.js';
+import { TURN_END_EVENT_TYPES } from '../../domain/turn/turn-end-events.js';
 import { parseCursor, START_CURSOR } from './turn-cursor.js';
 import { feedbackBody, requestTurnBody, streamHeaders, turnAccepted, turnIdParams, turnView } from './turn-schemas.js';
 
@@ -135,13 +136,19 @@ export function turnRoutes(dependencies: TurnRouteDependencies) {
           summary: 'SSE: the turn as it happens (token deltas, then its events); resumes from Last-Event-ID',
           params: turnIdParams,
           headers: streamHeaders,
-          response: { 200: z.string().describe('text/event-stream'), ...problemResponses },
+          response: { 200: z.string().describe('text/event-stream'), 204: z.null().describe('the client already has the whole turn (Last-Event-ID at or past its end)'), ...problemResponses },
         },
       },
       async (request, reply) => {
         const cursor = parseCursor(request.headers['last-event-id']);
         if (!cursor) throw new ApiError(400, 'TESSERA_INVALID_REQUEST', 'Last-Event-ID is not an event id of this stream', 'headers.last-event-id');
-        await loadOwnTurn(request.principal.tenantId, request.params.id);
+        const { events } = await loadOwnTurn(request.principal.tenantId, request.params.id);
+        if (cursor.revision > (events.at(-1)?.revision ?? -1)) {
+          throw new ApiError(400, 'TESSERA_INVALID_REQUEST', 'Last-Event-ID names an event this turn does not have', 'headers.last-event-id');
+        }
+        const end = events.find((event) => TURN_END_EVENT_TYPES.has(event.type));
+        // The client has the whole turn; 204 is what tells an EventSource to stop reconnecting.
+        if (end && cursor.revision >= end.revision) return reply.code(204).send(null);
         await streamTurn(openSse(reply), dependencies, request.params.id, cursor, (error) =>
           request.log.warn({ err: error }, 'token deltas unavailable'),
         );

@@ -197,6 +197,24 @@ describe('streaming a turn over SSE (embedded profile)', () => {
     }
   });
 
+  it('ends with the turn\'s end though feedback came after it, and tells a client that has the end to stop reconnecting (204)', async () => {
+    const conversationId = await api.startConversation();
+    const turnId = await api.sendTurn(conversationId, 'Rate me. [[fake: reply="Rated."]]');
+    await api.waitForTurn(turnId);
+    expect((await api.request('POST', `/v1/turns/${turnId}/feedback`, { body: { rating: 'down' } })).status).toBe(202);
+
+    const full = await collectSseFrames((await openStream(tessera, turnId)).body!);
+    expect(full.filter((frame) => !isDelta(frame)).map((frame) => frame.event)).toEqual(PIPELINE);
+    expect(deltaText(full)).toBe('Rated.');
+
+    const atTheEnd = await openStream(tessera, turnId, full.at(-1)!.id);
+    expect(atTheEnd.status).toBe(204);
+    expect(await atTheEnd.text()).toBe('');
+    // Past every event the turn has (another turn's id, say) is no place to resume from.
+    const beyond = await api.request('GET', `/v1/turns/${turnId}/stream`, { headers: { 'last-event-id': '99.0' } });
+    expectProblem(beyond, 400, undefined, 'headers.last-event-id');
+  });
+
   it.each(['garbage', '1', '1.2.3', '-2.0', 'a.b', '1.-1', '1.x', '9'.repeat(41)])(
     'refuses Last-Event-ID %j with a 400 problem naming headers.last-event-id',
     async (lastEventId) => {
