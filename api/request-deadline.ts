@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sendProblem } from './errors/error-handler.js';
 import { problem } from './errors/problem.js';
 
@@ -12,6 +12,7 @@ import { problem } from './errors/problem.js';
 export function installRequestDeadline(app: FastifyInstance, deadlineMs: number): void {
   app.addHook('onRequest', async (request, reply) => {
     const timer = setTimeout(() => {
+      deadlines.delete(request);
       if (reply.sent || reply.raw.headersSent) return;
       request.log.warn({ deadlineMs }, 'request answered 504: it ran past its deadline');
       // OpenAI SDKs retry a 5xx by default; a retry would start the same work a second time.
@@ -22,6 +23,19 @@ export function installRequestDeadline(app: FastifyInstance, deadlineMs: number)
       );
     }, deadlineMs);
     timer.unref();
+    deadlines.set(request, timer);
     reply.raw.once('close', () => clearTimeout(timer));
   });
+}
+
+const deadlines = new WeakMap<FastifyRequest, NodeJS.Timeout>();
+
+/**
+ * For a stream that answers only once it has output (a streamed chat completion): its
+ * length is bounded by the model call's own limits, not the request deadline, which
+ * would otherwise answer 504 before a slow first token.
+ */
+export function releaseFromDeadline(request: FastifyRequest): void {
+  clearTimeout(deadlines.get(request));
+  deadlines.delete(request);
 }

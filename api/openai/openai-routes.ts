@@ -13,6 +13,7 @@ import { problemResponses } from '../app.js';
 import { ApiError } from '../errors/api-error.js';
 import { asRouteError } from '../errors/as-route-error.js';
 import { wantsFreshAnswer } from '../cache-control.js';
+import { releaseFromDeadline } from '../request-deadline.js';
 import { openSse } from '../sse/sse-writer.js';
 import { chatCompletionBody, chatCompletionHeaders, embeddingsBody, embeddingsHeaders } from './chat-completion-schemas.js';
 import { chatCompletion } from './completion-bodies.js';
@@ -129,8 +130,10 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
 
         if (body.stream === true) {
           return inTurn(async ({ turnId, turnEnd }) => {
-            const sse = openSse(reply);
-            await streamChatCompletion(sse, dependencies, turnId, body.model, body.stream_options?.include_usage === true, (error) =>
+            releaseFromDeadline(request);
+            const clientGone = new AbortController();
+            reply.raw.once('close', () => clientGone.abort());
+            await streamChatCompletion(() => openSse(reply), clientGone.signal, dependencies, turnId, body.model, body.stream_options?.include_usage === true, (error) =>
               request.log.error({ err: error, turnId }, 'streamed completion failed'),
               turnEnd,
             );

@@ -1,7 +1,8 @@
 import { endingOf, type TurnEnding } from '../turns/drive-to-end.js';
 import { toolCallIdFor } from '../../domain/turn/decide/model-calls.js';
-import type { TurnCompletedData } from '../../domain/turn/events/turn-ended.js';
-import type { DeltaChannel } from '../../infra/deltas/port.js';
+import type { ModelCallFailedData } from '../../domain/turn/events/model-call-events.js';
+import type { RecordedEvent } from '../../domain/events/envelope.js';
+import type { DeltaChannel, TurnDelta } from '../../infra/deltas/port.js';
 import type { EventStore } from '../../infra/event-store/port.js';
 import type { StreamEventHub } from '../../infra/event-store/stream-event-hub.js';
 import type { SseWriter } from '../sse/sse-writer.js';
@@ -17,11 +18,15 @@ export interface ChatStreamSources {
 
 /**
  * The turn as `chat.completion.chunk` events: deltas as they come, then the finish
- * reason, the usage chunk when asked for, and `[DONE]`. A failed turn ends the stream
- * with an `error` event, which OpenAI SDKs raise as an APIError.
+ * reason, the usage chunk when asked for, and `[DONE]`. The response starts with the
+ * first output, as OpenAI's does: a turn that fails before any (a refused request, a
+ * rate limit, a budget, a context overflow) throws its HTTP error instead, which the
+ * SDKs raise as the matching typed error (and retry when they should). A turn that
+ * fails after output ends the stream with an `error` event, after the output it had.
  */
 export async function streamChatCompletion(
-  sse: SseWriter,
+  open: () => SseWriter,
+  clientGone: AbortSignal,
   sources: ChatStreamSources,
   turnId: string,
   model: string,
@@ -38,41 +43,62 @@ export async function streamChatCompletion(
     choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
   });
   const controller = new AbortController();
-  void sse.closed.then(() => controller.abort());
-  const ended = turnEnd(controller.signal);
   const stopFollowing = () => controller.abort();
+  clientGone.addEventListener('abort', stopFollowing, { once: true });
+  const ended = turnEnd(controller.signal);
   void ended.then(stopFollowing, stopFollowing);
+  const deltas = sources.deltas.follow(turnId, 0, controller.signal)[Symbol.asyncIterator]();
+  // Nothing is sent until there is output or an outcome: a failure before any is an HTTP error.
+  const first = await Promise.race([deltas.next(), ended.then(() => undefined)]);
+  if (first === undefined || first.done) {
+    const ending = await ended;
+    if (ending.status === 'failed' && !partialOutputOf(ending.events)) {
+      controller.abort();
+      throw turnFailureError(ending.events);
+    }
+  }
+  const sse = open();
+  void sse.closed.then(stopFollowing);
   await sse.send({ data: chunk({ role: 'assistant', content: '' }) });
   let firstStep: number | undefined;
   let sentText = '';
   const sentArguments = new Map<number, string>();
+  const sendDelta = async (delta: TurnDelta) => {
+    // A later step (repair) cannot retract what was sent; its answer arrives whole in the final event.
+    firstStep ??= delta.step;
+    if (delta.step !== firstStep) return;
+    const part = delta.part;
+    if (part.type === 'text-delta') {
+      sentText += part.text;
+      await sse.send({ data: chunk({ content: part.text }) });
+    } else if (part.type === 'tool-call-start') {
+      sentArguments.set(part.index, '');
+      await sse.send({
+        data: chunk({ tool_calls: [{ index: part.index, id: toolCallIdFor(turnId, delta.step, part.index), type: 'function', function: { name: part.name, arguments: '' } }] }),
+      });
+    } else {
+      sentArguments.set(part.index, (sentArguments.get(part.index) ?? '') + part.argumentsDelta);
+      await sse.send({ data: chunk({ tool_calls: [{ index: part.index, function: { arguments: part.argumentsDelta } }] }) });
+    }
+  };
   try {
-    for await (const delta of sources.deltas.follow(turnId, 0, controller.signal)) {
-      // A later step (repair) cannot retract what was sent; its answer arrives whole in the final event.
-      firstStep ??= delta.step;
-      if (delta.step !== firstStep) continue;
-      const part = delta.part;
-      if (part.type === 'text-delta') {
-        sentText += part.text;
-        await sse.send({ data: chunk({ content: part.text }) });
-      } else if (part.type === 'tool-call-start') {
-        sentArguments.set(part.index, '');
-        await sse.send({
-          data: chunk({ tool_calls: [{ index: part.index, id: toolCallIdFor(turnId, delta.step, part.index), type: 'function', function: { name: part.name, arguments: '' } }] }),
-        });
-      } else {
-        sentArguments.set(part.index, (sentArguments.get(part.index) ?? '') + part.argumentsDelta);
-        await sse.send({ data: chunk({ tool_calls: [{ index: part.index, function: { arguments: part.argumentsDelta } }] }) });
-      }
+    if (first && !first.done) {
+      await sendDelta(first.value);
+      for (let next = await deltas.next(); !next.done; next = await deltas.next()) await sendDelta(next.value);
     }
     const ending = await ended;
     if (ending.status === 'failed') {
+      const partial = partialOutputOf(ending.events);
+      if (partial) {
+        const toolCalls = (partial.partialToolCalls ?? []).map((call, index) => ({ toolCallId: toolCallIdFor(turnId, partial.step, index), name: call.name, arguments: call.arguments }));
+        await sendWhatDeltasMissed({ text: partial.partialText ?? '', toolCalls });
+      }
       const error = turnFailureError(ending.events);
       await sse.send({ data: { error: { message: error.message, type: 'server_error', code: error.code, param: null } } });
       return;
     }
     const { outcome } = ending;
-    await sendWhatDeltasMissed(outcome);
+    await sendWhatDeltasMissed({ text: outcome.answer, toolCalls: outcome.toolCalls ?? [] });
     await sse.send({ data: chunk({}, openAiFinishReason(outcome.finishReason)) });
     if (includeUsage) await sse.send({ data: { ...chunk({}), choices: [], usage: openAiUsage(outcome.usage) } });
     await sse.send({ data: '[DONE]' });
@@ -89,11 +115,11 @@ export async function streamChatCompletion(
    * The turn can end before every delta reached this process (the deltas travel apart
    * from the events): the final answer fills in what the client has not seen yet.
    */
-  async function sendWhatDeltasMissed(outcome: TurnCompletedData) {
-    if (outcome.answer.startsWith(sentText) && outcome.answer.length > sentText.length) {
-      await sse.send({ data: chunk({ content: outcome.answer.slice(sentText.length) }) });
+  async function sendWhatDeltasMissed(output: { text: string; toolCalls: readonly { toolCallId: string; name: string; arguments: string }[] }) {
+    if (output.text.startsWith(sentText) && output.text.length > sentText.length) {
+      await sse.send({ data: chunk({ content: output.text.slice(sentText.length) }) });
     }
-    for (const [index, call] of (outcome.toolCalls ?? []).entries()) {
+    for (const [index, call] of output.toolCalls.entries()) {
       const sent = sentArguments.get(index);
       if (sent === undefined) {
         await sse.send({ data: chunk({ tool_calls: [{ index, id: call.toolCallId, type: 'function', function: { name: call.name, arguments: call.arguments } }] }) });
@@ -102,4 +128,10 @@ export async function streamChatCompletion(
       }
     }
   }
+}
+
+/** What the failed call had streamed before it failed, if anything: the client gets it before the error. */
+function partialOutputOf(events: readonly RecordedEvent[]): ModelCallFailedData | undefined {
+  const failed = [...events].reverse().find((event) => event.type === 'ModelCallFailed')?.data as ModelCallFailedData | undefined;
+  return failed && (failed.partialText || failed.partialToolCalls?.length) ? failed : undefined;
 }

@@ -121,6 +121,18 @@ describe.each(['embedded', 'services'] as const)('the OpenAI-compatible surface,
     await expect(unknownModel).rejects.toMatchObject({ status: 404, error: { param: 'body.model' } });
   });
 
+  it('answers a streamed completion that fails before any output with the HTTP error, as a non-streamed one, not a 200 stream', async () => {
+    const refused = client.chat.completions.create({ model: 'chat/default', stream: true, messages: [{ role: 'user', content: 'x [[fake: status=400]]' }] });
+    await expect(refused).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    const limited = client.chat.completions.create({ model: 'chat/default', stream: true, messages: [{ role: 'user', content: 'x [[fake: status=429 retry-after=1]]' }] });
+    await expect(limited).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+    const error = await limited.catch((thrown: unknown) => thrown as InstanceType<typeof OpenAI.APIError>);
+    // Still a recorded turn, named in the headers like any other.
+    const turnId = error.headers?.get('x-tessera-turn-id');
+    expect(turnId).toBeTruthy();
+    expect((await turnEvents(turnId!)).at(-1)).toBe('TurnFailed');
+  });
+
   it('refuses a bad request with a 400 naming the field', async () => {
     const attempt = client.chat.completions.create({ model: 'chat/default', messages: [] });
     await expect(attempt).rejects.toBeInstanceOf(OpenAI.BadRequestError);
