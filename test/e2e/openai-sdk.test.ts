@@ -128,7 +128,8 @@ describe.each(['embedded', 'services'] as const)('the OpenAI-compatible surface,
     await expect(limited).rejects.toBeInstanceOf(OpenAI.RateLimitError);
     const error: unknown = await limited.catch((thrown: unknown) => thrown);
     // Still a recorded turn, named in the headers like any other.
-    const turnId = error instanceof OpenAI.APIError ? error.headers?.get('x-tessera-turn-id') : undefined;
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    const turnId = (error as { headers?: Headers }).headers?.get('x-tessera-turn-id');
     expect(turnId).toBeTruthy();
     expect((await turnEvents(turnId ?? '')).at(-1)).toBe('TurnFailed');
   });
