@@ -1,6 +1,7 @@
 import type { TurnEvent } from './turn-event.js';
 import {
   addUsage,
+  deliversAnswerAsGiven,
   isEnded,
   NO_USAGE,
   type StartedTurn,
@@ -37,7 +38,7 @@ function transition(turn: TurnInProgress, event: TurnEvent): StartedTurn {
       if (event.data.step !== turn.step) return turn;
       return { ...turn, status: event.data.toolCalls.length > 0 ? 'awaiting-tools' : 'model-answered' };
     case 'OutputValidated':
-      return event.data.valid ? { ...turn, status: 'validated' } : turn;
+      return event.data.valid || deliversAnswerAsGiven(turn) ? { ...turn, status: 'validated' } : turn;
     case 'OutputRepairRequested':
       return { ...turn, status: 'repairing' };
     case 'TurnCompleted':

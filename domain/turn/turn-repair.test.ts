@@ -50,6 +50,24 @@ describe('turn: validation and repair', () => {
     });
   });
 
+  describe('when the answer of an OpenAI-compatible call fails validation', () => {
+    const answered = [
+      events.turnRequested({ source: 'openai-compatible' }),
+      events.promptBuilt(1),
+      events.modelCallStarted(1),
+      events.modelCallCompleted(1, { text: 'not JSON', finishReason: 'length' }),
+    ];
+
+    it('records what validation found and delivers the answer as the model gave it, asking the model nothing more', () => {
+      given(answered).when(commands.validateOutput(1, problems)).then([events.outputValidated(1, problems)]);
+      const validated = [...answered, events.outputValidated(1, problems)];
+      expect(nextAction(given(validated).state())).toBe('complete');
+      given(validated)
+        .when(commands.completeTurn(after(9)))
+        .then([events.turnCompleted(after(9), { answer: 'not JSON', finishReason: 'length' })]);
+    });
+  });
+
   describe('when the answer fails validation at the last step allowed', () => {
     const lastStep = [
       events.turnRequested({ limits: { maxModelSteps: 1, maxToolCalls: 0, maxOutputTokens: 500 } }),

@@ -104,6 +104,15 @@ export function toolCallsToExecute(turn: Turn): TrackedToolCall[] {
   );
 }
 
+/**
+ * An OpenAI-compatible call gets the model's answer as the model gave it (its finish
+ * reason included), as it would from OpenAI: validation records what it finds, but
+ * never asks the model again, which the client neither asked for nor pays for knowingly.
+ */
+export function deliversAnswerAsGiven(turn: Turn): boolean {
+  return turn.request.source === 'openai-compatible';
+}
+
 export function modelStepsLeft(turn: Turn): number {
   return Math.max(0, turn.request.limits.maxModelSteps - turn.step);
 }

@@ -134,6 +134,21 @@ describe.each(['embedded', 'services'] as const)('the OpenAI-compatible surface,
     expect((await turnEvents(turnId ?? '')).at(-1)).toBe('TurnFailed');
   });
 
+  it('gives the model\'s answer as it came, finish reason included, and never asks the model again', async () => {
+    const before = upstream.requests.length;
+    const notJson = await client.chat.completions.create({
+      model: 'chat/default',
+      response_format: { type: 'json_object' },
+      messages: [{ role: 'user', content: 'JSON please [[fake: reply="not json at all" finish-reason=length]]' }],
+    });
+    expect(notJson.choices[0]).toMatchObject({ message: { content: 'not json at all' }, finish_reason: 'length' });
+    const filtered = await client.chat.completions.create({ model: 'chat/default', messages: [{ role: 'user', content: 'x [[fake: reply="redacted" finish-reason=content_filter]]' }] });
+    expect(filtered.choices[0]).toMatchObject({ message: { content: 'redacted' }, finish_reason: 'content_filter' });
+    const empty = await client.chat.completions.create({ model: 'chat/default', messages: [{ role: 'user', content: 'x [[fake: reply=""]]' }] });
+    expect(empty.choices[0]?.message.content).toBe('');
+    expect(upstream.requests.length - before).toBe(3);
+  });
+
   it('refuses a bad request with a 400 naming the field', async () => {
     const attempt = client.chat.completions.create({ model: 'chat/default', messages: [] });
     await expect(attempt).rejects.toBeInstanceOf(OpenAI.BadRequestError);

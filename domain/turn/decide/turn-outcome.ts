@@ -1,7 +1,7 @@
 import type { CompleteTurn, ExpireTurn, FailTurn, RecordFeedback, ValidateOutput } from '../turn-command.js';
 import { InvalidTurnCommandError, TurnStepMismatchError, UnexpectedTurnCommandError } from '../turn-errors.js';
 import type { TurnEvent } from '../turn-event.js';
-import { isEnded, isPastDeadline, modelStepsLeft, type TrackedToolCall, type TurnState } from '../turn-state.js';
+import { deliversAnswerAsGiven, isEnded, isPastDeadline, modelStepsLeft, type TrackedToolCall, type TurnState } from '../turn-state.js';
 import { deadlineExceeded, expectStatus, inProgress, startedTurn, turnFailed } from './turn-guards.js';
 
 export const APPROVAL_DEADLINE_EXCEEDED = 'approval deadline exceeded';
@@ -14,7 +14,7 @@ export function validateOutput({ step, valid, problems, now }: ValidateOutput['d
   if (step !== current.step) throw new TurnStepMismatchError(current.step, step);
   if (!valid && problems.length === 0) throw new InvalidTurnCommandError('problems', 'an invalid answer names its problems');
   const validated: TurnEvent = { type: 'OutputValidated', data: { step, valid, problems } };
-  if (valid) return [validated];
+  if (valid || deliversAnswerAsGiven(current)) return [validated];
   if (modelStepsLeft(current) === 0) {
     return [validated, turnFailed('invalid-output', `no model step is left to repair: ${problems.join('; ')}`, now)];
   }
