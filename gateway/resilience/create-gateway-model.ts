@@ -1,5 +1,5 @@
 import type { LanguageModel, ModelRequest } from '../model-spec.js';
-import { cacheScopeOf, deploymentTokenCounter, type AliasRoute, type Deployment } from '../routing/deployments.js';
+import { cacheScopeOf, deploymentTokenCounter, outputCapOn, type AliasRoute, type Deployment } from '../routing/deployments.js';
 import { costMicrosOf, promptTokensOn } from '../routing/estimate-cost.js';
 import { createLatencyTracker, type LatencyTracker } from '../routing/latency-tracker.js';
 import { planRoute } from '../routing/plan-route.js';
@@ -45,7 +45,7 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
     const plan = planRoute(alias, route, request, { random, latency, explorationRate });
     const call = startGatewayCall(plan.report, latency, clock, failureLatencyMs);
     const attemptsOn = (deployment: Deployment): LanguageModel =>
-      withRetries(modelFor(deployment), {
+      capOutputOn(deployment, withRetries(modelFor(deployment), {
         ...options.retry,
         clock,
         random,
@@ -53,7 +53,7 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
           plan.report.attempts.push({ deployment: deployment.name, ...attempt });
           options.onAttempt?.(deployment.name, attempt);
         },
-      });
+      }));
     return { plan, call, attemptsOn };
   };
 
@@ -108,6 +108,12 @@ export function createGatewayModel(options: GatewayModelOptions): GatewayModel {
       throw call.surface(call.exhausted());
     },
   };
+}
+
+/** A deployment is never asked for more output than it allows. */
+function capOutputOn(deployment: Deployment, model: LanguageModel): LanguageModel {
+  const capped = (request: ModelRequest): ModelRequest => ({ ...request, maxOutputTokens: outputCapOn(deployment, request.maxOutputTokens) });
+  return { ...model, generate: (request) => model.generate(capped(request)), stream: (request) => model.stream(capped(request)) };
 }
 
 /** The prompt and the output a cut stream delivered, text and tool calls, priced as the provider bills them. */

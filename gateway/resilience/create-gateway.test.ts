@@ -108,6 +108,20 @@ describe('context windows', () => {
     expect(await failure(() => direct.generate(ask(longPrompt)))).toMatchObject({ kind: 'context-overflow', details: { status: 400 } });
   });
 
+  it('asks a deployment for no more output than it allows, and counts its window with that cap', async () => {
+    const capped = deployment('capped', { contextWindow: 4_000, maxOutputTokens: 1_000 });
+    const model = gatewayModelOver([capped, deployment('large')]);
+    const mark = upstream.requests.length;
+    const { report } = await streamed(model, { ...ask('short question'), maxOutputTokens: 4_096 });
+    expect(report.chosen).toBe('capped');
+    expect(report.candidates[0]?.skipped).toBeUndefined();
+    expect(modelsSince(mark)).toEqual(['fake-capped']);
+    expect(upstream.requests.at(-1)?.body).toMatchObject({ max_tokens: 1_000 });
+    // Below the deployment's cap, the request's own stands.
+    await streamed(model, { ...ask('shorter'), maxOutputTokens: 50 });
+    expect(upstream.requests.at(-1)?.body).toMatchObject({ max_tokens: 50 });
+  });
+
   it('fails with context-overflow, sending nothing, when no deployment has room', async () => {
     const model = gatewayModelOver([deployment('tiny', { contextWindow: 40 }), deployment('small', { contextWindow: 60 })]);
     const mark = upstream.requests.length;

@@ -180,6 +180,12 @@ export function deploymentEncoding(deployment: Deployment): TokenEncodingName {
   return deployment.tokenizer ?? encodingForModel(deployment.model);
 }
 
+/** The output cap a call gets on a deployment: the request's, never above the deployment's own (`maxOutputTokens`). */
+export function outputCapOn(deployment: Deployment, requested: number | undefined): number | undefined {
+  if (requested === undefined) return deployment.maxOutputTokens;
+  return deployment.maxOutputTokens === undefined ? requested : Math.min(requested, deployment.maxOutputTokens);
+}
+
 /** The token counter of a deployment's provider. */
 export function deploymentTokenCounter(deployment: Deployment): TokenCounter {
   return tokenCounterFor(deployment.model, deploymentEncoding(deployment));

@@ -1,5 +1,5 @@
 import type { ModelRequest, ModelUsage } from '../model-spec.js';
-import { deploymentTokenCounter, type Deployment } from './deployments.js';
+import { deploymentTokenCounter, outputCapOn, type Deployment } from './deployments.js';
 
 type Prices = Deployment['prices'];
 
@@ -25,11 +25,11 @@ export function promptTokensOn(deployment: Deployment, request: Pick<ModelReques
 
 /**
  * What a request will cost on a deployment before it is sent: the counted prompt, and as
- * output the request's cap, else the deployment's, else `ASSUMED_OUTPUT_TOKENS`. Cached
- * input is unknown beforehand and counted at the full price.
+ * output the cap it gets there (outputCapOn), else `ASSUMED_OUTPUT_TOKENS`. Cached input
+ * is unknown beforehand and counted at the full price.
  */
 export function estimateRequestCost(deployment: Deployment, inputTokens: number, maxOutputTokens: number | undefined): number {
-  const outputTokens = maxOutputTokens ?? deployment.maxOutputTokens ?? ASSUMED_OUTPUT_TOKENS;
+  const outputTokens = outputCapOn(deployment, maxOutputTokens) ?? ASSUMED_OUTPUT_TOKENS;
   return costOf(deployment.prices, { inputTokens, outputTokens });
 }
 

@@ -1,6 +1,6 @@
 import type { ModelRequest } from '../model-spec.js';
 import { promptTokensAtMost, tokenCounterFor, type TokenEncodingName } from '../tokens/count-tokens.js';
-import { deploymentEncoding, type AliasRoute, type Deployment } from './deployments.js';
+import { deploymentEncoding, outputCapOn, type AliasRoute, type Deployment } from './deployments.js';
 import { estimateRequestCost, promptTokensOn } from './estimate-cost.js';
 import { rankDeployments, type RankingContext } from './rank-deployments.js';
 import { createRoutingReport, type RoutingReport } from './routing-report.js';
@@ -39,7 +39,7 @@ export function planRoute(alias: string, route: AliasRoute, request: ModelReques
   // Exact counts only where this bound, which needs no tokenizer, does not already fit.
   const atMost = promptTokensAtMost(request);
   for (const { deployment, reason } of ranked) {
-    const output = request.maxOutputTokens ?? deployment.maxOutputTokens ?? 0;
+    const output = outputCapOn(deployment, request.maxOutputTokens) ?? 0;
     const names = { deployment: deployment.name, provider: deployment.provider, model: deployment.model };
     if (atMost + output > deployment.contextWindow && promptTokens(deployment) + output > deployment.contextWindow) {
       report.candidates.push({
