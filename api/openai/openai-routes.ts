@@ -106,7 +106,8 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
                 clientMessages: mapped.messages,
                 clientTools: mapped.tools,
                 parameters: mapped.parameters,
-                limits: mapped.maxOutputTokens ? { maxOutputTokens: Math.min(mapped.maxOutputTokens, dependencies.turnDefaults.maxOutputTokens) } : undefined,
+                // As given, as OpenAI takes it: each deployment lowers it to its own maxOutputTokens.
+                limits: mapped.maxOutputTokens ? { maxOutputTokens: mapped.maxOutputTokens } : undefined,
                 correlationId: request.id,
               },
               dependencies.turnDefaults,

@@ -102,7 +102,7 @@ export const settings = {
     'Tokens one input to `TESSERA_EMBEDDING_MODEL` may hold; a longer one is refused before the call.'),
   turnMaxModelSteps: setting('TESSERA_TURN_MAX_MODEL_STEPS', count.max(100).default(8), '8', 'Model calls one turn may make (tool loops, repairs).'),
   turnMaxToolCalls: setting('TESSERA_TURN_MAX_TOOL_CALLS', z.coerce.number().int().min(0).max(1_000).default(16), '16', 'Tool calls one turn may make.'),
-  turnMaxOutputTokens: setting('TESSERA_TURN_MAX_OUTPUT_TOKENS', count.max(1_000_000).default(4_096), '4096', 'Output cap of every model call, unless a request asks for less.'),
+  turnMaxOutputTokens: setting('TESSERA_TURN_MAX_OUTPUT_TOKENS', count.max(1_000_000).default(4_096), '4096', 'Output cap of a model call whose request names none; a cap the request names (`maxOutputTokens`, `max_tokens`) is used as given, up to the deployment\'s `maxOutputTokens`.'),
   turnDeadlineMs: setting('TESSERA_TURN_DEADLINE_MS', milliseconds.default(300_000), '300000', 'A turn not finished this long after it was requested ends in TurnFailed (deadline-exceeded).'),
   turnDriveInline: setting('TESSERA_TURN_DRIVE_INLINE', z.enum(['true', 'false']).default('true').transform((value) => value === 'true'), 'true',
     'The API process carries each turn it accepts through its steps itself, without a bus hop between them; the pipeline workers take over what it leaves (tools, approvals, a crash). `false`: every step goes through the bus.'),

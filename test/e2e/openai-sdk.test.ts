@@ -149,6 +149,13 @@ describe.each(['embedded', 'services'] as const)('the OpenAI-compatible surface,
     expect(upstream.requests.length - before).toBe(3);
   });
 
+  it('sends the output cap a client names as given, and the configured one when it names none', async () => {
+    await client.chat.completions.create({ model: 'chat/default', max_tokens: 10_000, messages: [{ role: 'user', content: 'long answer allowed' }] });
+    expect(upstream.requests.at(-1)?.body).toMatchObject({ max_tokens: 10_000 });
+    await client.chat.completions.create({ model: 'chat/default', messages: [{ role: 'user', content: 'no cap named' }] });
+    expect(upstream.requests.at(-1)?.body).toMatchObject({ max_tokens: tessera.config.turnMaxOutputTokens });
+  });
+
   it('refuses a bad request with a 400 naming the field', async () => {
     const attempt = client.chat.completions.create({ model: 'chat/default', messages: [] });
     await expect(attempt).rejects.toBeInstanceOf(OpenAI.BadRequestError);
