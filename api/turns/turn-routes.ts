@@ -30,6 +30,8 @@ export interface TurnRouteDependencies extends TurnStreamSources {
   drives?: TurnDriveSlots;
   idempotency: IdempotencyStore;
   turnDefaults: TurnDefaults;
+  /** The chat aliases a turn may name: another is refused before anything is recorded. */
+  chatAliases?: () => string[];
 }
 
 export function turnRoutes(dependencies: TurnRouteDependencies) {
@@ -58,6 +60,9 @@ export function turnRoutes(dependencies: TurnRouteDependencies) {
       },
       async (request, reply) => {
         const body = request.body;
+        if (body.model !== undefined && dependencies.chatAliases && !dependencies.chatAliases().includes(body.model)) {
+          throw new ApiError(404, 'TESSERA_MODEL_NOT_FOUND', `model "${body.model}" is not configured; GET /v1/models lists them`, 'body.model');
+        }
         const create = async () => {
           await dependencies.budgets?.ensureAvailable(request.principal.tenantId, request.principal.keyId);
           const driver = dependencies.drives?.admit();

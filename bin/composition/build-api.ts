@@ -77,7 +77,7 @@ export async function buildApi(backend: Backend, config: Config, logger: Logger)
       conversationRoutes({ store: backend.store, readModels: backend.readModels, idempotency }),
       usageRoutes({ readModels: backend.readModels }),
       budgetRoutes({ store: backend.store, guard: backend.budgetGuard() }),
-      turnRoutes({ store: backend.store, idempotency, hub, deltas, turnDefaults, drives, budgets: backend.budgetGuard() }),
+      turnRoutes({ store: backend.store, idempotency, hub, deltas, turnDefaults, drives, budgets: backend.budgetGuard(), chatAliases: () => backend.models().chatAliases() }),
       openAiRoutes({
         store: backend.store,
         idempotency,

@@ -229,6 +229,15 @@ describe.each(['embedded', 'services'] as const)('API guarantees (%s profile)', 
       expect(await countEvents(tessera)).toBe(before);
     });
 
+    it('refuses a turn naming a model that is not configured with 404 naming body.model, and appends nothing', async () => {
+      const before = await countEvents(tessera);
+
+      const response = await api.request('POST', `/v1/conversations/${conversationId}/turns`, { body: { message: 'hi', model: 'nope/none' } });
+
+      expectProblem(response, 404, 'TESSERA_MODEL_NOT_FOUND', 'body.model');
+      expect(await countEvents(tessera)).toBe(before);
+    });
+
     it.each([
       ['a truncated object', '{"message": '],
       ['a trailing comma', '{"message": "hi",}'],
