@@ -125,8 +125,10 @@ describe('embedding aliases', () => {
     );
   });
 
-  it('need a chat alias beside them', () => {
-    expect(problems({ aliases: { 'embed/default': { deployments: [embedding('e1', 'text-embedding-3-small')] } } })).toContain('aliases: configure at least one chat alias');
+  it('need chat/default beside them, where turns that name no model go', () => {
+    const required = `aliases["chat/default"]: required: turns that name no model, and tasks without a route, use it`;
+    expect(problems({ aliases: { 'embed/default': { deployments: [embedding('e1', 'text-embedding-3-small')] } } })).toContain(required);
+    expect(problems({ aliases: { 'chat/fast': { deployments: [{ ...openAi, name: 'a', model: 'm', contextWindow: 1_000 }] } } })).toContain(required);
   });
 });
 

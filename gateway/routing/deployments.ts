@@ -144,7 +144,8 @@ export const gatewayConfigSchema = (environment: SecretEnvironment) =>
         if (!(alias in config.aliases)) context.addIssue({ code: 'custom', path: ['tasks', task], message: `alias "${alias}" is not configured` });
         else if (isEmbeddingAlias(alias)) context.addIssue({ code: 'custom', path: ['tasks', task], message: `alias "${alias}" is an embedding alias; tasks route to chat aliases` });
       }
-      if (Object.keys(config.aliases).every(isEmbeddingAlias)) context.addIssue({ code: 'custom', path: ['aliases'], message: 'configure at least one chat alias' });
+      // A turn that names no model, and a task without a route of its own, go to chat/default.
+      if (!('chat/default' in config.aliases)) context.addIssue({ code: 'custom', path: ['aliases', 'chat/default'], message: 'required: turns that name no model, and tasks without a route, use it' });
       for (const [alias, route] of Object.entries(config.aliases)) {
         if (!isEmbeddingAlias(alias)) continue;
         // A vector from another model is not comparable with those already indexed: an embedding alias falls back only between deployments of one model.
