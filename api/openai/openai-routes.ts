@@ -157,10 +157,18 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
       },
     );
 
+    const modelIds = () => [...dependencies.models.chatAliases(), ...dependencies.models.embeddingAliases()];
+    const modelObject = (id: string) => ({ id, object: 'model' as const, created: 0, owned_by: 'tessera' });
     app.get('/v1/models', { schema: { tags: ['openai-compatible'], summary: 'The configured model aliases' } }, async () => ({
       object: 'list' as const,
-      data: [...dependencies.models.chatAliases(), ...dependencies.models.embeddingAliases()].map((id) => ({ id, object: 'model' as const, created: 0, owned_by: 'tessera' })),
+      data: modelIds().map(modelObject),
     }));
+    // An alias holds a slash (chat/default), which clients send as it is or encoded.
+    app.get('/v1/models/*', { schema: { tags: ['openai-compatible'], summary: 'One configured model alias' } }, async (request) => {
+      const id = decodeURIComponent((request.params as { '*': string })['*']);
+      if (!modelIds().includes(id)) throw new ApiError(404, 'TESSERA_MODEL_NOT_FOUND', `model "${id}" is not configured; GET /v1/models lists them`, 'params.model');
+      return modelObject(id);
+    });
 
     app.post(
       '/v1/embeddings',

@@ -217,6 +217,10 @@ describe.each(['embedded', 'services'] as const)('the OpenAI-compatible surface,
   it('lists the configured aliases and embeds text', async () => {
     const models = await client.models.list();
     expect(models.data.map((model) => model.id)).toEqual(['chat/default', 'embed/default']);
+    expect(await client.models.retrieve('chat/default')).toMatchObject({ id: 'chat/default', object: 'model' });
+    const unknown = await fetch(`${tessera.url}/v1/models/chat/none`, { headers: { authorization: `Bearer ${tessera.tenant.key}` } });
+    expect(unknown.status).toBe(404);
+    await expect(client.models.retrieve('chat/none')).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     const embeddings = await client.embeddings.create({ model: 'embed/default', input: ['refund window', 'return policy'] });
     expect(embeddings.data).toHaveLength(2);
     expect(embeddings.data[0]?.embedding.length).toBe(256);
