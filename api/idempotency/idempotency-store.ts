@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { migrateToLatest } from '../../infra/sql/migrate.js';
 import type { ReadModels } from '../../projections/read-model-database.js';
+import { canonicalJson } from '../../gateway/cache/canonical-json.js';
 import { ApiError } from '../errors/api-error.js';
 import * as createIdempotencyKeys from './migrations/2026-11-23-0001-create-idempotency-keys.js';
 
@@ -9,6 +10,8 @@ export async function migrateIdempotencyKeys(db: ReadModels): Promise<void> {
 }
 
 export type IdempotencyOutcome = { kind: 'new' } | { kind: 'replay'; statusCode: number; response: unknown };
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 const KEY_REUSED = (detail: string) => new ApiError(422, 'TESSERA_IDEMPOTENCY_KEY_REUSED', detail, 'headers.idempotency-key');
 
@@ -20,7 +23,8 @@ const KEY_REUSED = (detail: string) => new ApiError(422, 'TESSERA_IDEMPOTENCY_KE
 export function createIdempotencyStore(db: ReadModels, retentionMs = 24 * 3_600_000, maxResponseBytes = 16 * 1024 * 1024) {
   return {
     async begin(tenantId: string, key: string, route: string, body: unknown): Promise<IdempotencyOutcome> {
-      const bodyHash = createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex');
+      // Canonical: the same body with its keys written in another order is the same request.
+      const bodyHash = sha256(canonicalJson(body ?? null));
       const inserted = await db
         .insertInto('api_idempotency_keys')
         .values({ tenant_id: tenantId, idempotency_key: key, route, body_hash: bodyHash, status_code: null, response: null })
@@ -39,7 +43,10 @@ export function createIdempotencyStore(db: ReadModels, retentionMs = 24 * 3_600_
         return this.begin(tenantId, key, route, body);
       }
       if (existing.route !== route) throw KEY_REUSED(`this Idempotency-Key was used for ${existing.route}`);
-      if (existing.body_hash !== bodyHash) throw KEY_REUSED('this Idempotency-Key was used with a different body');
+      // Keys recorded before bodies were hashed canonically (within the retention) still match their repeat.
+      if (existing.body_hash !== bodyHash && existing.body_hash !== sha256(JSON.stringify(body ?? null))) {
+        throw KEY_REUSED('this Idempotency-Key was used with a different body');
+      }
       if (existing.status_code === null) {
         throw new ApiError(409, 'TESSERA_IDEMPOTENT_REQUEST_IN_PROGRESS', 'the first request with this Idempotency-Key is still running; retry shortly', 'headers.idempotency-key', { 'retry-after': '1' });
       }
