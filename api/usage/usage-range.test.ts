@@ -21,6 +21,12 @@ describe('usage range', () => {
     });
   });
 
+  it('refuses a date-time whose UTC day falls outside the years 1 to 9999, naming its field', () => {
+    expect(() => resolveUsageRange({ from: '0000-01-01T00:30:00+02:00', to: '0000-01-02' }, now)).toThrow(expect.objectContaining({ status: 400, field: 'querystring.from' }) as Error);
+    expect(() => resolveUsageRange({ from: '9999-12-01', to: '9999-12-31T23:00:00-02:00' }, now)).toThrow(expect.objectContaining({ status: 400, field: 'querystring.to' }) as Error);
+    expect(resolveUsageRange({ from: '9999-12-01', to: '9999-12-31T23:00:00Z' }, now)).toEqual({ from: '9999-12-01', to: '9999-12-31' });
+  });
+
   it('refuses an inverted or too long range, naming querystring.from', () => {
     for (const query of [{ from: '2026-03-02', to: '2026-03-01' }, { from: '2024-01-01', to: '2026-01-01' }]) {
       expect(() => resolveUsageRange(query, now)).toThrow(expect.objectContaining({ status: 400, field: 'querystring.from' }) as Error);

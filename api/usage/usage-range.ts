@@ -17,12 +17,21 @@ export interface UsageRange {
 
 /** The inclusive UTC days a request asks for; an inverted or too long range names `querystring.from`. */
 export function resolveUsageRange(query: { from?: string; to?: string }, now: Date): UsageRange {
-  const to = query.to === undefined ? dayOf(now) : dayOf(new Date(query.to));
-  const from = query.from === undefined ? addDays(to, 1 - DEFAULT_RANGE_DAYS) : dayOf(new Date(query.from));
+  const to = query.to === undefined ? dayOf(now) : askedDay(query.to, 'to');
+  const from = query.from === undefined ? addDays(to, 1 - DEFAULT_RANGE_DAYS) : askedDay(query.from, 'from');
   if (from > to) throw invalidRange(`from (${from}) is after to (${to})`);
   const days = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;
   if (days > MAX_RANGE_DAYS) throw invalidRange(`the range covers ${days} days; ask for at most ${MAX_RANGE_DAYS} at a time`);
   return { from, to };
+}
+
+/** A day of years 1 to 9999 in UTC, as the ledger's dates are; an offset may carry a date-time just past them. */
+function askedDay(value: string, field: 'from' | 'to'): string {
+  const day = dayOf(new Date(value));
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || day < '0001-01-01') {
+    throw new ApiError(400, 'TESSERA_INVALID_REQUEST', `querystring.${field}: ${value} falls outside the years 1 to 9999 in UTC`, `querystring.${field}`);
+  }
+  return day;
 }
 
 function dayOf(moment: Date): string {
