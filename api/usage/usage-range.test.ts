@@ -22,7 +22,7 @@ describe('usage range', () => {
   });
 
   it('refuses a date-time whose UTC day falls outside the years 1 to 9999, naming its field', () => {
-    expect(() => resolveUsageRange({ from: '0000-01-01T00:30:00+02:00', to: '0000-01-02' }, now)).toThrow(expect.objectContaining({ status: 400, field: 'querystring.from' }) as Error);
+    expect(() => resolveUsageRange({ from: '0001-01-01T00:30:00+02:00', to: '0001-01-02' }, now)).toThrow(expect.objectContaining({ status: 400, field: 'querystring.from' }) as Error);
     expect(() => resolveUsageRange({ from: '9999-12-01', to: '9999-12-31T23:00:00-02:00' }, now)).toThrow(expect.objectContaining({ status: 400, field: 'querystring.to' }) as Error);
     expect(resolveUsageRange({ from: '9999-12-01', to: '9999-12-31T23:00:00Z' }, now)).toEqual({ from: '9999-12-01', to: '9999-12-31' });
   });
