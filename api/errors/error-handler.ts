@@ -63,10 +63,14 @@ function toProblem(error: FastifyError, request: FastifyRequest): Problem {
   const instance = request.url;
   if (hasZodFastifySchemaValidationErrors(error)) {
     const context = error.validationContext ?? 'body';
-    const errors = error.validation.map((issue) => ({
-      field: [context, ...issue.instancePath.split('/').filter(Boolean)].join('.'),
-      message: issue.message ?? 'invalid',
-    }));
+    const errors = error.validation.flatMap((issue) => {
+      const path = [context, ...issue.instancePath.split('/').filter(Boolean)];
+      const message = issue.message ?? 'invalid';
+      // A member the schema does not know is named itself, not the object holding it.
+      const unknownKeys = issue.keyword === 'unrecognized_keys' ? ((issue.params as { keys?: unknown }).keys as string[] | undefined) : undefined;
+      if (unknownKeys?.length) return unknownKeys.map((key) => ({ field: [...path, key].join('.'), message: `${key}: not a field of this request` }));
+      return [{ field: path.join('.'), message }];
+    });
     const first = errors[0];
     return problem(400, 'TESSERA_INVALID_REQUEST', first ? `${first.field}: ${first.message}` : 'invalid request', errors, instance);
   }

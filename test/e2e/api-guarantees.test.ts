@@ -229,6 +229,12 @@ describe.each(['embedded', 'services'] as const)('API guarantees (%s profile)', 
       expect(await countEvents(tessera)).toBe(before);
     });
 
+    it('names a member the request does not know by its own name', async () => {
+      const response = await api.request('POST', `/v1/conversations/${conversationId}/turns`, { body: { message: 'hi', extra: 1 } });
+
+      expectProblem(response, 400, 'TESSERA_INVALID_REQUEST', 'body.extra');
+    });
+
     it('refuses a turn naming a model that is not configured with 404 naming body.model, and appends nothing', async () => {
       const before = await countEvents(tessera);
 
