@@ -180,7 +180,7 @@ describe('budgets over HTTP (embedded profile)', () => {
       scope: 'key',
       keyId,
       period: 'daily',
-      error: { type: 'insufficient_quota', code: 'budget-exhausted' },
+      error: { type: 'insufficient_quota', code: 'insufficient_quota' },
     });
     const retryAfter = Number(refused.headers['retry-after']);
     expect(retryAfter).toBeGreaterThanOrEqual(1);

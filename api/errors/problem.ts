@@ -36,6 +36,21 @@ const TITLES: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
+/** Where OpenAI has a code of its own for the same refusal, clients match on it (`context_length_exceeded` above all). */
+const OPENAI_CODES: Record<string, string> = {
+  TESSERA_MODEL_NOT_FOUND: 'model_not_found',
+  TESSERA_MODEL_CONTEXT_OVERFLOW: 'context_length_exceeded',
+  TESSERA_UNAUTHORIZED: 'invalid_api_key',
+  TESSERA_UNKNOWN_API_KEY: 'invalid_api_key',
+  TESSERA_API_KEY_REVOKED: 'invalid_api_key',
+  TESSERA_MODEL_RATE_LIMITED: 'rate_limit_exceeded',
+  TESSERA_KEY_REQUEST_LIMIT_EXCEEDED: 'rate_limit_exceeded',
+  TESSERA_KEY_TOKEN_LIMIT_EXCEEDED: 'rate_limit_exceeded',
+  TESSERA_TENANT_REQUEST_LIMIT_EXCEEDED: 'rate_limit_exceeded',
+  TESSERA_TENANT_TOKEN_LIMIT_EXCEEDED: 'rate_limit_exceeded',
+  TESSERA_BUDGET_EXHAUSTED: 'insufficient_quota',
+};
+
 export function problem(
   status: number,
   code: string,
@@ -43,15 +58,22 @@ export function problem(
   errors: Problem['errors'] = [],
   instance?: string,
 ): Problem {
-  const slug = code.toLowerCase().replace(/^tessera_/, '').replaceAll('_', '-');
+  const name = code.toLowerCase().replace(/^tessera_/, '');
+  const field = errors[0]?.field;
   return {
-    type: `https://tessera.dev/problems/${slug}`,
+    type: `https://tessera.dev/problems/${name.replaceAll('_', '-')}`,
     title: TITLES[status] ?? 'Error',
     status,
     detail,
     instance,
     code,
     errors,
-    error: { message: detail, type: status >= 500 ? 'server_error' : 'invalid_request_error', code: slug, param: errors[0]?.field ?? null },
+    error: {
+      message: detail,
+      type: status >= 500 ? 'server_error' : 'invalid_request_error',
+      code: OPENAI_CODES[code] ?? name,
+      // OpenAI names a body member as it is (`messages.0.content`); a header or path parameter keeps its prefix.
+      param: field?.replace(/^body\./, '') ?? null,
+    },
   };
 }

@@ -118,7 +118,11 @@ describe.each(['embedded', 'services'] as const)('the OpenAI-compatible surface,
     await expect(attempt).rejects.toBeInstanceOf(OpenAI.RateLimitError);
     const unknownModel = client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] });
     await expect(unknownModel).rejects.toBeInstanceOf(OpenAI.NotFoundError);
-    await expect(unknownModel).rejects.toMatchObject({ status: 404, error: { param: 'body.model' } });
+    await expect(unknownModel).rejects.toMatchObject({ status: 404, error: { param: 'model', code: 'model_not_found' } });
+    // OpenAI's own code, which clients match on to trim a conversation and try again.
+    const tooLong = client.chat.completions.create({ model: 'chat/default', messages: [{ role: 'user', content: 'x [[fake: context-overflow=true]]' }] });
+    await expect(tooLong).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    await expect(tooLong).rejects.toMatchObject({ error: { code: 'context_length_exceeded', param: 'messages' } });
   });
 
   it('answers a streamed completion that fails before any output with the HTTP error, as a non-streamed one, not a 200 stream', async () => {
@@ -159,7 +163,7 @@ describe.each(['embedded', 'services'] as const)('the OpenAI-compatible surface,
   it('refuses a bad request with a 400 naming the field', async () => {
     const attempt = client.chat.completions.create({ model: 'chat/default', messages: [] });
     await expect(attempt).rejects.toBeInstanceOf(OpenAI.BadRequestError);
-    await expect(attempt).rejects.toMatchObject({ error: { param: 'body.messages' } });
+    await expect(attempt).rejects.toMatchObject({ error: { param: 'messages' } });
   });
 
   it('passes sampling parameters on to the upstream and records them, and refuses by name what it cannot honour', async () => {
@@ -185,14 +189,14 @@ describe.each(['embedded', 'services'] as const)('the OpenAI-compatible surface,
 
     const upstreamCalls = upstream.requests.length;
     const withLogprobs = client.chat.completions.create({ model: 'chat/default', messages: [{ role: 'user', content: 'x' }], logprobs: true });
-    await expect(withLogprobs).rejects.toMatchObject({ status: 400, error: { param: 'body.logprobs' } });
+    await expect(withLogprobs).rejects.toMatchObject({ status: 400, error: { param: 'logprobs' } });
     const withFunctions = client.chat.completions.create({ model: 'chat/default', messages: [{ role: 'user', content: 'x' }], functions: [{ name: 'f', parameters: {} }] });
-    await expect(withFunctions).rejects.toMatchObject({ status: 400, error: { param: 'body.functions' } });
+    await expect(withFunctions).rejects.toMatchObject({ status: 400, error: { param: 'functions' } });
     const withImage = client.chat.completions.create({
       model: 'chat/default',
       messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }],
     });
-    await expect(withImage).rejects.toMatchObject({ status: 400, error: { param: 'body.messages.0.content' } });
+    await expect(withImage).rejects.toMatchObject({ status: 400, error: { param: 'messages.0.content' } });
     await expect(withImage).rejects.toThrow(/image, audio and file parts are not supported/);
     expect(upstream.requests.length).toBe(upstreamCalls);
   });

@@ -121,7 +121,7 @@ describe('rate limits across two API processes (services profile, real Redis)', 
         status: 429,
         title: 'Too Many Requests',
         code: 'TESSERA_KEY_REQUEST_LIMIT_EXCEEDED',
-        error: { code: 'key-request-limit-exceeded', message: expect.stringMatching(/API key may use 6 requests per minute/) as unknown },
+        error: { code: 'rate_limit_exceeded', message: expect.stringMatching(/API key may use 6 requests per minute/) as unknown },
       });
     }
   });

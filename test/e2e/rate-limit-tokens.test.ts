@@ -52,7 +52,7 @@ describe('model tokens per minute (services profile, counters in Redis)', () => 
     expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
     const error = refused as InstanceType<typeof OpenAI.RateLimitError>;
     expect(error.status).toBe(429);
-    expect(error.code).toBe('key-token-limit-exceeded');
+    expect(error.code).toBe('rate_limit_exceeded');
     expect(Number(error.headers?.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(error.headers?.get('x-ratelimit-limit-tokens')).toBe(String(KEY_TOKENS));
 
@@ -155,7 +155,7 @@ describe('rate limits in the embedded profile (counters in this process)', () =>
       .create({ model: 'chat/default', messages: question('One more?'), max_tokens: MAX_TOKENS })
       .then(() => undefined, (error: unknown) => error);
     expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
-    expect((refused as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('key-token-limit-exceeded');
+    expect((refused as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('rate_limit_exceeded');
   });
 });
 
