@@ -9,6 +9,8 @@ import type { SseWriter } from '../sse/sse-writer.js';
 import { awaitTurnEnd } from '../turns/await-turn-end.js';
 import { completionId, openAiFinishReason, openAiUsage } from './completion-bodies.js';
 import { turnFailureError } from './openai-errors.js';
+import { ApiError } from '../errors/api-error.js';
+import { problem } from '../errors/problem.js';
 
 export interface ChatStreamSources {
   store: EventStore;
@@ -94,7 +96,9 @@ export async function streamChatCompletion(
         await sendWhatDeltasMissed({ text: partial.partialText ?? '', toolCalls });
       }
       const error = turnFailureError(ending.events);
-      await sse.send({ data: { error: { message: error.message, type: 'server_error', code: error.code, param: null } } });
+      // As OpenAI's would read, though the status already went out as 200.
+      const status = error instanceof ApiError ? error.status : 402;
+      await sse.send({ data: { error: problem(status, error.code, error.message, error.field ? [{ field: error.field, message: error.message }] : []).error } });
       return;
     }
     const { outcome } = ending;
