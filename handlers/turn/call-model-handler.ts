@@ -45,6 +45,8 @@ export interface PlannedModelCall {
   retrievedDocIds: string[];
   /** The caller asked for a fresh answer (`Cache-Control: no-cache`). */
   cacheBypass: boolean;
+  /** The OpenAI `user` the client sent, passed on to the provider as OpenAI would (abuse monitoring); a REST turn's user stays Tessera's. */
+  endUser?: string;
 }
 
 /**
@@ -75,6 +77,7 @@ export function planModelCall(
         keyId: state.request.keyId,
         retrievedDocIds: state.context?.chunks.map((chunk) => chunk.docId) ?? [],
         cacheBypass: state.request.cacheBypass === true,
+        endUser: state.request.source === 'openai-compatible' ? state.request.userId : undefined,
       },
     };
   } catch (error) {
@@ -180,7 +183,7 @@ export async function performModelCall(
 
 export function modelRequestOf(call: PlannedModelCall): ModelRequest {
   const { prompt } = call;
-  return { messages: prompt.messages, tools: prompt.tools, ...prompt.parameters };
+  return { messages: prompt.messages, tools: prompt.tools, ...prompt.parameters, ...(call.endUser !== undefined && { user: call.endUser }) };
 }
 
 /** A cache hit as the call's completion; streaming clients get it as deltas like any answer, unless `publishDeltas` is false. */

@@ -42,6 +42,15 @@ describe.each(['embedded', 'services'] as const)('the OpenAI-compatible surface,
     expect(events.map((event) => event.metadata.userId)).toEqual(events.map(() => undefined));
   });
 
+  it('passes the user a client names on to the provider, as OpenAI takes it, and records it as the turn\'s user', async () => {
+    const { response } = await client.chat.completions
+      .create({ model: 'chat/default', messages: [{ role: 'user', content: 'Who asks? [[fake: reply="You."]]' }], user: 'end-user-42' })
+      .withResponse();
+    expect(upstream.requests.at(-1)?.body).toMatchObject({ user: 'end-user-42' });
+    const { events } = await tessera.backend.store.readStream(streamId('turn', response.headers.get('x-tessera-turn-id')!));
+    expect(events[0]?.metadata.userId).toBe('end-user-42');
+  });
+
   it('streams content deltas, then the usage chunk, naming the turn in its headers', async () => {
     const { data: stream, response } = await client.chat.completions
       .create({
