@@ -1,3 +1,4 @@
+import type { TokenEncodingName } from './tokens/count-tokens.js';
 /**
  * The model port: a small, versioned spec every provider implements. Retries,
  * fallbacks, breakers, caching, budgets and telemetry wrap it as middleware; they are
@@ -114,6 +115,8 @@ export interface EmbeddingModel extends CacheScoped {
   readonly provider: string;
   readonly modelId: string;
   readonly dimensions: number;
+  /** The encoding of the token ids a client may send instead of text (OpenAI's token-array input); its model family's by default. */
+  readonly tokenEncoding?: TokenEncodingName;
   /** Embeds each value; the result keeps the input order. */
   embed(values: readonly string[], options?: { abortSignal?: AbortSignal }): Promise<EmbeddingResult>;
 }

@@ -96,9 +96,17 @@ export const chatCompletionHeaders = z.object({
 
 export const embeddingsHeaders = chatCompletionHeaders.pick({ 'x-tessera-feature': true });
 
+const tokenId = z.number().int().min(0);
+
 export const embeddingsBody = z.object({
   model: z.string().min(1).max(200),
-  input: z.union([z.string(), z.array(z.string()).min(1).max(2_048)]),
+  // Text, or token ids of the model's encoding (LangChain sends these): decoded to text before the call.
+  input: z.union([
+    z.string(),
+    z.array(z.string()).min(1).max(2_048),
+    z.array(tokenId).min(1),
+    z.array(z.array(tokenId).min(1)).min(1).max(2_048),
+  ]),
   encoding_format: z.enum(['float', 'base64']).optional(),
   dimensions: z.number().int().min(1).optional(),
   user: z.string().max(200).optional(),

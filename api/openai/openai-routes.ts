@@ -14,6 +14,7 @@ import { ApiError } from '../errors/api-error.js';
 import { asRouteError } from '../errors/as-route-error.js';
 import { wantsFreshAnswer } from '../cache-control.js';
 import { releaseFromDeadline } from '../request-deadline.js';
+import { embeddingInputs } from './embedding-inputs.js';
 import { openSse } from '../sse/sse-writer.js';
 import { chatCompletionBody, chatCompletionHeaders, embeddingsBody, embeddingsHeaders } from './chat-completion-schemas.js';
 import { chatCompletion } from './completion-bodies.js';
@@ -190,6 +191,7 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
         if (body.dimensions !== undefined && body.dimensions !== model.dimensions) {
           throw new ApiError(400, 'TESSERA_INVALID_REQUEST', `${body.model} returns ${model.dimensions} dimensions`, 'body.dimensions');
         }
+        const inputs = embeddingInputs(body.input, model);
         // A batch sent again with the same Idempotency-Key gets the first vectors back, and is paid for once.
         return withIdempotency(dependencies.idempotency, request, reply, async () => {
           // Named before the call, so a failure's answer also points at its record.
@@ -206,7 +208,7 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
                 feature: request.headers['x-tessera-feature'],
                 source: 'openai-compatible',
                 alias: body.model,
-                inputs: typeof body.input === 'string' ? [body.input] : body.input,
+                inputs,
                 correlationId: request.id,
                 fresh: wantsFreshAnswer(request.headers['cache-control']),
               },

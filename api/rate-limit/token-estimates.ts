@@ -31,9 +31,12 @@ export const routeKeyOf = (request: FastifyRequest): string => `${request.method
 
 /** Embeddings are billed by their input tokens alone. */
 function estimateEmbeddings(body: EmbeddingsBody, encodingOf: AliasEncoding): number {
+  const { input } = body;
+  if (typeof input === 'string') return tokenCounterFor(body.model, encodingOf(body.model)).text(input);
+  // Token ids are already counted: one per id.
+  if (!input.every((item) => typeof item === 'string')) return input.reduce<number>((total, item) => total + (typeof item === 'number' ? 1 : item.length), 0);
   const counter = tokenCounterFor(body.model, encodingOf(body.model));
-  const inputs = typeof body.input === 'string' ? [body.input] : body.input;
-  return inputs.reduce((total, input) => total + counter.text(input), 0);
+  return input.reduce((total, text) => total + counter.text(text), 0);
 }
 
 function estimateChatCompletion(body: ChatCompletionBody, defaultMaxOutputTokens: number, encodingOf: AliasEncoding): number {

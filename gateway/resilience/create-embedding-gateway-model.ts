@@ -1,5 +1,5 @@
 import type { EmbeddingModel, EmbeddingResult } from '../model-spec.js';
-import { cacheScopeOf, type Deployment } from '../routing/deployments.js';
+import { cacheScopeOf, deploymentEncoding, type Deployment } from '../routing/deployments.js';
 import { costMicrosOf } from '../routing/estimate-cost.js';
 import { createLatencyTracker } from '../routing/latency-tracker.js';
 import { planEmbeddingRoute } from '../routing/plan-route.js';
@@ -45,6 +45,7 @@ export function createEmbeddingGatewayModel(options: EmbeddingGatewayModelOption
     cacheScope: cacheScopeOf(route),
     alias,
     dimensions: modelFor(first).dimensions,
+    tokenEncoding: deploymentEncoding(first),
     async embed(values, callOptions) {
       const plan = planEmbeddingRoute(alias, route, values);
       const call = startGatewayCall(plan.report, latency, clock, failureLatencyMs);

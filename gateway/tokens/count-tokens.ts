@@ -86,6 +86,35 @@ function counterOf(encoding: TokenEncodingName): (text: string) => number {
   return counter;
 }
 
+/** Token ids as the text they stand for; an id the encoding does not have is an error naming its position. */
+export function decodeTokens(encoding: TokenEncodingName, ids: readonly number[]): string {
+  const { decode } = loadEncoding(`gpt-tokenizer/encoding/${encoding}`) as { decode: (tokens: Iterable<number>) => string };
+  try {
+    return decode(ids);
+  } catch {
+    const unknown = ids.findIndex((id) => {
+      try {
+        decode([id]);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    throw new UnknownTokenError(encoding, Math.max(0, unknown), ids[Math.max(0, unknown)] ?? Number.NaN);
+  }
+}
+
+export class UnknownTokenError extends Error {
+  constructor(
+    readonly encoding: TokenEncodingName,
+    readonly position: number,
+    readonly token: number,
+  ) {
+    super(`token ${token} is not in ${encoding}`);
+    this.name = 'UnknownTokenError';
+  }
+}
+
 export function tokenCounterFor(modelId: string, encoding: TokenEncodingName = encodingForModel(modelId)): TokenCounter {
   const count = counterOf(encoding);
   return { encoding, ...countingWith((value) => (value.length === 0 ? 0 : count(value))) };

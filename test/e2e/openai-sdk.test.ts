@@ -239,6 +239,19 @@ describe.each(['embedded', 'services'] as const)('the OpenAI-compatible surface,
     expect(embeddings.data[0]?.embedding.length).toBe(256);
   });
 
+  it('embeds token ids as the text they stand for in the model\'s encoding, and names an id the encoding lacks', async () => {
+    const { encode } = await import('gpt-tokenizer/encoding/cl100k_base');
+    const fromText = await client.embeddings.create({ model: 'embed/default', input: ['refund window', 'return policy'] });
+    const fromTokens = await client.embeddings.create({ model: 'embed/default', input: [encode('refund window'), encode('return policy')] });
+    expect(fromTokens.data.map((item) => item.embedding)).toEqual(fromText.data.map((item) => item.embedding));
+    const single = await client.embeddings.create({ model: 'embed/default', input: encode('refund window') });
+    expect(single.data[0]?.embedding).toEqual(fromText.data[0]?.embedding);
+
+    const unknown = client.embeddings.create({ model: 'embed/default', input: [encode('fine'), [1, 99_999_999]] });
+    await expect(unknown).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    await expect(unknown).rejects.toMatchObject({ error: { param: 'input.1.1' } });
+  });
+
   it('rejects a call without a valid key as AuthenticationError', async () => {
     const stranger = new OpenAI({ baseURL: `${tessera.url}/v1`, apiKey: 'sk-not-a-tessera-key', maxRetries: 0 });
     await expect(stranger.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
