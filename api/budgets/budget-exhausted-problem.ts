@@ -4,8 +4,9 @@ import type { BudgetExhaustedError } from '../../domain/budget/budget-errors.js'
 import { problem, problemSchema } from '../errors/problem.js';
 
 /**
- * 402 problem+json for a hard budget that cannot take a call. A route that lists 402 in
- * its responses must use this schema: the plain problem schema would strip the members.
+ * The problem+json of a hard budget that cannot take a call: 402, or 429 on the
+ * OpenAI-compatible routes. A route that lists its status in its responses must use
+ * this schema: the plain problem schema would strip the members.
  */
 export const budgetExhaustedProblemSchema = problemSchema.extend({
   remainingMicros: z.number(),
@@ -20,8 +21,8 @@ export const budgetExhaustedProblemSchema = problemSchema.extend({
 
 export type BudgetExhaustedProblem = z.infer<typeof budgetExhaustedProblemSchema>;
 
-export function budgetExhaustedProblem(error: BudgetExhaustedError, instance?: string): BudgetExhaustedProblem {
-  const base = problem(402, error.code, error.message, [], instance);
+export function budgetExhaustedProblem(error: BudgetExhaustedError, instance?: string, status: 402 | 429 = 402): BudgetExhaustedProblem {
+  const base = problem(status, error.code, error.message, [], instance);
   const { remainingMicros, limitMicros, requestedMicros, resetsAt, scope, keyId, period, window } = error;
   return {
     ...base,
@@ -42,3 +43,13 @@ export function budgetExhaustedProblem(error: BudgetExhaustedError, instance?: s
 export function budgetExhaustedHeaders(error: BudgetExhaustedError, now = Date.now()): Record<string, string> {
   return { 'retry-after': String(Math.max(1, Math.ceil((Date.parse(error.resetsAt) - now) / 1_000))) };
 }
+
+/**
+ * OpenAI answers spent quota with 429 `insufficient_quota`, which its SDKs raise as a
+ * RateLimitError (what LangChain's fallbacks act on); `x-should-retry: false` keeps them
+ * from retrying a refusal that lasts until the window resets.
+ */
+export const OPENAI_BUDGET_REFUSAL = { status: 429, headers: { 'x-should-retry': 'false' } } as const;
+
+/** A 429 on the OpenAI-compatible routes is either a rate limit or a budget: its schema keeps the budget's members. */
+export const openAiTooManyRequests = budgetExhaustedProblemSchema.or(problemSchema);

@@ -2,9 +2,13 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { BudgetExhaustedError } from '../../domain/budget/budget-errors.js';
 import { DomainError } from '../../domain/shared/domain-error.js';
-import { budgetExhaustedHeaders, budgetExhaustedProblem } from '../budgets/budget-exhausted-problem.js';
+import { budgetExhaustedHeaders, budgetExhaustedProblem, OPENAI_BUDGET_REFUSAL } from '../budgets/budget-exhausted-problem.js';
 import { ApiError } from './api-error.js';
 import { problem, type Problem } from './problem.js';
+
+/** The routes OpenAI clients call, which answer as OpenAI would where a status is a choice. */
+const OPENAI_ROUTES = ['/v1/chat/completions', '/v1/embeddings'];
+const isOpenAiRoute = (request: FastifyRequest) => OPENAI_ROUTES.includes(request.routeOptions.url ?? '');
 
 /** Domain error codes and the HTTP status they mean at the edge. */
 const STATUS_BY_CODE: Record<string, number> = {
@@ -46,7 +50,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (body.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: body.code, fields: body.errors.map((entry) => entry.field) }, 'request refused');
     if (error instanceof ApiError) void reply.headers(error.headers);
-    if (BudgetExhaustedError.isInstance(error)) void reply.headers(budgetExhaustedHeaders(error));
+    if (BudgetExhaustedError.isInstance(error)) void reply.headers({ ...budgetExhaustedHeaders(error), ...(isOpenAiRoute(request) && OPENAI_BUDGET_REFUSAL.headers) });
     return sendProblem(reply, body);
   });
   app.setNotFoundHandler((request, reply) => {
@@ -77,7 +81,7 @@ function toProblem(error: FastifyError, request: FastifyRequest): Problem {
   if (error instanceof ApiError) {
     return problem(error.status, error.code, error.message, fieldEntry(error), instance);
   }
-  if (BudgetExhaustedError.isInstance(error)) return budgetExhaustedProblem(error, instance);
+  if (BudgetExhaustedError.isInstance(error)) return budgetExhaustedProblem(error, instance, isOpenAiRoute(request) ? OPENAI_BUDGET_REFUSAL.status : 402);
   if (DomainError.isInstance(error)) {
     return problem(statusOf(error.code), error.code, error.message, fieldEntry(error), instance);
   }

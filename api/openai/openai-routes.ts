@@ -10,6 +10,7 @@ import type { ModelRegistry } from '../../gateway/model-registry.js';
 import type { BudgetGuard } from '../../gateway/budgets/index.js';
 import type { TurnDriveSlots } from '../../handlers/turn/drive-slots.js';
 import { problemResponses } from '../app.js';
+import { openAiTooManyRequests } from '../budgets/budget-exhausted-problem.js';
 import { ApiError } from '../errors/api-error.js';
 import { asRouteError } from '../errors/as-route-error.js';
 import { wantsFreshAnswer } from '../cache-control.js';
@@ -57,7 +58,7 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
           summary: 'Chat completions (stream and non-stream, tools, response_format)',
           headers: chatCompletionHeaders.extend(idempotencyHeaders.shape),
           body: chatCompletionBody,
-          response: { 200: z.unknown().describe('chat.completion, or text/event-stream of chat.completion.chunk'), ...problemResponses },
+          response: { 200: z.unknown().describe('chat.completion, or text/event-stream of chat.completion.chunk'), ...problemResponses, 429: openAiTooManyRequests },
         },
       },
       async (request, reply) => {
@@ -179,7 +180,7 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
           summary: 'Embeddings (recorded as EmbeddingCallCompleted or EmbeddingCallFailed on embedding-<id>)',
           headers: embeddingsHeaders.extend(idempotencyHeaders.shape),
           body: embeddingsBody,
-          response: { 200: z.unknown(), ...problemResponses },
+          response: { 200: z.unknown(), ...problemResponses, 429: openAiTooManyRequests },
         },
       },
       async (request, reply) => {

@@ -11,6 +11,7 @@ import { completionId, openAiFinishReason, openAiUsage } from './completion-bodi
 import { turnFailureError } from './openai-errors.js';
 import { ApiError } from '../errors/api-error.js';
 import { problem } from '../errors/problem.js';
+import { OPENAI_BUDGET_REFUSAL } from '../budgets/budget-exhausted-problem.js';
 
 export interface ChatStreamSources {
   store: EventStore;
@@ -97,7 +98,7 @@ export async function streamChatCompletion(
       }
       const error = turnFailureError(ending.events);
       // As OpenAI's would read, though the status already went out as 200.
-      const status = error instanceof ApiError ? error.status : 402;
+      const status = error instanceof ApiError ? error.status : OPENAI_BUDGET_REFUSAL.status;
       await sse.send({ data: { error: problem(status, error.code, error.message, error.field ? [{ field: error.field, message: error.message }] : []).error } });
       return;
     }

@@ -45,7 +45,7 @@ describe('hard budgets around model calls (services profile)', () => {
       (error: unknown) => ({ ok: false as const, error: error as InstanceType<typeof OpenAI.APIError> }),
     );
 
-  it('lets 20 concurrent calls hold no more than the limit, refusing the rest with 402 and what is left', async () => {
+  it('lets 20 concurrent calls hold no more than the limit, refusing the rest with 429 insufficient_quota, as OpenAI answers spent quota, and what is left', async () => {
     const limitMicros = 200_000_000;
     const set = await api.request('PUT', '/v1/budgets', { body: { scope: 'tenant', period: 'daily', limitMicros, enforcement: 'hard' } });
     expect(set.status).toBe(200);
@@ -61,7 +61,7 @@ describe('hard budgets around model calls (services profile)', () => {
     expect(accepted.length).toBeGreaterThanOrEqual(1);
     expect(refused.length).toBeGreaterThanOrEqual(1);
     for (const result of refused) {
-      expect(result.ok ? 0 : result.error.status).toBe(402);
+      expect(result.ok ? undefined : result.error).toBeInstanceOf(OpenAI.RateLimitError);
       expect(result.ok ? undefined : (result.error.error as { type?: string }).type).toBe('insufficient_quota');
     }
     const spent = accepted.reduce((sum, result) => sum + (result.ok ? costOf(result.completion) : 0), 0);
@@ -97,7 +97,8 @@ describe('hard budgets around model calls (services profile)', () => {
     const before = upstream.requests.length;
     const response = await rawCompletion();
     const problem = (await response.json()) as { code: string; remainingMicros: number; limitMicros: number; requestedMicros: number };
-    expect(response.status).toBe(402);
+    expect(response.status).toBe(429);
+    expect(response.headers.get('x-should-retry')).toBe('false');
     expect(response.headers.get('content-type')).toMatch(/problem\+json/);
     expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(problem).toMatchObject({ code: 'TESSERA_BUDGET_EXHAUSTED', limitMicros, remainingMicros: Math.floor(worstCase / 2) });
@@ -109,7 +110,7 @@ describe('hard budgets around model calls (services profile)', () => {
     await setLimitAboveSpend(0);
     const before = upstream.requests.length;
     const response = await rawCompletion();
-    expect(response.status).toBe(402);
+    expect(response.status).toBe(429);
     expect(response.headers.get('x-tessera-turn-id')).toBeNull();
     expect(await response.json()).toMatchObject({ code: 'TESSERA_BUDGET_EXHAUSTED', remainingMicros: 0 });
     expect(upstream.requests.length).toBe(before);

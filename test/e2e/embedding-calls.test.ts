@@ -248,7 +248,7 @@ describe.each(['embedded', 'services'] as const)('embeddings calls through the g
     ]);
   });
 
-  it('holds a call against a hard budget: one it cannot cover is refused with 402 and recorded, and is never sent', async () => {
+  it('holds a call against a hard budget: one it cannot cover is refused with 429 insufficient_quota and recorded, and is never sent', async () => {
     const budgets = async () => (await api.request<{ budgets: { spentMicros: number; reservedMicros: number; remainingMicros: number }[] }>('GET', '/v1/budgets')).body.budgets;
     const settled = await poll(budgets, (list) => list.length === 0 || list[0]!.reservedMicros === 0, 5_000, 'no open holds');
     const spentBefore = settled[0]?.spentMicros ?? 0;
@@ -265,7 +265,10 @@ describe.each(['embedded', 'services'] as const)('embeddings calls through the g
       headers: { authorization: `Bearer ${tessera.tenant.key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'embed/default', input: 'far too many words for what is left of this budget '.repeat(5) }),
     });
-    expect(refused.status).toBe(402);
+    // OpenAI's answer to spent quota, which its SDKs raise as a RateLimitError and are told not to retry.
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-should-retry')).toBe('false');
+    expect(await refused.json()).toMatchObject({ code: 'TESSERA_BUDGET_EXHAUSTED', error: { type: 'insufficient_quota', code: 'insufficient_quota' } });
     expect(embeddingRequestsSince(mark)).toHaveLength(0);
     const event = await recordOf(refused.headers.get('x-tessera-embedding-call-id')!, false);
     expect(event.type).toBe('EmbeddingCallFailed');
