@@ -19,6 +19,7 @@ import { openSse } from '../sse/sse-writer.js';
 import { untilRecorded } from './drive-to-end.js';
 import { streamTurn, type TurnStreamSources } from './stream-turn.js';
 import { TURN_END_EVENT_TYPES } from '../../domain/turn/turn-end-events.js';
+import { isEnded } from '../../domain/turn/turn-state.js';
 import { parseCursor, START_CURSOR } from './turn-cursor.js';
 import { feedbackBody, requestTurnBody, streamHeaders, turnAccepted, turnIdParams, turnView } from './turn-schemas.js';
 
@@ -173,7 +174,10 @@ export function turnRoutes(dependencies: TurnRouteDependencies) {
         },
       },
       async (request, reply) => {
-        await loadOwnTurn(request.principal.tenantId, request.params.id);
+        const { state } = await loadOwnTurn(request.principal.tenantId, request.params.id);
+        if (!isEnded(state)) {
+          throw new ApiError(409, 'TESSERA_TURN_NOT_ENDED', `the turn is ${state.status}; feedback waits for it to end`, 'params.id', { 'retry-after': '1' });
+        }
         const body = request.body;
         await recordFeedback(dependencies.store, {
           tenantId: request.principal.tenantId,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PROMPT_TEMPLATE } from '../../domain/prompt/prompt-template.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream/index.js';
 import { startTessera, type HarnessProfile, type RunningTessera } from '../support/tessera-harness.js';
-import { apiClient, eventOf, typesOf, type ApiClient, type ModelMessage, type TurnView } from './tessera-api.js';
+import { apiClient, eventOf, expectProblem, typesOf, type ApiClient, type ModelMessage, type TurnView } from './tessera-api.js';
 
 const PIPELINE = ['TurnRequested', 'PromptBuilt', 'ModelCallStarted', 'ModelCallCompleted', 'OutputValidated', 'TurnCompleted'];
 
@@ -108,6 +108,18 @@ describe.each<HarnessProfile>(['embedded', 'services'])('a turn over REST (%s pr
       { role: 'user', content: second },
     ]);
     expect(secondTurn.answer).toBe('Ada.');
+  });
+
+  it('answers feedback on a turn still running with 409 naming params.id, recording nothing', async () => {
+    const conversationId = await api.startConversation();
+    const turnId = await api.sendTurn(conversationId, 'Slowly. [[fake: reply="Later." delay=1500]]');
+
+    const response = await api.request('POST', `/v1/turns/${turnId}/feedback`, { body: { rating: 'up' } });
+
+    expectProblem(response, 409, 'TESSERA_TURN_NOT_ENDED', 'params.id');
+    await api.waitForTurn(turnId);
+    const turn = (await api.request<TurnView>('GET', `/v1/turns/${turnId}`)).body;
+    expect(typesOf(turn.timeline)).toEqual(PIPELINE);
   });
 
   it('records thumbs-up feedback as FeedbackRecorded with score 1', async () => {
