@@ -6,6 +6,7 @@ import { conversationRoutes } from '../../api/conversations/conversation-routes.
 import { budgetRoutes } from '../../api/budgets/budget-routes.js';
 import { usageRoutes } from '../../api/usage/usage-routes.js';
 import { createIdempotencyStore, migrateIdempotencyKeys } from '../../api/idempotency/idempotency-store.js';
+import { answerClientError } from '../../api/errors/client-error-handler.js';
 import { installRequestDeadline } from '../../api/request-deadline.js';
 import type { Config } from '../../infra/config/settings.js';
 import { startStreamEventHub } from '../../infra/event-store/stream-event-hub.js';
@@ -40,6 +41,7 @@ export async function buildApi(backend: Backend, config: Config, logger: Logger)
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
     genReqId: () => crypto.randomUUID(),
+    clientErrorHandler: answerClientError,
   });
   // A backstop past the routes' own deadlines (a completion's turn), which answer with more to say.
   installRequestDeadline(app, config.httpRequestTimeoutMs + REQUEST_DEADLINE_MARGIN_MS);

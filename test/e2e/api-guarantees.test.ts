@@ -229,6 +229,14 @@ describe.each(['embedded', 'services'] as const)('API guarantees (%s profile)', 
       expect(await countEvents(tessera)).toBe(before);
     });
 
+    it('answers headers larger than the server takes with a 431 problem naming headers', async () => {
+      const response = await fetch(`${tessera.url}/v1/conversations`, { headers: { authorization: `Bearer ${tessera.tenant.key}`, 'x-padding': 'x'.repeat(20_000) } });
+
+      expect(response.status).toBe(431);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      expect(await response.json()).toMatchObject({ status: 431, code: 'TESSERA_HEADERS_TOO_LARGE', errors: [{ field: 'headers' }] });
+    });
+
     it('names a member the request does not know by its own name', async () => {
       const response = await api.request('POST', `/v1/conversations/${conversationId}/turns`, { body: { message: 'hi', extra: 1 } });
 
