@@ -68,6 +68,18 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs(headers({ 'retry-after': '3', 'retry-after-ms': '250' }), now)).toBe(250);
   });
 
+  it('reads the obsolete date forms as GMT, as HTTP defines them, whatever the local time zone', () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      expect(retryAfterMs(headers({ 'retry-after': 'Wed Jan  1 00:00:10 2025' }), now)).toBe(10_000);
+      expect(retryAfterMs(headers({ 'retry-after': 'Wednesday, 01-Jan-25 00:00:10 GMT' }), now)).toBe(10_000);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
   it('never asks for a negative wait and ignores what it cannot read', () => {
     expect(retryAfterMs(headers({ 'retry-after': 'Tue, 31 Dec 2024 23:59:00 GMT' }), now)).toBe(0);
     expect(retryAfterMs(headers({ 'retry-after': 'soon' }), now)).toBeUndefined();

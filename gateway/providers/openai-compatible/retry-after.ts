@@ -9,7 +9,8 @@ export function retryAfterMs(headers: Headers | undefined, now: number = Date.no
   const retryAfter = headers?.get('retry-after')?.trim();
   if (!retryAfter) return undefined;
   if (isNumber(retryAfter)) return Math.max(0, Number(retryAfter) * 1000);
-  const date = Date.parse(retryAfter);
+  // HTTP dates are GMT; the asctime form says so by saying nothing, which Date.parse would read as local time.
+  const date = Date.parse(/\b(GMT|UTC|UT)\b|[+-]\d{4}$|Z$/.test(retryAfter) ? retryAfter : `${retryAfter} GMT`);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
