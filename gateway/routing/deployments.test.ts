@@ -82,8 +82,8 @@ describe('parseGatewayConfig', () => {
       },
     });
     expect(message).toContain('deployments[0].maxOutputTokens: must be smaller than contextWindow');
-    expect(message).toContain('deployments[0].timeouts: firstTokenMs and idleMs must not exceed totalMs');
-    expect(problems({ ...valid, timeouts: { idleMs: 5_000, totalMs: 1_000 } })).toContain('timeouts: firstTokenMs and idleMs must not exceed totalMs');
+    expect(message).toContain('deployments[0].timeouts.firstTokenMs: must not exceed totalMs (1000)');
+    expect(problems({ ...valid, timeouts: { idleMs: 5_000, totalMs: 1_000 } })).toContain('timeouts.idleMs: must not exceed totalMs (1000)');
     expect(parseGatewayConfig({ ...valid, timeouts: { firstTokenMs: 2_000, silenceMs: 30_000 } }).timeouts).toEqual({ firstTokenMs: 2_000, silenceMs: 30_000 });
   });
 

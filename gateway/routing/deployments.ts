@@ -56,9 +56,11 @@ const timeoutsSchema = z
     /** Longest silence from the server, before its response and between any two chunks (reasoning included); `totalMs`, else 120 s, when unset. */
     silenceMs: milliseconds.optional(),
   })
-  .superRefine(({ firstTokenMs, idleMs, totalMs }, context) => {
-    if (totalMs !== undefined && ((firstTokenMs ?? 0) > totalMs || (idleMs ?? 0) > totalMs)) {
-      context.addIssue({ code: 'custom', message: 'firstTokenMs and idleMs must not exceed totalMs' });
+  .superRefine((timeouts, context) => {
+    const { totalMs } = timeouts;
+    if (totalMs === undefined) return;
+    for (const field of ['firstTokenMs', 'idleMs'] as const) {
+      if ((timeouts[field] ?? 0) > totalMs) context.addIssue({ code: 'custom', path: [field], message: `must not exceed totalMs (${totalMs})` });
     }
   });
 
