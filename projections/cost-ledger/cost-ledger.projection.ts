@@ -11,7 +11,8 @@ import { fingerprintVersion, type PriceTable } from './price-table.js';
 type Writer = Transaction<ReadModelDatabase>;
 
 /** Bump when the ledger's rules change; the price table's fingerprint is mixed in too. */
-const LEDGER_RULES_VERSION = 3;
+// 4: calls no deployment answered are filed under (cache) or (unrouted), apart from any deployment.
+const LEDGER_RULES_VERSION = 4;
 
 /** Rows per statement: far below PostgreSQL's 65,535 parameters at 12 columns a row. */
 const ROWS_PER_STATEMENT = 1_000;

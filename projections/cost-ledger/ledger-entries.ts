@@ -5,8 +5,15 @@ import type { TurnRequestedData } from '../../domain/turn/events/turn-requested.
 import { costMicrosOf } from './cost-of-usage.js';
 import type { PriceTable } from './price-table.js';
 
-/** The deployment a call without routing ran on: the single one of the TESSERA_MODEL_* settings. */
-export const DEFAULT_DEPLOYMENT = 'default';
+/**
+ * What the ledger files a call under when no deployment answered it: a cache hit, or a
+ * call made outside the gateway (the offline provider). In parentheses, which no
+ * deployment's name may hold, so neither is ever summed with a deployment's calls.
+ */
+export const CACHE_DEPLOYMENT = '(cache)';
+export const UNROUTED_DEPLOYMENT = '(unrouted)';
+
+const deploymentOf = (chosen: string | undefined, cached: boolean) => chosen ?? (cached ? CACHE_DEPLOYMENT : UNROUTED_DEPLOYMENT);
 
 /** Who a turn's model calls are charged to. Missing parts are `''`, as the ledger stores them. */
 export interface TurnAttribution {
@@ -61,7 +68,7 @@ export function ledgerEntryOf(event: RecordedEvent, attribution: TurnAttribution
     userId: attribution?.userId ?? event.metadata.userId ?? '',
     feature: attribution?.feature ?? '',
     model: data.modelId,
-    deployment: deployment ?? DEFAULT_DEPLOYMENT,
+    deployment: deploymentOf(deployment, cached),
     calls: 1,
     cachedCalls: cached ? 1 : 0,
     inputTokens: data.usage.inputTokens,
@@ -81,15 +88,16 @@ export function embeddingLedgerEntryOf(event: RecordedEvent, prices: PriceTable)
   const deployment = data.routing?.chosen;
   const configured = prices.pricesOf({ deployment, provider: data.provider, modelId: data.modelId });
   const usage = { inputTokens: data.usage.inputTokens, cachedInputTokens: 0, outputTokens: 0 };
+  const wholeFromCache = data.cachedInputs === data.inputs && data.inputs > 0;
   return {
     tenantId: event.metadata.tenantId,
     day: event.occurredAt.toISOString().slice(0, 10),
     userId: event.metadata.userId ?? '',
     feature: data.feature ?? '',
     model: data.modelId,
-    deployment: deployment ?? DEFAULT_DEPLOYMENT,
+    deployment: deploymentOf(deployment, wholeFromCache),
     calls: 1,
-    cachedCalls: data.cachedInputs === data.inputs && data.inputs > 0 ? 1 : 0,
+    cachedCalls: wholeFromCache ? 1 : 0,
     ...usage,
     costMicros: configured ? costMicrosOf(configured, usage) : (data.costMicros ?? 0),
   };

@@ -6,6 +6,7 @@ import { streamId } from '../../domain/shared/stream-id.js';
 import type { ModelCallCompletedData } from '../../domain/turn/events/model-call-events.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream/index.js';
 import { startTessera, type HarnessProfile, type RunningTessera } from '../support/tessera-harness.js';
+import { apiClient, poll } from './tessera-api.js';
 
 /**
  * The exact-match cache: a deterministic request asked again is answered without the
@@ -57,6 +58,17 @@ describe.each<HarnessProfile>(['embedded', 'services'])('the response cache (%s 
     expect(second.usage).toEqual(first.usage);
     expect(second.completion.data).toMatchObject({ cached: true, costMicros: 0, cachedFromCallId: first.completion.callId, text: 'Same effect when repeated.' });
     expect(second.completion.callId).not.toBe(first.completion.callId);
+
+    // The ledger files the hit apart from the deployment (named `default` here), free.
+    type Row = { deployment: string; cachedCalls: number; costMicros: number };
+    const rows = await poll(
+      async () => (await apiClient(tessera).request<{ data: Row[] }>('GET', '/v1/usage?groupBy=deployment')).body.data,
+      (data) => data.some((row) => row.deployment === '(cache)'),
+      10_000,
+      'the ledger to count the hit',
+    );
+    expect(rows.find((row) => row.deployment === '(cache)')).toMatchObject({ cachedCalls: 1, costMicros: 0 });
+    expect(rows.find((row) => row.deployment === 'default')).toMatchObject({ cachedCalls: 0 });
   });
 
   it('caches a seeded request too, but never one that may answer differently each time', async () => {
