@@ -42,6 +42,10 @@ export const tesseraApi = fastifyPlugin<ApiDependencies>(async (app, dependencie
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  // Every answer names its request, as OpenAI's do (the SDKs keep it as `_request_id`), and the log line carries the same id.
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
   // JSON only: a text body must get 415, not be parsed and refused as the wrong type.
   app.removeContentTypeParser('text/plain');
 

@@ -102,8 +102,9 @@ export const embeddingsBody = z.object({
   model: z.string().min(1).max(200),
   // Text, or token ids of the model's encoding (LangChain sends these): decoded to text before the call.
   input: z.union([
-    z.string(),
-    z.array(z.string()).min(1).max(2_048),
+    // An empty text has nothing to embed: OpenAI refuses it too.
+    z.string().min(1),
+    z.array(z.string().min(1)).min(1).max(2_048),
     z.array(tokenId).min(1),
     z.array(z.array(tokenId).min(1)).min(1).max(2_048),
   ]),

@@ -231,6 +231,10 @@ describe.each(['embedded', 'services'] as const)('the OpenAI-compatible surface,
     const models = await client.models.list();
     expect(models.data.map((model) => model.id)).toEqual(['chat/default', 'embed/default']);
     expect(await client.models.retrieve('chat/default')).toMatchObject({ id: 'chat/default', object: 'model' });
+    // Every answer names its request, which the SDK keeps.
+    const { response } = await client.models.list().withResponse();
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    await expect(client.embeddings.create({ model: 'embed/default', input: ['fine', ''] })).rejects.toMatchObject({ status: 400, error: { param: 'input.1' } });
     const unknown = await fetch(`${tessera.url}/v1/models/chat/none`, { headers: { authorization: `Bearer ${tessera.tenant.key}` } });
     expect(unknown.status).toBe(404);
     await expect(client.models.retrieve('chat/none')).rejects.toBeInstanceOf(OpenAI.NotFoundError);
