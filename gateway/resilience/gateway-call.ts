@@ -63,7 +63,9 @@ export function startGatewayCall(report: RoutingReport, latency: LatencyTracker,
       const breakerNote = CircuitOpenError.isCircuitOpen(error) ? ', then its circuit breaker opened' : '';
       const when = streamed ? 'after streaming output' : `after ${attempts} attempt(s)${breakerNote}`;
       note(deployment.name, `failed (${kind}) ${when}`);
-      if (!CircuitOpenError.isCircuitOpen(error)) lastError = error;
+      // A breaker that opened during the retries is the deployment's last word: kept, so an outage is never reported as something else.
+      if (CircuitOpenError.isCircuitOpen(error)) lastCircuitError = error;
+      else lastError = error;
       latency.record(deployment.name, Math.max(clock.now() - startedAt, failureLatencyMs));
       if (streamed) return false;
       // Retryable kinds, and an overflow the count before the call missed (another tokenizer, say): a larger window may fit.

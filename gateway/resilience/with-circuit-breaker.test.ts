@@ -74,6 +74,17 @@ describe('circuit breaker per deployment', () => {
     }
   });
 
+  it('reports a deployment whose breaker opened during its retries as the outage it is, not as a request too large', async () => {
+    const config = parseGatewayConfig({ aliases: { 'chat/default': { deployments: [fakeDeployment(upstream, 'failing', scenario('status=500'))] } } });
+    const gateway = createGateway(config, { clock: createManualClock(), retry: { maxRetries: 3 }, breaker: { halfOpenAfterMs: 60_000, rule: { consecutiveFailures: 2 } } });
+    const error = await gateway.languageModel('chat/default').generate(ask('anyone?')).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(ModelCallError.isInstance(error) && error.kind).toBe('server');
+    expect((error as Error).message).toContain('circuit breaker is open');
+  });
+
   it('opens again when the probe fails', async () => {
     const states: BreakerState[] = [];
     const causes: string[] = [];
