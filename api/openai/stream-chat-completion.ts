@@ -52,17 +52,25 @@ export async function streamChatCompletion(
   void ended.then(stopFollowing, stopFollowing);
   const deltas = sources.deltas.follow(turnId, 0, controller.signal)[Symbol.asyncIterator]();
   // Nothing is sent until there is output or an outcome: a failure before any is an HTTP error.
-  const first = await Promise.race([deltas.next(), ended.then(() => undefined)]);
-  if (first === undefined || first.done) {
-    const ending = await ended;
-    if (ending.status === 'failed' && !partialOutputOf(ending.events)) {
-      controller.abort();
-      throw turnFailureError(ending.events);
+  let first: IteratorResult<TurnDelta> | undefined;
+  try {
+    first = await Promise.race([deltas.next(), ended.then(() => undefined)]);
+    if (first === undefined || first.done) {
+      const ending = await ended;
+      if (ending.status === 'failed' && !partialOutputOf(ending.events) && !clientGone.aborted) throw turnFailureError(ending.events);
     }
+  } catch (error) {
+    controller.abort();
+    // A client gone before any output has nobody to tell: the turn is recorded all the same.
+    if (clientGone.aborted) return;
+    throw error;
+  }
+  if (clientGone.aborted) {
+    controller.abort();
+    return;
   }
   const sse = open();
   void sse.closed.then(stopFollowing);
-  await sse.send({ data: chunk({ role: 'assistant', content: '' }) });
   let firstStep: number | undefined;
   let sentText = '';
   const sentArguments = new Map<number, string>();
@@ -85,6 +93,7 @@ export async function streamChatCompletion(
     }
   };
   try {
+    await sse.send({ data: chunk({ role: 'assistant', content: '' }) });
     if (first && !first.done) {
       await sendDelta(first.value);
       for (let next = await deltas.next(); !next.done; next = await deltas.next()) await sendDelta(next.value);

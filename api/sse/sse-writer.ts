@@ -28,10 +28,13 @@ export function openSse(reply: FastifyReply, heartbeatMs = 15_000): SseWriter {
   response.flushHeaders();
   let closed = false;
   const closedPromise = new Promise<void>((resolve) => {
-    response.on('close', () => {
+    const close = () => {
       closed = true;
       resolve();
-    });
+    };
+    // A connection already gone has fired its 'close': waiting for it would never end.
+    if (response.destroyed) close();
+    else response.on('close', close);
   });
   const heartbeat = setInterval(() => {
     if (!closed) response.write(': keep-alive\n\n');
