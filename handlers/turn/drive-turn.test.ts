@@ -264,6 +264,17 @@ describe('driving a turn inline', () => {
     expect(upstreamCallsFor(marker)).toBe(2);
   });
 
+  it('caches every answer a drive recorded, a repaired one\'s first included, so the same turn asked again calls nothing', async () => {
+    const marker = randomUUID();
+    const ask = async () => createTurnDriver(dependencies, emptyRetriever).drive(await newTurn(`Empty first. ${marker} [[fake: reply=""]]`, { temperature: 0 }));
+    const first = await ask();
+    expect(first.status).toBe('completed');
+    // The empty answer was repaired by a second call.
+    expect(upstreamCallsFor(marker)).toBe(2);
+    expect((await ask()).status).toBe('completed');
+    expect(upstreamCallsFor(marker)).toBe(2);
+  });
+
   it('leaves nothing for the pipeline handlers: every step run again over the whole turn appends and calls nothing', async () => {
     const marker = randomUUID();
     const turn = await newTurn(`Once. ${marker} [[fake: reply="Only once."]]`);

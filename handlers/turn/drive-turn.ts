@@ -133,7 +133,7 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
     let promptEvent: NewEvent | undefined;
     let answerEvent: NewEvent | undefined;
     // Caching waits for the record: see rememberAnswer.
-    let rememberOnceRecorded: (() => void) | undefined;
+    const rememberOnceRecorded: (() => void)[] = [];
     for (;;) {
       const action = nextAction(state);
       if (action === 'retrieve') {
@@ -186,7 +186,7 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
         if (claim && !(await claim)) return state;
         const recorded = decide(outcome.type === 'CompleteModelCall' ? 'model-call/complete' : 'model-call/fail', outcome, prompt);
         answerEvent = recorded.find((event) => event.type === 'ModelCallCompleted');
-        if (answerEvent && outcome.type === 'CompleteModelCall') rememberOnceRecorded = () => rememberAnswer(dependencies, lookup, planned.call, outcome.data);
+        if (answerEvent && outcome.type === 'CompleteModelCall') rememberOnceRecorded.push(() => rememberAnswer(dependencies, lookup, planned.call, outcome.data));
         promptEvent = undefined;
       } else if (action === 'validate' && answerEvent) {
         decide('validate', validateCommand(state), answerEvent);
@@ -197,7 +197,7 @@ export function createTurnDriver(dependencies: TurnPipelineDependencies, retriev
         break;
       }
     }
-    if (await flush()) rememberOnceRecorded?.();
+    if (await flush()) for (const remember of rememberOnceRecorded) remember();
     return state;
   }
 
