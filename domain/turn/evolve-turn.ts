@@ -70,8 +70,12 @@ function record(turn: StartedTurn, event: TurnEvent): StartedTurn {
       const answer = step >= (turn.answer?.step ?? 0) ? { step, text, toolCalls, finishReason } : turn.answer;
       return { ...turn, modelCalls: settleModelCall(turn, step, callId, 'completed'), answer, usage: addUsage(turn.usage, usage) };
     }
-    case 'ModelCallFailed':
-      return { ...turn, modelCalls: settleModelCall(turn, event.data.step, event.data.callId, 'failed') };
+    case 'ModelCallFailed': {
+      const { step, callId, usage } = event.data;
+      if (turn.modelCalls.some((call) => call.callId === callId && call.outcome === 'failed')) return turn;
+      // A stream cut after output was billed: its estimate counts, as in the ledger and the conversation view.
+      return { ...turn, modelCalls: settleModelCall(turn, step, callId, 'failed'), usage: usage ? addUsage(turn.usage, usage) : turn.usage };
+    }
     case 'ToolCallProposed': {
       if (turn.toolCalls.some((call) => call.toolCallId === event.data.toolCallId)) return turn;
       return { ...turn, toolCalls: [...turn.toolCalls, { ...event.data, status: 'proposed' }] };

@@ -7,7 +7,7 @@ import { costMicrosOf } from '../../gateway/routing/index.js';
 import { tokenCounterFor } from '../../gateway/tokens/count-tokens.js';
 import type { FakeUpstream } from '../support/fake-upstream/index.js';
 import { startGatewayFixture, type GatewayFixture } from '../support/gateway-file.js';
-import { apiClient, poll, type ApiClient, type ConversationView } from './tessera-api.js';
+import { apiClient, poll, type ApiClient, type ConversationView, type TurnView } from './tessera-api.js';
 
 const PRICES = { inputPerMillion: 2_000, cachedInputPerMillion: 1_000, outputPerMillion: 8_000 };
 const LEASE_MS = 2_000;
@@ -95,6 +95,9 @@ describe.each(['embedded', 'services'] as const)('a streamed answer cut mid-way 
     const billed = { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costMicros: costMicrosOf(PRICES, usage) };
     expect(view.usage).toEqual(billed);
     expect(view.turns[0]!.usage).toEqual(billed);
+    // And so does the turn's own view.
+    const turn = (await api.request<TurnView>('GET', `/v1/turns/${events[0]!.streamId.replace(/^turn-/, '')}`)).body;
+    expect(turn.usage).toEqual({ inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, cachedInputTokens: 0 });
   });
 
   it('records and bills the tool-call arguments a stream sent before it was cut', async () => {
