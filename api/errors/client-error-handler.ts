@@ -18,7 +18,9 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const known = (error.code && CLIENT_ERRORS[error.code]) || MALFORMED;
   const body = JSON.stringify(problem(known.status, known.code, known.detail, [{ field: known.field, message: known.detail }]));
-  if (socket.writable) {
+  // A response already under way on this keep-alive connection must not get another written into it (as Node's own handler checks).
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
     socket.write(
       `HTTP/1.1 ${known.status} ${STATUS_CODES[known.status] ?? ''}\r\n` +
         `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
