@@ -56,6 +56,17 @@ describe('a streamed chat completion before its first output', () => {
     expect(writer.opened()).toBe(false);
   });
 
+  it('starts the response after headersWaitMs without output, so a slow first token is not a silent connection', async () => {
+    const writer = recordingWriter();
+    const turnEnd = () => new Promise<TurnEnding>((resolve) => setTimeout(() => resolve(ANSWERED), 300));
+    const streaming = streamChatCompletion(writer.open, new AbortController().signal, sources, randomUUID(), 'chat/default', false, undefined, turnEnd, 50);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(writer.opened()).toBe(true);
+    await streaming;
+    expect(writer.frames.at(-1)).toBe('[DONE]');
+    expect(JSON.stringify(writer.frames)).toContain('"content":"Late."');
+  });
+
   it('starts the response with the whole answer when the turn ends before any delta reached it', async () => {
     const writer = recordingWriter();
     await streamChatCompletion(writer.open, new AbortController().signal, sources, randomUUID(), 'chat/default', false, undefined, async () => ANSWERED);

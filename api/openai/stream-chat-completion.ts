@@ -13,6 +13,9 @@ import { ApiError } from '../errors/api-error.js';
 import { problem } from '../errors/problem.js';
 import { OPENAI_BUDGET_REFUSAL } from '../budgets/budget-exhausted-problem.js';
 
+/** Longest a streamed completion holds its headers back for its first output: as long as an SSE heartbeat's interval. */
+export const HEADERS_WAIT_MS = 15_000;
+
 export interface ChatStreamSources {
   store: EventStore;
   hub: StreamEventHub;
@@ -36,6 +39,7 @@ export async function streamChatCompletion(
   includeUsage: boolean,
   onError?: (error: unknown) => void,
   turnEnd: (signal: AbortSignal) => Promise<TurnEnding> = async (signal) => endingOf(await awaitTurnEnd(sources.store, sources.hub, turnId, signal)),
+  headersWaitMs = HEADERS_WAIT_MS,
 ): Promise<void> {
   const created = Math.floor(Date.now() / 1_000);
   const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) => ({
@@ -51,11 +55,22 @@ export async function streamChatCompletion(
   const ended = turnEnd(controller.signal);
   void ended.then(stopFollowing, stopFollowing);
   const deltas = sources.deltas.follow(turnId, 0, controller.signal)[Symbol.asyncIterator]();
-  // Nothing is sent until there is output or an outcome: a failure before any is an HTTP error.
-  let first: IteratorResult<TurnDelta> | undefined;
+  // Nothing is sent until there is output or an outcome, so a failure before any is an HTTP
+  // error; but not for longer than `headersWaitMs`, past which a slow first token (a
+  // reasoning model) gets its headers and heartbeats, or a proxy would cut the silence.
+  // Without deltas (their channel failing) the stream still ends with the whole answer.
+  const firstDelta = deltas.next().catch((error: unknown): IteratorResult<TurnDelta> => {
+    onError?.(error);
+    return { done: true, value: undefined };
+  });
+  let waited: NodeJS.Timeout | undefined;
   try {
-    first = await Promise.race([deltas.next(), ended.then(() => undefined)]);
-    if (first === undefined || first.done) {
+    const first = await Promise.race([
+      firstDelta,
+      ended.then(() => 'ended' as const),
+      new Promise<'waited'>((resolve) => (waited = setTimeout(resolve, headersWaitMs, 'waited'))),
+    ]);
+    if (first === 'ended' || (first !== 'waited' && first.done)) {
       const ending = await ended;
       if (ending.status === 'failed' && !partialOutputOf(ending.events) && !clientGone.aborted) throw turnFailureError(ending.events);
     }
@@ -64,6 +79,8 @@ export async function streamChatCompletion(
     // A client gone before any output has nobody to tell: the turn is recorded all the same.
     if (clientGone.aborted) return;
     throw error;
+  } finally {
+    clearTimeout(waited);
   }
   if (clientGone.aborted) {
     controller.abort();
@@ -94,10 +111,7 @@ export async function streamChatCompletion(
   };
   try {
     await sse.send({ data: chunk({ role: 'assistant', content: '' }) });
-    if (first && !first.done) {
-      await sendDelta(first.value);
-      for (let next = await deltas.next(); !next.done; next = await deltas.next()) await sendDelta(next.value);
-    }
+    for (let next = await firstDelta; !next.done; next = await deltas.next()) await sendDelta(next.value);
     const ending = await ended;
     if (ending.status === 'failed') {
       const partial = partialOutputOf(ending.events);
