@@ -11,7 +11,7 @@ import type { BudgetGuard } from '../../gateway/budgets/index.js';
 import type { TurnDriveSlots } from '../../handlers/turn/drive-slots.js';
 import { problemResponses } from '../app.js';
 import { openAiTooManyRequests } from '../budgets/budget-exhausted-problem.js';
-import { ApiError } from '../errors/api-error.js';
+import { ApiError, modelNotFound } from '../errors/api-error.js';
 import { asRouteError } from '../errors/as-route-error.js';
 import { wantsFreshAnswer } from '../cache-control.js';
 import { releaseFromDeadline } from '../request-deadline.js';
@@ -66,7 +66,7 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
         const tenantId = request.principal.tenantId;
         const userId = endUserOf(body);
         if (!dependencies.models.chatAliases().includes(body.model)) {
-          throw new ApiError(404, 'TESSERA_MODEL_NOT_FOUND', `model "${body.model}" is not configured; GET /v1/models lists them`, 'body.model');
+          throw modelNotFound(body.model, 'body.model');
         }
         if (body.stream === true && request.headers['idempotency-key'] !== undefined) {
           throw new ApiError(
@@ -168,7 +168,7 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
     // An alias holds a slash (chat/default), which clients send as it is or encoded.
     app.get('/v1/models/*', { schema: { tags: ['openai-compatible'], summary: 'One configured model alias' } }, async (request) => {
       const id = decodeURIComponent((request.params as { '*': string })['*']);
-      if (!modelIds().includes(id)) throw new ApiError(404, 'TESSERA_MODEL_NOT_FOUND', `model "${id}" is not configured; GET /v1/models lists them`, 'params.model');
+      if (!modelIds().includes(id)) throw modelNotFound(id, 'params.model');
       return modelObject(id);
     });
 
@@ -186,7 +186,7 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
       async (request, reply) => {
         const body = request.body;
         if (!dependencies.models.embeddingAliases().includes(body.model)) {
-          throw new ApiError(404, 'TESSERA_MODEL_NOT_FOUND', `model "${body.model}" is not configured; GET /v1/models lists them`, 'body.model');
+          throw modelNotFound(body.model, 'body.model');
         }
         const model = dependencies.models.embeddingModel(body.model);
         if (body.dimensions !== undefined && body.dimensions !== model.dimensions) {

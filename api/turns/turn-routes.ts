@@ -10,7 +10,7 @@ import type { EventStore } from '../../infra/event-store/port.js';
 import type { BudgetGuard } from '../../gateway/budgets/index.js';
 import { problemResponses } from '../app.js';
 import { conversationIdParams } from '../conversations/conversation-schemas.js';
-import { ApiError, notFound } from '../errors/api-error.js';
+import { ApiError, modelNotFound, notFound } from '../errors/api-error.js';
 import { asRouteError } from '../errors/as-route-error.js';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.js';
 import { idempotencyHeaders, withIdempotency } from '../idempotency/with-idempotency.js';
@@ -62,7 +62,7 @@ export function turnRoutes(dependencies: TurnRouteDependencies) {
       async (request, reply) => {
         const body = request.body;
         if (body.model !== undefined && dependencies.chatAliases && !dependencies.chatAliases().includes(body.model)) {
-          throw new ApiError(404, 'TESSERA_MODEL_NOT_FOUND', `model "${body.model}" is not configured; GET /v1/models lists them`, 'body.model');
+          throw modelNotFound(body.model, 'body.model');
         }
         const create = async () => {
           await dependencies.budgets?.ensureAvailable(request.principal.tenantId, request.principal.keyId);
