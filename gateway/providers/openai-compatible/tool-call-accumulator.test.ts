@@ -39,18 +39,23 @@ describe('createToolCallAccumulator', () => {
           const accumulator = createToolCallAccumulator();
           const parts: ModelStreamPart[] = [];
           const picks = choices[Symbol.iterator]();
+          // Calls are numbered in the order they first appear.
+          const firstSeen: number[] = [];
           for (let open = queues.filter((queue) => queue.length > 0); open.length > 0; open = queues.filter((queue) => queue.length > 0)) {
             const queue = open[(picks.next().value ?? 0) % open.length];
             const delta = queue?.shift();
-            if (delta) parts.push(...accumulator.accept([delta]));
+            if (!delta) continue;
+            if (!firstSeen.includes(delta.index!)) firstSeen.push(delta.index!);
+            parts.push(...accumulator.accept([delta]));
           }
 
           expect(accumulator.toolCalls()).toEqual(
-            calls.map(({ call: { name, arguments: text } }, index) => ({ id: `call_${index}_id`, name, arguments: text })),
+            firstSeen.map((serverIndex) => ({ id: `call_${serverIndex}_id`, name: calls[serverIndex]!.call.name, arguments: calls[serverIndex]!.call.arguments })),
           );
-          calls.forEach(({ call: { name, arguments: text } }, index) => {
+          calls.forEach(({ call: { name, arguments: text } }, serverIndex) => {
+            const index = firstSeen.indexOf(serverIndex);
             const own = parts.filter((part) => 'index' in part && part.index === index);
-            expect(own[0]).toEqual({ type: 'tool-call-start', index, id: `call_${index}_id`, name });
+            expect(own[0]).toEqual({ type: 'tool-call-start', index, id: `call_${serverIndex}_id`, name });
             expect(own.filter((part) => part.type === 'tool-call-start')).toHaveLength(1);
             const streamed = own.map((part) => (part.type === 'tool-call-delta' ? part.argumentsDelta : '')).join('');
             expect(streamed).toBe(text);
@@ -58,6 +63,29 @@ describe('createToolCallAccumulator', () => {
         },
       ),
     );
+  });
+
+  it('numbers calls from 0 in the order they appear, whatever the server\'s own indices, so parts and calls agree', () => {
+    const accumulator = createToolCallAccumulator();
+    const parts = accumulator.accept([
+      { index: 1, id: 'call_w', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+      { index: 2, id: 'call_t', function: { name: 'get_time', arguments: '{"zone":"CET"}' } },
+    ]);
+    expect(parts.filter((part) => part.type === 'tool-call-start')).toEqual([
+      { type: 'tool-call-start', index: 0, id: 'call_w', name: 'get_weather' },
+      { type: 'tool-call-start', index: 1, id: 'call_t', name: 'get_time' },
+    ]);
+    expect(accumulator.toolCalls().map((call) => call.id)).toEqual(['call_w', 'call_t']);
+  });
+
+  it('tells apart calls a server sends whole, one chunk each, without an index', () => {
+    const accumulator = createToolCallAccumulator();
+    accumulator.accept([{ id: 'call_A', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }]);
+    accumulator.accept([{ id: 'call_B', function: { name: 'get_time', arguments: '{"zone":"CET"}' } }]);
+    expect(accumulator.toolCalls()).toEqual([
+      { id: 'call_A', name: 'get_weather', arguments: '{"city":"Paris"}' },
+      { id: 'call_B', name: 'get_time', arguments: '{"zone":"CET"}' },
+    ]);
   });
 
   it('uses the position when a server leaves the index out, and makes up an id when it sends none', () => {

@@ -17,17 +17,35 @@ export interface ToolCallAccumulator {
  * carries the id and name, later ones pieces of the arguments, and the deltas of several
  * calls may interleave. A call is announced (`tool-call-start`) once its name is known;
  * arguments that came earlier are held back until then.
+ *
+ * Calls are numbered 0, 1, 2… in the order they first appear, whatever the server's own
+ * indices (some start at 1, after a text block): the parts' `index` is then the call's
+ * place in `toolCalls()`, which is how the turn numbers them. A server that sends no
+ * `index` (Ollama, Gemini's OpenAI API) starts a new call with each new id or name.
  */
 export function createToolCallAccumulator(): ToolCallAccumulator {
-  const calls = new Map<number, PendingCall>();
+  const calls: PendingCall[] = [];
+  const byServerIndex = new Map<number, number>();
+
+  const positionOf = (delta: ToolCallDelta): number => {
+    if (delta.index !== undefined && delta.index !== null) {
+      let position = byServerIndex.get(delta.index);
+      if (position === undefined) byServerIndex.set(delta.index, (position = calls.length));
+      return position;
+    }
+    // Without an index, a new id, or a name where the last call has one, begins the next call.
+    const last = calls[calls.length - 1];
+    const begins = !last || (delta.id && delta.id !== last.id) || (!delta.id && delta.function?.name && last.name);
+    return begins ? calls.length : calls.length - 1;
+  };
 
   return {
     accept(deltas) {
       const parts: ModelStreamPart[] = [];
-      deltas.forEach((delta, position) => {
-        const index = delta.index ?? position;
-        const call = calls.get(index) ?? { id: '', name: '', arguments: '', started: false };
-        calls.set(index, call);
+      for (const delta of deltas) {
+        const index = positionOf(delta);
+        const call = calls[index] ?? { id: '', name: '', arguments: '', started: false };
+        calls[index] = call;
         if (!call.id && delta.id) call.id = delta.id;
         if (!call.name && delta.function?.name) call.name = delta.function.name;
         const piece = delta.function?.arguments ?? '';
@@ -41,13 +59,11 @@ export function createToolCallAccumulator(): ToolCallAccumulator {
         }
         call.arguments += piece;
         if (call.started && piece) parts.push({ type: 'tool-call-delta', index, argumentsDelta: piece });
-      });
+      }
       return parts;
     },
     toolCalls() {
-      return [...calls.entries()]
-        .sort(([left], [right]) => left - right)
-        .map(([index, call]) => ({ id: call.id || `call_${index}`, name: call.name, arguments: call.arguments }));
+      return calls.map((call, index) => ({ id: call.id || `call_${index}`, name: call.name, arguments: call.arguments }));
     },
   };
 }
