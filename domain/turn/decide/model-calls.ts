@@ -70,8 +70,9 @@ function proposeToolCalls(turn: TurnInProgress, completion: Omit<CompleteModelCa
   if (turn.toolCalls.length + completion.toolCalls.length > maxToolCalls) {
     return [turnFailed('max-tool-calls', `the turn may make at most ${maxToolCalls} tool calls`, now)];
   }
-  // A turn that brings its own tools is a pass-through: every call goes back to the client.
-  const executor = turn.request.clientTools?.length ? 'client' : 'server';
+  // A turn that brings its own tools is a pass-through: every call goes back to the client. So is any
+  // OpenAI-compatible call: its client is the only one who can run a tool, even one it did not declare.
+  const executor = turn.request.clientTools?.length || turn.request.source === 'openai-compatible' ? 'client' : 'server';
   const proposals = completion.toolCalls.map((call, index) => ({
     step: completion.step,
     toolCallId: toolCallIdFor(turn.request.turnId, completion.step, index),
@@ -85,7 +86,8 @@ function proposeToolCalls(turn: TurnInProgress, completion: Omit<CompleteModelCa
   const toolCalls = proposals.map(({ toolCallId, name, arguments: text }) => ({ toolCallId, name, arguments: text }));
   const data = {
     answer: completion.text,
-    finishReason: 'tool-calls' as const,
+    // The model's own reason when it says more than "stop" (a cap reached mid-arguments is `length`).
+    finishReason: completion.finishReason === 'stop' ? ('tool-calls' as const) : completion.finishReason,
     usage: addUsage(turn.usage, completion.usage),
     toolCalls,
     completedAt: now.toISOString(),
