@@ -22,7 +22,8 @@ export function turnFailureError(events: readonly RecordedEvent[]): ApiError | B
   if (failure.reason === 'model-call-failed' && modelFailure) {
     return modelFailureError(modelFailure.errorKind, modelFailure.message, 'body.messages', modelFailure.routing?.attempts.at(-1)?.retryAfterMs);
   }
-  return new ApiError(502, `TESSERA_TURN_${failure.reason.toUpperCase().replaceAll('-', '_')}` as `TESSERA_${string}`, failure.message);
+  // The same request would end the same way (too many tool calls, say): SDKs retry a 5xx unless told not to.
+  return new ApiError(502, `TESSERA_TURN_${failure.reason.toUpperCase().replaceAll('-', '_')}` as `TESSERA_${string}`, failure.message, undefined, { 'x-should-retry': 'false' });
 }
 
 /**

@@ -147,7 +147,13 @@ export function openAiRoutes(dependencies: OpenAiRouteDependencies) {
         return withIdempotency(dependencies.idempotency, request, reply, () =>
           inTurn(async ({ turnId, conversationId, turnEnd }) => {
             const created = Math.floor(Date.now() / 1_000);
-            const ending = await turnEnd(AbortSignal.timeout(dependencies.completionTimeoutMs));
+            const ending = await turnEnd(AbortSignal.timeout(dependencies.completionTimeoutMs)).catch((error: unknown) => {
+              if (!(error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))) throw error;
+              // The turn goes on and is recorded; a retry would start it again, so the SDK is told not to.
+              throw new ApiError(504, 'TESSERA_REQUEST_TIMEOUT', `the completion did not finish within ${dependencies.completionTimeoutMs} ms; turn ${turnId} may still complete and be recorded`, undefined, {
+                'x-should-retry': 'false',
+              });
+            });
             if (ending.status === 'failed') throw turnFailureError(ending.events);
             return {
               statusCode: 200,

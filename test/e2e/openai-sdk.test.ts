@@ -169,6 +169,21 @@ describe.each(['embedded', 'services'] as const)('the OpenAI-compatible surface,
     expect(upstream.requests.at(-1)?.body).toMatchObject({ max_tokens: tessera.config.turnMaxOutputTokens });
   });
 
+  it('gives back tool calls the model made though none were declared, and a cut-off call with its own finish reason', async () => {
+    const undeclared = await client.chat.completions.create({ model: 'chat/default', messages: [{ role: 'user', content: 'x [[fake: tool=lookup args={"q":"a"}]]' }] });
+    expect(undeclared.choices[0]).toMatchObject({ finish_reason: 'tool_calls', message: { tool_calls: [{ function: { name: 'lookup', arguments: '{"q":"a"}' } }] } });
+    const cut = await client.chat.completions.create({ model: 'chat/default', messages: [{ role: 'user', content: 'x [[fake: tool=lookup args=cut-off finish-reason=length]]' }] });
+    expect(cut.choices[0]?.finish_reason).toBe('length');
+  });
+
+  it('tells the SDK not to retry a turn that would end the same way again (too many tool calls)', async () => {
+    const many = Array.from({ length: tessera.config.turnMaxToolCalls + 1 }, (_, index) => `tool=t${index}`).join(' ');
+    const before = upstream.requests.length;
+    const attempt = client.chat.completions.create({ model: 'chat/default', messages: [{ role: 'user', content: `x [[fake: ${many}]]` }] }, { maxRetries: 2 });
+    await expect(attempt).rejects.toMatchObject({ status: 502 });
+    expect(upstream.requests.length - before).toBe(1);
+  });
+
   it('refuses a bad request with a 400 naming the field', async () => {
     const attempt = client.chat.completions.create({ model: 'chat/default', messages: [] });
     await expect(attempt).rejects.toBeInstanceOf(OpenAI.BadRequestError);
