@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -29,6 +29,20 @@ describe('openPglite', () => {
     const { rows: extensions } = await second.query<{ extname: string }>(`select extname from pg_extension where extname = 'vector'`);
     expect(extensions).toHaveLength(1);
     await second.close();
+  });
+
+  it('refuses a data directory another open holds, and takes over a lock its holder left behind', async () => {
+    const directory = join(freshDirectory(), 'pglite');
+    const first = await openPglite(directory);
+    await expect(openPglite(directory)).rejects.toMatchObject({ code: 'TESSERA_DATA_DIRECTORY_IN_USE', holder: process.pid });
+    await first.close();
+    expect(existsSync(`${directory}.lock`)).toBe(false);
+
+    // A process that died without closing left its lock: no process has that id now.
+    writeFileSync(`${directory}.lock`, '2147483646');
+    const reopened = await openPglite(directory);
+    expect(Number(readFileSync(`${directory}.lock`, 'utf8'))).toBe(process.pid);
+    await reopened.close();
   });
 
   it('gives every in-memory database its own fresh cluster', async () => {

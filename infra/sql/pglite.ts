@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { PGlite, types } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
+import { lockDataDirectory } from './data-directory-lock.js';
 import { ensurePgliteCluster, freshPgliteImage } from './pglite-initdb.js';
 
 const DEFAULT_SHARED_BUFFERS_MB = 16;
@@ -18,14 +19,30 @@ export async function openPglite(dataDir?: string, options: { sharedBuffersMb?: 
    * only the baseline is kept. Read when a module is compiled, so set before PGlite's is.
    */
   setFlagsFromString(options.optimizeWasm ? '--no-liftoff-only' : '--liftoff-only');
-  if (dataDir !== undefined) await ensurePgliteCluster(dataDir);
-  const pglite = await PGlite.create({
-    ...(dataDir === undefined ? { loadDataDir: await freshPgliteImage() } : { dataDir }),
-    extensions: { vector },
-    parsers: { [types.INT8]: (value: string) => value },
-    // PostgreSQL's 128 MB of shared buffers sit inside the process's own memory here, for a database that is mostly small.
-    postgresqlconf: [`shared_buffers=${options.sharedBuffersMb ?? DEFAULT_SHARED_BUFFERS_MB}MB`],
-  });
-  await pglite.exec('create extension if not exists vector');
-  return pglite;
+  const release = dataDir === undefined ? undefined : lockDataDirectory(dataDir);
+  try {
+    if (dataDir !== undefined) await ensurePgliteCluster(dataDir);
+    const pglite = await PGlite.create({
+      ...(dataDir === undefined ? { loadDataDir: await freshPgliteImage() } : { dataDir }),
+      extensions: { vector },
+      parsers: { [types.INT8]: (value: string) => value },
+      // PostgreSQL's 128 MB of shared buffers sit inside the process's own memory here, for a database that is mostly small.
+      postgresqlconf: [`shared_buffers=${options.sharedBuffersMb ?? DEFAULT_SHARED_BUFFERS_MB}MB`],
+    });
+    await pglite.exec('create extension if not exists vector');
+    if (release) {
+      const close = pglite.close.bind(pglite);
+      pglite.close = async () => {
+        try {
+          await close();
+        } finally {
+          release();
+        }
+      };
+    }
+    return pglite;
+  } catch (error) {
+    release?.();
+    throw error;
+  }
 }
