@@ -66,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, subcommand, argument] = positionals;
   if (values.help || !command) {
     process.stdout.write(`${USAGE}\n`);
-    return command ? 0 : 2;
+    return values.help ? 0 : 2;
   }
   if (command === 'settings') {
     process.stdout.write(`${settingsTable()}\n`);

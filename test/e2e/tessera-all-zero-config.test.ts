@@ -121,10 +121,36 @@ describe('tessera all with zero configuration, as a child process', () => {
     expect(view.status).toBe(200);
     expect(view.body.messages.map((entry) => entry.role)).toEqual(['user', 'assistant']);
 
+    // A CLI command on the data directory the server holds would lose its writes: it is refused.
+    const environment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('TESSERA_')));
+    const refused = await runTessera(['key', 'issue', '--tenant', 'default'], { ...environment, TESSERA_DATA_DIR: dataDirectory });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('TESSERA_DATA_DIRECTORY_IN_USE');
+    expect(refused.stderr).toContain(`in use by process ${running.child.pid}`);
+
     running.child.kill('SIGTERM');
     expect(await withTimeout(running.exited, 20_000, 'the second start to exit after SIGTERM')).toEqual({ code: 0, signal: null });
   });
+
+  it('prints its usage and exits 0 when asked for help', async () => {
+    const help = await runTessera(['--help'], process.env);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('tessera');
+  });
 });
+
+/** Runs a short tessera command to its end. */
+function runTessera(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TESSERA, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 /** The later tests build on the earlier ones; one that failed leaves nothing to build on. */
 function started<Value>(value: Value | undefined): Value {
