@@ -148,7 +148,9 @@ async function runUntilSignal(backend: Backend, config: Config, logger: Logger, 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof UsageError || error instanceof ConfigError) {
+    // Node's argument parser refuses unknown or malformed flags (ERR_PARSE_ARGS_*): a usage error, said in a line.
+    const parseArgsRefusal = error instanceof Error && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true;
+    if (error instanceof UsageError || error instanceof ConfigError || parseArgsRefusal) {
       process.stderr.write(`tessera: ${error.message}\n`);
       process.exit(2);
     }

@@ -132,10 +132,14 @@ describe('tessera all with zero configuration, as a child process', () => {
     expect(await withTimeout(running.exited, 20_000, 'the second start to exit after SIGTERM')).toEqual({ code: 0, signal: null });
   });
 
-  it('prints its usage and exits 0 when asked for help', async () => {
+  it('prints its usage and exits 0 when asked for help, and refuses an unknown flag in one line with exit 2', async () => {
     const help = await runTessera(['--help'], process.env);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('tessera');
+    const unknownFlag = await runTessera(['key', 'issue', '--bogus'], process.env);
+    expect(unknownFlag.code).toBe(2);
+    expect(unknownFlag.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unknownFlag.stderr).toContain('--bogus');
   });
 });
 
