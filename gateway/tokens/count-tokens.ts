@@ -91,8 +91,9 @@ export function decodeTokens(encoding: TokenEncodingName, ids: readonly number[]
   const { decode } = loadEncoding(`gpt-tokenizer/encoding/${encoding}`) as { decode: (tokens: Iterable<number>) => string };
   try {
     return decode(ids);
-  } catch {
-    const unknown = ids.findIndex((id) => {
+  } catch (error) {
+    // Only on failure: find the id to name.
+    const position = ids.findIndex((id) => {
       try {
         decode([id]);
         return false;
@@ -100,7 +101,8 @@ export function decodeTokens(encoding: TokenEncodingName, ids: readonly number[]
         return true;
       }
     });
-    throw new UnknownTokenError(encoding, Math.max(0, unknown), ids[Math.max(0, unknown)] ?? Number.NaN);
+    if (position === -1) throw error;
+    throw new UnknownTokenError(encoding, position, ids[position]!);
   }
 }
 
